@@ -1,0 +1,211 @@
+/*
+ * auth_peer.c - principal from a mutual-TLS client certificate (see
+ * auth_peer.h).
+ *
+ * gRPC core (1.51) puts the peer's certificate into the call's auth context:
+ * "transport_security_type" is "ssl", "x509_pem_cert" holds the leaf
+ * certificate and "x509_subject" its subject printed by OpenSSL with
+ * XN_FLAG_RFC2253. The subject is parsed rather than "x509_common_name"
+ * alone because the role (OU) and department (O) live there too, and because
+ * a subject with two CNs must be refused, not resolved by whichever gRPC
+ * happened to pick.
+ */
+#include "auth_peer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <grpc/grpc_security.h>
+#include <grpc/grpc_security_constants.h>
+
+#include "ins_error.h"
+
+#define WHY_NO_SUBJECT "client certificate has no readable subject"
+#define WHY_UNPARSABLE "client certificate subject cannot be parsed"
+#define WHY_NO_CN      "client certificate subject has no CN (the principal name)"
+#define WHY_NO_OU      "client certificate subject has no OU naming a role"
+#define WHY_BAD_ROLE                                                                               \
+    "client certificate OU is not a role (inspector, dispatcher, department, auditor, admin)"
+#define WHY_DUPLICATE "client certificate subject has more than one CN, OU or O"
+#define WHY_BAD_CN    "client certificate CN is too long or contains control characters"
+#define WHY_BAD_O     "client certificate O is too long or contains control characters"
+
+/* Longest attribute value kept while parsing; longer ones are refused. */
+#define VALUE_MAX 256
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* True when `s` is non-empty and has no byte below 0x20 and no DEL. */
+static int text_ok(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * Reads one "TYPE=value" from `*sp`, unescaping the value into `val`
+ * (VALUE_MAX bytes) and the type into `type` (`tcap` bytes). Advances `*sp`
+ * past the separator. Returns 0, or -1 when the text is not RFC 2253, a
+ * value is a "#hex" dump, or something is too long.
+ */
+static int next_attr(const char **sp, char *type, size_t tcap, char *val)
+{
+    const char *s = *sp;
+    size_t t = 0, v = 0;
+    while (*s == ' ')
+        s++;
+    for (; *s != '='; s++) {
+        if (*s == '\0' || *s == ',' || *s == '+' || *s == '\\' || t + 1 >= tcap)
+            return -1;
+        type[t++] = *s;
+    }
+    type[t] = '\0';
+    if (t == 0)
+        return -1;
+    s++; /* '=' */
+    if (*s == '#')
+        return -1; /* a DER dump: not a string we can use */
+    for (; *s != '\0' && *s != ',' && *s != '+'; s++) {
+        int c = (unsigned char)*s;
+        if (c == '\\') {
+            int hi = hexval(s[1]);
+            int lo = hi >= 0 ? hexval(s[2]) : -1;
+            if (hi >= 0 && lo >= 0) {
+                c = hi << 4 | lo;
+                s += 2;
+            } else if (s[1] != '\0' && strchr(",+\"\\<>;#= ", s[1]) != NULL) {
+                c = (unsigned char)s[1];
+                s += 1;
+            } else {
+                return -1;
+            }
+            if (c == 0)
+                return -1;
+        }
+        if (v + 1 >= VALUE_MAX)
+            return -1;
+        val[v++] = (char)c;
+    }
+    val[v] = '\0';
+    if (*s != '\0')
+        s++; /* separator */
+    *sp = s;
+    return 0;
+}
+
+int ins_auth_subject_principal(const char *subject, ins_principal *out, const char **why)
+{
+    char type[32], val[VALUE_MAX];
+    char cn[VALUE_MAX] = "", ou[VALUE_MAX] = "", o[VALUE_MAX] = "";
+    int ncn = 0, nou = 0, no = 0;
+    const char *reason = NULL;
+    int rc = INS_EAUTH;
+
+    if (subject == NULL || *subject == '\0' || out == NULL) {
+        reason = WHY_NO_SUBJECT;
+        goto done;
+    }
+    for (const char *s = subject; *s != '\0';) {
+        if (next_attr(&s, type, sizeof(type), val) != 0) {
+            reason = WHY_UNPARSABLE;
+            goto done;
+        }
+        if (strcmp(type, "CN") == 0) {
+            memcpy(cn, val, sizeof(cn));
+            ncn++;
+        } else if (strcmp(type, "OU") == 0) {
+            memcpy(ou, val, sizeof(ou));
+            nou++;
+        } else if (strcmp(type, "O") == 0) {
+            memcpy(o, val, sizeof(o));
+            no++;
+        }
+    }
+    if (ncn > 1 || nou > 1 || no > 1) {
+        reason = WHY_DUPLICATE;
+        goto done;
+    }
+    if (ncn == 0) {
+        reason = WHY_NO_CN;
+        goto done;
+    }
+    if (nou == 0) {
+        reason = WHY_NO_OU;
+        goto done;
+    }
+    if (!text_ok(cn) || strlen(cn) >= sizeof(out->name)) {
+        reason = WHY_BAD_CN;
+        goto done;
+    }
+    ins_role role = ins_role_parse(ou);
+    if (role == INS_ROLE_NONE) {
+        reason = WHY_BAD_ROLE;
+        goto done;
+    }
+    if (no == 1 && (!text_ok(o) || strlen(o) >= sizeof(out->department))) {
+        reason = WHY_BAD_O;
+        goto done;
+    }
+
+    memset(out, 0, sizeof(*out));
+    memcpy(out->name, cn, strlen(cn) + 1);
+    memcpy(out->department, o, strlen(o) + 1);
+    out->role = role;
+    out->expires_unix = 0;
+    out->method = INS_AUTH_MTLS;
+    rc = 0;
+done:
+    if (why != NULL)
+        *why = reason;
+    return rc;
+}
+
+/* The first value of property `name`, or NULL. Valid while `ctx` is. */
+static const char *property(const grpc_auth_context *ctx, const char *name)
+{
+    grpc_auth_property_iterator it = grpc_auth_context_find_properties_by_name(ctx, name);
+    const grpc_auth_property *p = grpc_auth_property_iterator_next(&it);
+    if (p == NULL || p->value == NULL)
+        return NULL;
+    /* A value with an embedded NUL is not text we can trust. */
+    if (strlen(p->value) != p->value_length)
+        return "";
+    return p->value;
+}
+
+int ins_auth_peer_principal(grpc_call *call, ins_principal *out, const char **why)
+{
+    int rc = INS_ENOTFOUND;
+    const char *reason = NULL;
+    grpc_auth_context *ctx = grpc_call_auth_context(call);
+    if (ctx == NULL)
+        goto done;
+    const char *type = property(ctx, GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+    if (type == NULL || strcmp(type, GRPC_SSL_TRANSPORT_SECURITY_TYPE) != 0)
+        goto done; /* plaintext or a non-TLS transport */
+    const char *subject = property(ctx, GRPC_X509_SUBJECT_PROPERTY_NAME);
+    const char *pem = property(ctx, GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (subject == NULL && pem == NULL)
+        goto done; /* TLS, but the client sent no certificate */
+    rc = ins_auth_subject_principal(subject, out, &reason);
+done:
+    if (ctx != NULL)
+        grpc_auth_context_release(ctx);
+    if (why != NULL)
+        *why = reason;
+    return rc;
+}
