@@ -1,0 +1,190 @@
+/*
+ * cmd_token.c - `inspectctl token issue` (see cmd_token.h).
+ *
+ * A thin layer over server/rpc/auth.c: parse and check the options, load the
+ * key, sign, print. Every rejection names the option at fault so the
+ * operator can fix the command line; nothing is printed on stdout unless a
+ * token was made.
+ */
+#include "cmd_token.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth.h"
+#include "ins_error.h"
+#include "principal.h"
+
+#define EXIT_USAGE 2
+#define EXIT_FAIL  1
+
+static void usage_token(FILE *f)
+{
+    fputs("usage: inspectctl token <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  issue   sign a bearer token with the node's key\n"
+          "\n"
+          "Run 'inspectctl token issue --help' for its options.\n",
+          f);
+}
+
+static void usage_issue(FILE *f)
+{
+    fputs("usage: inspectctl token issue --data-dir DIR --role ROLE --principal NAME\n"
+          "                              [--department DEPT] --ttl DURATION\n"
+          "\n"
+          "Signs a bearer token with DIR/token.key (created, mode 0600, if missing)\n"
+          "and prints it on stdout. Clients send it as 'authorization: Bearer <token>'.\n"
+          "\n"
+          "  --data-dir DIR     the server's data folder\n"
+          "  --role ROLE        inspector, dispatcher, department, auditor or admin\n"
+          "  --principal NAME   who the token speaks for (no control characters)\n"
+          "  --department DEPT  the department, for the department role (optional)\n"
+          "  --ttl DURATION     lifetime: digits and a unit, e.g. 90s, 30m, 12h, 7d\n"
+          "  -h, --help         show this help\n",
+          f);
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "inspectctl token issue: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    fputs("Run 'inspectctl token issue --help' for usage.\n", stderr);
+    return EXIT_USAGE;
+}
+
+static int has_control(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
+static int cmd_issue(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data-dir", required_argument, NULL, 'd'},
+        {"role", required_argument, NULL, 'r'},
+        {"principal", required_argument, NULL, 'p'},
+        {"department", required_argument, NULL, 'D'},
+        {"ttl", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *data_dir = NULL, *role = NULL, *name = NULL, *dept = "", *ttl = NULL;
+
+    optind = 0; /* glibc: full reinitialisation, in case getopt ran before */
+    opterr = 0; /* our own messages below */
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 'p':
+            name = optarg;
+            break;
+        case 'D':
+            dept = optarg;
+            break;
+        case 't':
+            ttl = optarg;
+            break;
+        case 'h':
+            usage_issue(stdout);
+            return 0;
+        case ':':
+            return usage_error("option needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument", argv[optind]);
+    if (data_dir == NULL || *data_dir == '\0')
+        return usage_error("--data-dir is required", NULL);
+    if (role == NULL)
+        return usage_error("--role is required", NULL);
+    if (name == NULL || *name == '\0')
+        return usage_error("--principal is required", NULL);
+    if (ttl == NULL)
+        return usage_error("--ttl is required", NULL);
+
+    ins_principal p;
+    memset(&p, 0, sizeof(p));
+    p.role = ins_role_parse(role);
+    if (p.role == INS_ROLE_NONE)
+        return usage_error("--role must be inspector, dispatcher, department, auditor or admin",
+                           role);
+    if (strlen(name) >= sizeof(p.name) || has_control(name)) {
+        fprintf(stderr,
+                "inspectctl token issue: --principal must be at most %zu bytes without control "
+                "characters\n",
+                sizeof(p.name) - 1);
+        return EXIT_USAGE;
+    }
+    if (strlen(dept) >= sizeof(p.department) || has_control(dept)) {
+        fprintf(stderr,
+                "inspectctl token issue: --department must be at most %zu bytes without control "
+                "characters\n",
+                sizeof(p.department) - 1);
+        return EXIT_USAGE;
+    }
+    int64_t secs;
+    if (ins_duration_parse(ttl, &secs) != 0)
+        return usage_error("--ttl must be a positive number and a unit (s, m, h, d), e.g. 12h",
+                           ttl);
+    int64_t now = (int64_t)time(NULL);
+    if (secs > INT64_MAX - now)
+        return usage_error("--ttl is too long", ttl);
+    memcpy(p.name, name, strlen(name) + 1);
+    memcpy(p.department, dept, strlen(dept) + 1);
+    p.expires_unix = now + secs;
+
+    ins_token_key key;
+    int rc = ins_token_key_load(data_dir, &key);
+    if (rc != 0) {
+        fprintf(stderr, "inspectctl token issue: cannot load the token key from %s/token.key: %s\n",
+                data_dir, ins_strerror(rc));
+        return EXIT_FAIL;
+    }
+    char token[INS_TOKEN_MAX];
+    rc = ins_token_sign(&key, &p, token, sizeof(token));
+    memset(&key, 0, sizeof(key));
+    if (rc != 0) {
+        fprintf(stderr, "inspectctl token issue: cannot sign the token: %s\n", ins_strerror(rc));
+        return EXIT_FAIL;
+    }
+    if (printf("%s\n", token) < 0 || fflush(stdout) != 0) {
+        perror("inspectctl token issue: stdout");
+        return EXIT_FAIL;
+    }
+    return 0;
+}
+
+int ins_cmd_token(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs("inspectctl token: missing command\n", stderr);
+        usage_token(stderr);
+        return EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        usage_token(stdout);
+        return 0;
+    }
+    if (strcmp(sub, "issue") == 0)
+        return cmd_issue(argc - 1, argv + 1);
+    fprintf(stderr, "inspectctl token: unknown command: %s\n", sub);
+    usage_token(stderr);
+    return EXIT_USAGE;
+}
