@@ -19,7 +19,7 @@ const char *ins_strerror(int err)
     }
     if (err > 0)
         return strerror(err); /* glibc: thread-safe for known values */
-    if (err <= MDB_KEYEXIST && err >= MDB_LAST_ERRCODE)
+    if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
         return mdb_strerror(err);
     return "unknown error";
 }

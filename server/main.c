@@ -1,0 +1,134 @@
+/*
+ * main.c - inspectd: flags, the token key, services, start, and a clean stop
+ * on SIGTERM or SIGINT.
+ *
+ * Signals are blocked in every thread and taken by sigwait() on the main
+ * thread, so no code runs in signal context at all.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <grpc/grpc.h>
+
+#include "auth.h"
+#include "health.h"
+#include "ins_error.h"
+#include "options.h"
+#include "reflection.h"
+#include "server.h"
+#include "session.h"
+
+/* Writes the bound port to `path` atomically (temp file, then rename), so a
+ * reader never sees a half-written number. */
+static int write_port_file(const char *path, int port)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return errno;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0)
+        return errno;
+    return rename(tmp, path) == 0 ? 0 : errno;
+}
+
+static int add_services(ins_server *srv)
+{
+    static const ins_service_def *const services[] = {
+        &ins_health_service,
+        &ins_reflection_service,
+        &ins_session_service,
+    };
+    for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
+        int rc = ins_server_add_service(srv, services[i]);
+        if (rc != 0)
+            return rc;
+    }
+    int rc = ins_health_init(srv);
+    return rc ? rc : ins_reflection_init(srv);
+}
+
+static int serve(const ins_options *o, const ins_token_key *key)
+{
+    char err[512] = "";
+    ins_server_config cfg = {
+        .listen = o->listen,
+        .threads = o->threads,
+        .max_message_bytes = o->max_message_bytes,
+        .grace_seconds = o->grace_seconds,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
+        .tls_client_ca = o->tls_client_ca,
+        .token_key = key,
+        .log_calls = !o->quiet,
+    };
+    ins_server *srv = NULL;
+    int rc = ins_server_create(&cfg, &srv, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        return 1;
+    }
+    rc = add_services(srv);
+    int port = 0;
+    if (rc == 0)
+        rc = ins_server_start(srv, &port, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        ins_server_destroy(srv);
+        return 1;
+    }
+    if (o->port_file && (rc = write_port_file(o->port_file, port)) != 0)
+        fprintf(stderr, "inspectd: cannot write %s: %s\n", o->port_file, strerror(rc));
+    const char *colon = strrchr(o->listen, ':');
+    fprintf(stderr, "inspectd %s: listening on %.*s:%d, data in %s; stop with Ctrl-C or kill -TERM %d\n",
+            INSPECT_VERSION, colon ? (int)(colon - o->listen) : 0, o->listen, port, o->data_dir,
+            (int)getpid());
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
+    ins_server_shutdown(srv);
+    ins_server_destroy(srv);
+    fprintf(stderr, "inspectd: stopped\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    ins_options o;
+    int rc = ins_options_parse(argc, argv, &o);
+    if (rc == 1)
+        return 0;
+    if (rc != 0)
+        return 2;
+
+    /* Block the stop signals before any thread exists (gRPC starts its own
+     * in grpc_init), so only sigwait() in serve() ever sees them. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    ins_token_key key;
+    rc = ins_token_key_load(o.data_dir, &key);
+    if (rc != 0) {
+        fprintf(stderr, "inspectd: token key in %s: %s\n", o.data_dir, ins_strerror(rc));
+        return 1;
+    }
+    grpc_init();
+    rc = serve(&o, &key);
+    grpc_shutdown();
+    return rc;
+}

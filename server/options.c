@@ -1,0 +1,155 @@
+/*
+ * options.c - parsing inspectd's flags, with defaults that run the embedded
+ * configuration: loopback, data in ./data, one worker per usable core.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+
+static const char usage[] =
+    "usage: inspectd [options]\n"
+    "\n"
+    "Joint site inspection server (gRPC).\n"
+    "\n"
+    "  --listen ADDR              address to serve on (default 127.0.0.1:50051; port 0 picks\n"
+    "                             a free one); beyond loopback TLS is required\n"
+    "  --data-dir DIR             store, token key and lock (default ./data)\n"
+    "  --port-file FILE           write the bound port here once listening\n"
+    "  --threads N                worker threads (default: usable cores)\n"
+    "  --max-message-bytes N      largest message in or out (default 4194304)\n"
+    "  --grace SECONDS            shutdown: time for calls in flight (default 10)\n"
+    "  --tls-cert FILE            server certificate chain (PEM)\n"
+    "  --tls-key FILE             server private key (PEM)\n"
+    "  --tls-client-ca FILE       require client certificates signed by this CA (mutual TLS)\n"
+    "  --max-store-bytes N        largest the store may grow (default 64 GiB)\n"
+    "  --idempotency-days N       keep request ids this long (default 30)\n"
+    "  --upload-ttl DURATION      drop unfinished uploads untouched this long (default 24h)\n"
+    "  --quiet                    no per-call log lines\n"
+    "  --version                  print the version\n"
+    "  --help                     this text\n"
+    "\n"
+    "Stop with SIGTERM or Ctrl-C: calls in flight get --grace seconds to finish.\n";
+
+enum {
+    OPT_LISTEN = 256,
+    OPT_DATA_DIR,
+    OPT_PORT_FILE,
+    OPT_THREADS,
+    OPT_MAX_MSG,
+    OPT_GRACE,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_TLS_CA,
+    OPT_MAX_STORE,
+    OPT_IDEM_DAYS,
+    OPT_UPLOAD_TTL,
+    OPT_QUIET,
+    OPT_VERSION,
+    OPT_HELP,
+};
+
+static const struct option longopts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"max-message-bytes", required_argument, NULL, OPT_MAX_MSG},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"tls-client-ca", required_argument, NULL, OPT_TLS_CA},
+    {"max-store-bytes", required_argument, NULL, OPT_MAX_STORE},
+    {"idempotency-days", required_argument, NULL, OPT_IDEM_DAYS},
+    {"upload-ttl", required_argument, NULL, OPT_UPLOAD_TTL},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parses a whole number in [lo, hi]; reports and returns -1 otherwise. */
+static int parse_u64(const char *flag, const char *text, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || v < lo || v > hi) {
+        fprintf(stderr, "inspectd: --%s takes a whole number from %llu to %llu, not '%s'\n", flag,
+                (unsigned long long)lo, (unsigned long long)hi, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int ins_options_parse(int argc, char **argv, ins_options *o)
+{
+    *o = (ins_options){
+        .listen = "127.0.0.1:50051",
+        .data_dir = "data",
+        .max_message_bytes = 4u << 20,
+        .grace_seconds = 10,
+        .max_store_bytes = 64ull << 30,
+        .idempotency_days = 30,
+        .upload_ttl_seconds = 24 * 3600,
+    };
+    uint64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_LISTEN: o->listen = optarg; break;
+        case OPT_DATA_DIR: o->data_dir = optarg; break;
+        case OPT_PORT_FILE: o->port_file = optarg; break;
+        case OPT_TLS_CERT: o->tls_cert = optarg; break;
+        case OPT_TLS_KEY: o->tls_key = optarg; break;
+        case OPT_TLS_CA: o->tls_client_ca = optarg; break;
+        case OPT_QUIET: o->quiet = 1; break;
+        case OPT_THREADS:
+            if (parse_u64("threads", optarg, 1, 256, &v))
+                return 2;
+            o->threads = (int)v;
+            break;
+        case OPT_MAX_MSG:
+            if (parse_u64("max-message-bytes", optarg, 1024, 1u << 30, &v))
+                return 2;
+            o->max_message_bytes = (size_t)v;
+            break;
+        case OPT_GRACE:
+            if (parse_u64("grace", optarg, 0, 3600, &v))
+                return 2;
+            o->grace_seconds = (int)v;
+            break;
+        case OPT_MAX_STORE:
+            if (parse_u64("max-store-bytes", optarg, 1u << 20, 1ull << 44, &v))
+                return 2;
+            o->max_store_bytes = v;
+            break;
+        case OPT_IDEM_DAYS:
+            if (parse_u64("idempotency-days", optarg, 1, 3650, &v))
+                return 2;
+            o->idempotency_days = (int)v;
+            break;
+        case OPT_UPLOAD_TTL:
+            if (ins_duration_parse(optarg, &o->upload_ttl_seconds) != 0) {
+                fprintf(stderr, "inspectd: --upload-ttl takes a duration like 90s, 30m, 24h, 7d\n");
+                return 2;
+            }
+            break;
+        case OPT_VERSION: printf("inspectd %s\n", INSPECT_VERSION); return 1;
+        case OPT_HELP: fputs(usage, stdout); return 1;
+        default: fputs("inspectd: see --help\n", stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "inspectd: unexpected argument '%s'; see --help\n", argv[optind]);
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,361 @@
+/*
+ * call.c - the life of one server call: armed, arrived, authorised, served,
+ * over. The state machine is driven by ins_call_on_event on the call's
+ * worker thread; the handler-facing operations live in call_ops.c.
+ *
+ * Reference counting: an armed request holds one reference; once the call
+ * has arrived, every batch in flight holds one (RECV_CLOSE_ON_SERVER, posted
+ * first, covers the whole life of the call), and ins_call_ref adds more. The
+ * last unref logs the call, runs the handler's cleanup and frees everything.
+ */
+#include "runtime.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/support/alloc.h>
+
+#include "auth.h"
+#include "auth_peer.h"
+#include "ins_error.h"
+#include "status.h"
+
+int64_t ins_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void tag_init(ins_call *c, ins_tag *t, ins_tag_kind kind)
+{
+    t->kind = kind;
+    t->call = c;
+}
+
+int ins_call_arm(ins_worker *w, const ins_method *m)
+{
+    ins_call *c = calloc(1, sizeof(*c));
+    if (!c)
+        return GRPC_CALL_ERROR;
+    c->server = w->server;
+    c->worker = w;
+    c->method = m;
+    atomic_init(&c->refs, 1);
+    atomic_init(&c->wake_pending, 0);
+    tag_init(c, &c->t_new, m ? INS_TAG_NEW : INS_TAG_UNKNOWN);
+    tag_init(c, &c->t_close, INS_TAG_CLOSE);
+    tag_init(c, &c->t_send, INS_TAG_SEND);
+    tag_init(c, &c->t_recv, INS_TAG_RECV);
+    tag_init(c, &c->t_status, INS_TAG_STATUS);
+    tag_init(c, &c->t_wake, INS_TAG_WAKE);
+    c->status = GRPC_STATUS_OK;
+    c->status_details = grpc_empty_slice();
+    grpc_metadata_array_init(&c->request_md);
+
+    grpc_call_error rc;
+    if (m) {
+        grpc_byte_buffer **payload =
+            (m->def.kind == INS_UNARY || m->def.kind == INS_SERVER_STREAM) ? &c->payload : NULL;
+        rc = grpc_server_request_registered_call(ins_server_grpc(w->server), m->handle, &c->call,
+                                                 &c->deadline, &c->request_md, payload, w->cq,
+                                                 w->cq, &c->t_new);
+    } else {
+        grpc_call_details_init(&c->details);
+        rc = grpc_server_request_call(ins_server_grpc(w->server), &c->call, &c->details,
+                                      &c->request_md, w->cq, w->cq, &c->t_new);
+    }
+    if (rc != GRPC_CALL_OK) {
+        grpc_metadata_array_destroy(&c->request_md);
+        if (!m)
+            grpc_call_details_destroy(&c->details);
+        free(c);
+    }
+    return rc;
+}
+
+/* One line per call on stderr: method, principal, status, duration, bytes.
+ * A single write() keeps lines from different workers whole. */
+static void call_log(const ins_call *c)
+{
+    char line[768];
+    double ms = (double)(ins_now_ns() - c->started_ns) / 1e6;
+    const char *method = c->method ? c->method->path : "-";
+    char unknown[256];
+    if (!c->method) {
+        snprintf(unknown, sizeof unknown, "%.*s", (int)GRPC_SLICE_LENGTH(c->details.method),
+                 (const char *)GRPC_SLICE_START_PTR(c->details.method));
+        method = unknown;
+    }
+    int n = snprintf(line, sizeof line,
+                     "inspectd call method=%s principal=%s role=%s status=%s ms=%.3f "
+                     "in=%" PRIu64 " out=%" PRIu64 "\n",
+                     method, c->principal.name[0] ? c->principal.name : "-",
+                     ins_role_name(c->principal.role), ins_status_name(c->status), ms, c->bytes_in,
+                     c->bytes_out);
+    if (n > 0) {
+        size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+        ssize_t w = write(STDERR_FILENO, line, len);
+        (void)w;
+    }
+}
+
+static void call_free(ins_call *c)
+{
+    if (c->started) {
+        if (ins_server_log_calls(c->server))
+            call_log(c);
+        if (c->method && c->method->def.ops->cleanup)
+            c->method->def.ops->cleanup(c);
+        ins_server_count_call(c->server, -1);
+    }
+    if (c->payload)
+        grpc_byte_buffer_destroy(c->payload);
+    if (c->send_buf)
+        grpc_byte_buffer_destroy(c->send_buf);
+    if (c->recv_buf)
+        grpc_byte_buffer_destroy(c->recv_buf);
+    grpc_slice_unref(c->status_details);
+    grpc_metadata_array_destroy(&c->request_md);
+    if (!c->method)
+        grpc_call_details_destroy(&c->details);
+    if (c->call)
+        grpc_call_unref(c->call);
+    free(c);
+}
+
+void ins_call_ref(ins_call *c)
+{
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+void ins_call_unref(ins_call *c)
+{
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+        call_free(c);
+}
+
+/* Finds `key` in the request metadata; returns its value or an empty slice. */
+static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < md->count; i++) {
+        const grpc_slice *k = &md->metadata[i].key;
+        if (GRPC_SLICE_LENGTH(*k) == klen && memcmp(GRPC_SLICE_START_PTR(*k), key, klen) == 0)
+            return md->metadata[i].value;
+    }
+    return grpc_empty_slice();
+}
+
+/*
+ * Establishes the principal: a bearer token if one is presented, else a
+ * verified client certificate, else anonymous. Returns 0, or INS_EAUTH with
+ * a message in `why` for credentials that were presented but do not hold.
+ */
+static int call_authenticate(ins_call *c, char *why, size_t whylen)
+{
+    grpc_slice v = md_lookup(&c->request_md, "authorization");
+    size_t len = GRPC_SLICE_LENGTH(v);
+    const char *p = (const char *)GRPC_SLICE_START_PTR(v);
+    const char *reason = NULL;
+    if (len > 0) {
+        char token[INS_TOKEN_MAX];
+        if (len < 7 || strncasecmp(p, "Bearer ", 7) != 0 || len - 7 >= sizeof token) {
+            snprintf(why, whylen, "authorization metadata must be 'Bearer <token>'");
+            return INS_EAUTH;
+        }
+        memcpy(token, p + 7, len - 7);
+        token[len - 7] = '\0';
+        int rc = ins_token_verify(ins_server_token_key(c->server), token, (int64_t)time(NULL),
+                                  &c->principal, &reason);
+        if (rc != 0) {
+            snprintf(why, whylen, "%s", reason ? reason : "token does not verify");
+            memset(&c->principal, 0, sizeof c->principal);
+        }
+        return rc;
+    }
+    int rc = ins_auth_peer_principal(c->call, &c->principal, &reason);
+    if (rc == INS_ENOTFOUND) {
+        memset(&c->principal, 0, sizeof c->principal);
+        return 0;
+    }
+    if (rc != 0) {
+        snprintf(why, whylen, "client certificate: %s", reason ? reason : "not usable");
+        memset(&c->principal, 0, sizeof c->principal);
+    }
+    return rc;
+}
+
+/* Formats the roles of `mask` as "dispatcher|admin". */
+static void roles_text(unsigned mask, char *out, size_t outlen)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int r = INS_ROLE_INSPECTOR; r <= INS_ROLE_ADMIN; r++) {
+        if (!(mask & INS_ROLE_BIT(r)))
+            continue;
+        int w = snprintf(out + n, outlen - n, "%s%s", n ? "|" : "", ins_role_name((ins_role)r));
+        if (w < 0 || (size_t)w >= outlen - n)
+            break;
+        n += (size_t)w;
+    }
+}
+
+/* Checks credentials, role and deadline. Returns 0 when the handler may run;
+ * otherwise the call has been failed with the precise status. */
+static int call_admit(ins_call *c)
+{
+    const ins_method *m = c->method;
+    char why[256];
+    if (ins_server_draining(c->server)) {
+        ins_call_fail(c, INS_ESHUTDOWN, "server is shutting down; retry on another node or later");
+        return -1;
+    }
+    /* Open methods (health, reflection) ignore credentials that fail. */
+    if (call_authenticate(c, why, sizeof why) != 0 && m->def.roles != 0) {
+        ins_call_fail(c, INS_EAUTH, "%s", why);
+        return -1;
+    }
+    if (m->def.roles != 0) {
+        if (c->principal.role == INS_ROLE_NONE) {
+            ins_call_fail(c, INS_EAUTH,
+                          "%s needs credentials: send 'authorization: Bearer <token>' "
+                          "(inspectctl token issue) or a client certificate",
+                          m->path);
+            return -1;
+        }
+        if (!ins_role_allowed(m->def.roles, c->principal.role)) {
+            char roles[128];
+            roles_text(m->def.roles, roles, sizeof roles);
+            ins_call_fail(c, INS_EPERM, "%s is for role %s; %s has role %s", m->path, roles,
+                          c->principal.name, ins_role_name(c->principal.role));
+            return -1;
+        }
+    }
+    if (ins_call_deadline_left_ms(c) <= 0) {
+        ins_call_fail(c, INS_ETIMEDOUT, "deadline passed before %s started", m->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Posts RECV_CLOSE_ON_SERVER, alone, to learn of cancellation. */
+static void call_watch_close(ins_call *c)
+{
+    grpc_op op = {0};
+    op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    op.data.recv_close_on_server.cancelled = &c->close_cancelled;
+    ins_call_ref(c);
+    if (grpc_call_start_batch(c->call, &op, 1, &c->t_close, NULL) != GRPC_CALL_OK) {
+        c->closed = 1;
+        ins_call_unref(c);
+    }
+}
+
+/* Decodes the initial request of a unary or server-streaming call. */
+static ProtobufCMessage *call_decode_request(ins_call *c)
+{
+    if (!c->payload) {
+        ins_call_fail(c, INS_EINVAL, "%s needs a request message; none was sent", c->method->path);
+        return NULL;
+    }
+    grpc_byte_buffer_reader reader;
+    if (!grpc_byte_buffer_reader_init(&reader, c->payload)) {
+        ins_call_fail(c, INS_EINVAL, "request could not be read");
+        return NULL;
+    }
+    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+    grpc_byte_buffer_reader_destroy(&reader);
+    c->bytes_in += GRPC_SLICE_LENGTH(all);
+    ProtobufCMessage *msg = protobuf_c_message_unpack(c->method->input, NULL,
+                                                      GRPC_SLICE_LENGTH(all),
+                                                      GRPC_SLICE_START_PTR(all));
+    grpc_slice_unref(all);
+    if (!msg)
+        ins_call_fail(c, INS_EINVAL, "request is not a valid %s message", c->method->input->name);
+    return msg;
+}
+
+static void call_arrived(ins_call *c)
+{
+    c->started = 1;
+    c->started_ns = ins_now_ns();
+    ins_server_count_call(c->server, +1);
+    call_watch_close(c);
+    if (!c->method) {
+        ins_call_fail(c, INS_EUNIMPL, "unknown method %.*s: this server does not offer it",
+                      (int)GRPC_SLICE_LENGTH(c->details.method),
+                      (const char *)GRPC_SLICE_START_PTR(c->details.method));
+        return;
+    }
+    if (call_admit(c) != 0)
+        return;
+    const ins_method_ops *ops = c->method->def.ops;
+    if (c->method->def.kind == INS_UNARY || c->method->def.kind == INS_SERVER_STREAM) {
+        ProtobufCMessage *req = call_decode_request(c);
+        if (!req)
+            return;
+        ops->start(c, req);
+        protobuf_c_message_free_unpacked(req, NULL);
+    } else {
+        ops->start(c, NULL);
+    }
+}
+
+/* Called by call_ops.c when a batch completes; defined there. */
+void ins_call_sent(ins_call *c, int ok);
+void ins_call_received(ins_call *c, int ok);
+void ins_call_status_done(ins_call *c);
+
+static void call_closed(ins_call *c)
+{
+    c->closed = 1;
+    if (c->close_cancelled && !c->done) {
+        c->done = 1;
+        c->status = GRPC_STATUS_CANCELLED;
+        if (c->method && c->method->def.ops->on_cancel)
+            c->method->def.ops->on_cancel(c);
+    }
+}
+
+void ins_call_on_event(ins_tag *tag, int ok)
+{
+    ins_call *c = tag->call;
+    switch (tag->kind) {
+    case INS_TAG_NEW:
+    case INS_TAG_UNKNOWN:
+        if (!ok) { /* server shutting down: the request was never matched */
+            ins_call_unref(c);
+            return;
+        }
+        if (!ins_server_draining(c->server))
+            ins_call_arm(c->worker, c->method); /* re-arm before serving */
+        call_arrived(c);
+        ins_call_unref(c); /* the armed request's reference */
+        return;
+    case INS_TAG_CLOSE:
+        call_closed(c);
+        break;
+    case INS_TAG_SEND:
+        ins_call_sent(c, ok);
+        break;
+    case INS_TAG_RECV:
+        ins_call_received(c, ok);
+        break;
+    case INS_TAG_STATUS:
+        ins_call_status_done(c);
+        break;
+    case INS_TAG_WAKE:
+        atomic_store(&c->wake_pending, 0);
+        if (c->method && c->method->def.ops->on_wake)
+            c->method->def.ops->on_wake(c);
+        break;
+    }
+    ins_call_unref(c); /* the batch's reference */
+}

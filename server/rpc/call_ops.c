@@ -1,0 +1,270 @@
+/*
+ * call_ops.c - what a handler does with its call: read requests, send
+ * messages, reply, fail, be woken from another thread (see call.h), and the
+ * completions of those batches.
+ *
+ * Every batch keeps to the gRPC core rules: initial metadata goes out once,
+ * with the first message or the status; one batch of each kind in flight; a
+ * send buffer is destroyed only after its batch completes; a start_batch that
+ * fails changed nothing and its tag never comes back.
+ */
+#include "runtime.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/byte_buffer_reader.h>
+
+#include "ins_error.h"
+#include "status.h"
+
+const ins_principal *ins_call_principal(const ins_call *c)
+{
+    return &c->principal;
+}
+
+const char *ins_call_method(const ins_call *c)
+{
+    return c->method ? c->method->path : "";
+}
+
+ins_server *ins_call_server(const ins_call *c)
+{
+    return c->server;
+}
+
+void *ins_call_data(const ins_call *c)
+{
+    return c->data;
+}
+
+void ins_call_set_data(ins_call *c, void *data)
+{
+    c->data = data;
+}
+
+int ins_call_done(const ins_call *c)
+{
+    return c->done;
+}
+
+int64_t ins_call_deadline_left_ms(const ins_call *c)
+{
+    if (gpr_time_cmp(c->deadline, gpr_inf_future(c->deadline.clock_type)) == 0)
+        return INT64_MAX;
+    gpr_timespec now = gpr_now(c->deadline.clock_type);
+    gpr_timespec left = gpr_time_sub(c->deadline, now);
+    return (int64_t)left.tv_sec * 1000 + left.tv_nsec / 1000000;
+}
+
+/* Serializes `msg` into a new byte buffer; NULL when out of memory. */
+static grpc_byte_buffer *pack(ins_call *c, const ProtobufCMessage *msg)
+{
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    grpc_slice s = grpc_slice_malloc(len);
+    protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(s));
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    c->bytes_out += len;
+    return bb;
+}
+
+/* Appends SEND_INITIAL_METADATA to `ops` if it has not gone out yet. */
+static size_t add_initial_md(ins_call *c, grpc_op *ops, size_t n)
+{
+    if (!c->md_sent) {
+        memset(&ops[n], 0, sizeof ops[n]);
+        ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+        c->md_sent = 1;
+        n++;
+    }
+    return n;
+}
+
+/* Starts `ops` with `tag`, holding a reference for it. Returns 0 or -1 (the
+ * batch was refused and the reference is dropped again). */
+static int start(ins_call *c, grpc_op *ops, size_t n, ins_tag *tag)
+{
+    ins_call_ref(c);
+    if (grpc_call_start_batch(c->call, ops, n, tag, NULL) != GRPC_CALL_OK) {
+        ins_call_unref(c);
+        return -1;
+    }
+    return 0;
+}
+
+/* Sends the final status, with `reply` (may be NULL) as the last message. */
+static void send_status(ins_call *c, const ProtobufCMessage *reply)
+{
+    grpc_op ops[3];
+    size_t n = add_initial_md(c, ops, 0);
+    if (reply) {
+        c->send_buf = pack(c, reply);
+        memset(&ops[n], 0, sizeof ops[n]);
+        ops[n].op = GRPC_OP_SEND_MESSAGE;
+        ops[n].data.send_message.send_message = c->send_buf;
+        n++;
+    }
+    memset(&ops[n], 0, sizeof ops[n]);
+    ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.status = c->status;
+    ops[n].data.send_status_from_server.status_details =
+        c->status == GRPC_STATUS_OK ? NULL : &c->status_details;
+    n++;
+    c->done = 1;
+    if (start(c, ops, n, &c->t_status) != 0 && c->send_buf) {
+        grpc_byte_buffer_destroy(c->send_buf);
+        c->send_buf = NULL;
+    }
+}
+
+void ins_call_reply(ins_call *c, const ProtobufCMessage *resp)
+{
+    if (c->done)
+        return;
+    c->status = GRPC_STATUS_OK;
+    send_status(c, resp);
+}
+
+/* Records the final status; sends it now, or after the message in flight. */
+static void finish_with(ins_call *c, grpc_status_code code, const char *details)
+{
+    if (c->done || c->status_pending)
+        return;
+    c->status = code;
+    grpc_slice_unref(c->status_details);
+    c->status_details = grpc_slice_from_copied_string(details ? details : "");
+    if (c->send_in_flight)
+        c->status_pending = 1;
+    else
+        send_status(c, NULL);
+}
+
+void ins_call_fail(ins_call *c, int err, const char *fmt, ...)
+{
+    char msg[1024];
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    } else {
+        snprintf(msg, sizeof msg, "%s", ins_strerror(err));
+    }
+    grpc_status_code code = ins_status_code(err);
+    if (code == GRPC_STATUS_OK)
+        code = GRPC_STATUS_INTERNAL; /* a failure is never OK */
+    finish_with(c, code, msg);
+}
+
+void ins_call_finish(ins_call *c)
+{
+    finish_with(c, GRPC_STATUS_OK, NULL);
+}
+
+int ins_call_send(ins_call *c, const ProtobufCMessage *msg)
+{
+    if (c->done || c->status_pending)
+        return INS_ECANCELLED;
+    if (c->send_in_flight)
+        return INS_EBUSY;
+    grpc_op ops[2];
+    size_t n = add_initial_md(c, ops, 0);
+    c->send_buf = pack(c, msg);
+    memset(&ops[n], 0, sizeof ops[n]);
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n].data.send_message.send_message = c->send_buf;
+    n++;
+    if (start(c, ops, n, &c->t_send) != 0) {
+        grpc_byte_buffer_destroy(c->send_buf);
+        c->send_buf = NULL;
+        return INS_ECANCELLED;
+    }
+    c->send_in_flight = 1;
+    return 0;
+}
+
+int ins_call_read(ins_call *c)
+{
+    if (c->done)
+        return INS_ECANCELLED;
+    if (c->recv_in_flight)
+        return INS_EBUSY;
+    grpc_op op = {0};
+    op.op = GRPC_OP_RECV_MESSAGE;
+    op.data.recv_message.recv_message = &c->recv_buf;
+    if (start(c, &op, 1, &c->t_recv) != 0)
+        return INS_ECANCELLED;
+    c->recv_in_flight = 1;
+    return 0;
+}
+
+void ins_call_wake(ins_call *c)
+{
+    if (atomic_exchange(&c->wake_pending, 1))
+        return; /* a wake is already queued: coalesce */
+    if (start(c, NULL, 0, &c->t_wake) != 0)
+        atomic_store(&c->wake_pending, 0);
+}
+
+/* ---- completions (worker thread) ---------------------------------------- */
+
+void ins_call_sent(ins_call *c, int ok)
+{
+    grpc_byte_buffer_destroy(c->send_buf);
+    c->send_buf = NULL;
+    c->send_in_flight = 0;
+    if (c->status_pending) {
+        c->status_pending = 0;
+        send_status(c, NULL);
+        return;
+    }
+    if (!c->done && c->method->def.ops->on_sent)
+        c->method->def.ops->on_sent(c, ok);
+}
+
+void ins_call_received(ins_call *c, int ok)
+{
+    c->recv_in_flight = 0;
+    grpc_byte_buffer *bb = c->recv_buf;
+    c->recv_buf = NULL;
+    if (c->done || !ok) {
+        if (bb)
+            grpc_byte_buffer_destroy(bb);
+        return; /* cancellation is reported through on_cancel */
+    }
+    const ins_method_ops *ops = c->method->def.ops;
+    if (!bb) {
+        if (ops->on_read)
+            ops->on_read(c, NULL);
+        return;
+    }
+    grpc_byte_buffer_reader reader;
+    ProtobufCMessage *msg = NULL;
+    if (grpc_byte_buffer_reader_init(&reader, bb)) {
+        grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+        grpc_byte_buffer_reader_destroy(&reader);
+        c->bytes_in += GRPC_SLICE_LENGTH(all);
+        msg = protobuf_c_message_unpack(c->method->input, NULL, GRPC_SLICE_LENGTH(all),
+                                        GRPC_SLICE_START_PTR(all));
+        grpc_slice_unref(all);
+    }
+    grpc_byte_buffer_destroy(bb);
+    if (!msg) {
+        ins_call_fail(c, INS_EINVAL, "message is not a valid %s", c->method->input->name);
+        return;
+    }
+    if (ops->on_read)
+        ops->on_read(c, msg);
+    protobuf_c_message_free_unpacked(msg, NULL);
+}
+
+void ins_call_status_done(ins_call *c)
+{
+    if (c->send_buf) {
+        grpc_byte_buffer_destroy(c->send_buf);
+        c->send_buf = NULL;
+    }
+}

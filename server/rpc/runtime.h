@@ -1,0 +1,101 @@
+/*
+ * runtime.h - what call.c and server.c share and nobody else sees: the tag
+ * types, the per-method registration record, the call and worker structs.
+ *
+ * A tag is a small typed struct embedded in the call; the completion queue
+ * hands back its address and the worker switches on `kind`. Each kind has at
+ * most one batch in flight per call, so one embedded tag per kind suffices.
+ */
+#ifndef INS_RUNTIME_H
+#define INS_RUNTIME_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <grpc/grpc.h>
+
+#include "server.h"
+
+typedef enum ins_tag_kind {
+    INS_TAG_NEW,        /* a registered-method call arrived (or the request was shut down) */
+    INS_TAG_UNKNOWN,    /* a call for a method nobody registered */
+    INS_TAG_CLOSE,      /* RECV_CLOSE_ON_SERVER: the call is over or cancelled */
+    INS_TAG_SEND,       /* one streamed message left */
+    INS_TAG_RECV,       /* one client message arrived */
+    INS_TAG_STATUS,     /* the final status (and maybe a unary reply) left */
+    INS_TAG_WAKE,       /* empty batch from ins_call_wake */
+} ins_tag_kind;
+
+typedef struct ins_tag {
+    ins_tag_kind kind;
+    struct ins_call *call;
+} ins_tag;
+
+/* One registered method: the definition plus what the runtime derives. */
+typedef struct ins_method {
+    ins_method_def def;
+    char *path;                              /* "/pkg.Service/Method", owned */
+    const ProtobufCMessageDescriptor *input;
+    const ProtobufCMessageDescriptor *output;
+    void *handle;                            /* grpc_server_register_method */
+} ins_method;
+
+typedef struct ins_worker {
+    struct ins_server *server;
+    grpc_completion_queue *cq;
+    pthread_t thread;
+    unsigned index;
+} ins_worker;
+
+struct ins_call {
+    ins_server *server;
+    ins_worker *worker;
+    const ins_method *method;     /* NULL for an unknown method */
+    grpc_call *call;
+    gpr_timespec deadline;
+    grpc_metadata_array request_md;
+    grpc_byte_buffer *payload;    /* initial request of unary / server stream */
+    grpc_call_details details;    /* unknown methods only */
+
+    ins_tag t_new, t_close, t_send, t_recv, t_status, t_wake;
+    atomic_int refs;
+    atomic_int wake_pending;
+
+    /* State below is touched only on the call's worker thread. */
+    int started;                  /* arrived and being served */
+    int close_cancelled;          /* output of RECV_CLOSE_ON_SERVER */
+    int closed;                   /* RECV_CLOSE completed */
+    int done;                     /* status sent or call cancelled */
+    int md_sent;
+    int send_in_flight;
+    int recv_in_flight;
+    int status_pending;           /* finish requested while a send was in flight */
+    grpc_status_code status;      /* final status, for the log */
+    grpc_slice status_details;
+    grpc_byte_buffer *send_buf;
+    grpc_byte_buffer *recv_buf;
+
+    ins_principal principal;
+    void *data;
+    int64_t started_ns;
+    uint64_t bytes_in, bytes_out;
+};
+
+/* Allocates a call record for `worker` and arms it for `method` (NULL: the
+ * generic request for unknown methods). Returns 0 or a grpc_call_error. */
+int ins_call_arm(ins_worker *worker, const ins_method *method);
+
+/* Handles one completion on a worker thread. */
+void ins_call_on_event(ins_tag *tag, int ok);
+
+/* Monotonic nanoseconds. */
+int64_t ins_now_ns(void);
+
+/* Server internals call.c needs. */
+const ins_token_key *ins_server_token_key(const ins_server *s);
+int ins_server_log_calls(const ins_server *s);
+void ins_server_count_call(ins_server *s, int delta);
+grpc_server *ins_server_grpc(const ins_server *s);
+
+#endif /* INS_RUNTIME_H */

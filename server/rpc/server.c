@@ -1,0 +1,425 @@
+/*
+ * server.c - the gRPC core server: listening (plaintext on loopback, TLS or
+ * mutual TLS elsewhere), the method table built from protobuf-c service
+ * descriptors, worker threads with one completion queue each, and graceful
+ * shutdown.
+ *
+ * Every registered method keeps INS_ARMED_PER_WORKER requests armed on each
+ * worker's queue, plus one generic request for unknown methods, so a new call
+ * always finds a waiting request; each arrival re-arms before it is served.
+ */
+#include "runtime.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+
+#include "ins_error.h"
+
+#define INS_ARMED_PER_WORKER 16
+#define INS_MAX_DRAIN_HOOKS 8
+
+typedef struct drain_hook {
+    void (*fn)(void *arg);
+    void *arg;
+} drain_hook;
+
+struct ins_server {
+    ins_server_config cfg;
+    char *listen, *tls_cert, *tls_key, *tls_client_ca;
+    grpc_server *server;
+    grpc_completion_queue *shutdown_cq;
+    ins_worker *workers;
+    unsigned n_workers;
+    ins_method *methods;
+    size_t n_methods;
+    const ins_service_def **services;
+    size_t n_services;
+    drain_hook hooks[INS_MAX_DRAIN_HOOKS];
+    size_t n_hooks;
+    void *app;
+    atomic_int draining;
+    int started;
+    int64_t started_unix;
+    atomic_uint_fast64_t calls_started;
+    atomic_int_fast64_t calls_active;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Reads a whole PEM file into a NUL-terminated string (gpr_malloc'd is not
+ * needed: gRPC copies what it is given). NULL and errno on failure. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t r = fread(buf + len, 1, 4096, f);
+        len += r;
+        if (r < 4096)
+            break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Non-zero when `addr` ("host:port") is a loopback address. */
+static int is_loopback(const char *addr)
+{
+    static const char *const prefixes[] = {"127.", "localhost:", "[::1]:", "ipv4:127.",
+                                           "ipv6:[::1]:"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strncmp(addr, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+static unsigned default_threads(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    return 1;
+}
+
+int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!cfg->listen || !cfg->token_key) {
+        snprintf(err, errlen, "listen address and token key are required");
+        return INS_EINVAL;
+    }
+    if (!is_loopback(cfg->listen) && (!cfg->tls_cert || !cfg->tls_key)) {
+        snprintf(err, errlen,
+                 "refusing to listen on %s without TLS: plaintext is allowed only on loopback; "
+                 "pass --tls-cert and --tls-key",
+                 cfg->listen);
+        return INS_EINVAL;
+    }
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together");
+        return INS_EINVAL;
+    }
+    if (cfg->tls_client_ca && !cfg->tls_cert) {
+        snprintf(err, errlen, "--tls-client-ca needs --tls-cert and --tls-key");
+        return INS_EINVAL;
+    }
+    ins_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return ENOMEM;
+    s->cfg = *cfg;
+    s->listen = strdup(cfg->listen);
+    s->tls_cert = dup_or_null(cfg->tls_cert);
+    s->tls_key = dup_or_null(cfg->tls_key);
+    s->tls_client_ca = dup_or_null(cfg->tls_client_ca);
+    s->cfg.listen = s->listen;
+    s->cfg.tls_cert = s->tls_cert;
+    s->cfg.tls_key = s->tls_key;
+    s->cfg.tls_client_ca = s->tls_client_ca;
+    s->n_workers = cfg->threads > 0 ? (unsigned)cfg->threads : default_threads();
+    atomic_init(&s->draining, 0);
+    atomic_init(&s->calls_started, 0);
+    atomic_init(&s->calls_active, 0);
+
+    grpc_arg args[2];
+    args[0].type = GRPC_ARG_INTEGER;
+    args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[0].value.integer = (int)cfg->max_message_bytes;
+    args[1].type = GRPC_ARG_INTEGER;
+    args[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
+    args[1].value.integer = (int)cfg->max_message_bytes;
+    grpc_channel_args ch = {.num_args = 2, .args = args};
+    s->server = grpc_server_create(&ch, NULL);
+    s->shutdown_cq = grpc_completion_queue_create_for_next(NULL);
+    grpc_server_register_completion_queue(s->server, s->shutdown_cq, NULL);
+    s->workers = calloc(s->n_workers, sizeof(ins_worker));
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        s->workers[i].server = s;
+        s->workers[i].index = i;
+        s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
+        grpc_server_register_completion_queue(s->server, s->workers[i].cq, NULL);
+    }
+    *out = s;
+    return 0;
+}
+
+void ins_server_set_app(ins_server *s, void *app)
+{
+    s->app = app;
+}
+
+void *ins_server_app(const ins_server *s)
+{
+    return s->app;
+}
+
+const ins_token_key *ins_server_token_key(const ins_server *s)
+{
+    return s->cfg.token_key;
+}
+
+int ins_server_log_calls(const ins_server *s)
+{
+    return s->cfg.log_calls;
+}
+
+grpc_server *ins_server_grpc(const ins_server *s)
+{
+    return s->server;
+}
+
+void ins_server_count_call(ins_server *s, int delta)
+{
+    if (delta > 0)
+        atomic_fetch_add(&s->calls_started, 1);
+    atomic_fetch_add(&s->calls_active, delta);
+}
+
+int ins_server_draining(const ins_server *s)
+{
+    return atomic_load(&s->draining);
+}
+
+void ins_server_on_drain(ins_server *s, void (*fn)(void *arg), void *arg)
+{
+    if (s->n_hooks < INS_MAX_DRAIN_HOOKS)
+        s->hooks[s->n_hooks++] = (drain_hook){fn, arg};
+}
+
+size_t ins_server_service_count(const ins_server *s)
+{
+    return s->n_services;
+}
+
+const char *ins_server_service_name(const ins_server *s, size_t i)
+{
+    return i < s->n_services ? s->services[i]->descriptor->name : NULL;
+}
+
+void ins_server_get_stats(const ins_server *s, ins_server_stats *out)
+{
+    out->started_unix = s->started_unix;
+    out->threads = s->n_workers;
+    out->calls_started = atomic_load(&s->calls_started);
+    int64_t active = atomic_load(&s->calls_active);
+    out->calls_active = active > 0 ? (uint64_t)active : 0;
+}
+
+int ins_server_method_roles(const ins_server *s, const char *path, unsigned *roles)
+{
+    for (size_t i = 0; i < s->n_methods; i++) {
+        if (strcmp(s->methods[i].path, path) == 0) {
+            *roles = s->methods[i].def.roles;
+            return 0;
+        }
+    }
+    return INS_ENOTFOUND;
+}
+
+/* Finds the definition of `name` in `svc`; NULL when missing. */
+static const ins_method_def *find_def(const ins_service_def *svc, const char *name)
+{
+    for (size_t i = 0; i < svc->n_methods; i++)
+        if (strcmp(svc->methods[i].name, name) == 0)
+            return &svc->methods[i];
+    return NULL;
+}
+
+int ins_server_add_service(ins_server *s, const ins_service_def *svc)
+{
+    const ProtobufCServiceDescriptor *d = svc->descriptor;
+    if (s->started)
+        return INS_ESTATE;
+    for (size_t i = 0; i < svc->n_methods; i++) {
+        if (!protobuf_c_service_descriptor_get_method_by_name(d, svc->methods[i].name)) {
+            fprintf(stderr, "inspectd: %s has no method %s\n", d->name, svc->methods[i].name);
+            return INS_EINVAL;
+        }
+    }
+    ins_method *ms = realloc(s->methods, (s->n_methods + d->n_methods) * sizeof(ins_method));
+    const ins_service_def **ss = realloc(s->services, (s->n_services + 1) * sizeof(*ss));
+    if (ms)
+        s->methods = ms;
+    if (ss)
+        s->services = ss;
+    if (!ms || !ss)
+        return ENOMEM;
+    for (unsigned i = 0; i < d->n_methods; i++) {
+        const ins_method_def *def = find_def(svc, d->methods[i].name);
+        if (!def || !def->ops || !def->ops->start) {
+            fprintf(stderr, "inspectd: %s.%s has no handler\n", d->name, d->methods[i].name);
+            return INS_EINVAL;
+        }
+    }
+    for (unsigned i = 0; i < d->n_methods; i++) {
+        ins_method *m = &s->methods[s->n_methods++];
+        memset(m, 0, sizeof *m);
+        m->def = *find_def(svc, d->methods[i].name);
+        m->input = d->methods[i].input;
+        m->output = d->methods[i].output;
+        if (asprintf(&m->path, "/%s/%s", d->name, d->methods[i].name) < 0)
+            return ENOMEM;
+        int read_payload = m->def.kind == INS_UNARY || m->def.kind == INS_SERVER_STREAM;
+        m->handle = grpc_server_register_method(
+            s->server, m->path, NULL,
+            read_payload ? GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER : GRPC_SRM_PAYLOAD_NONE, 0);
+        if (!m->handle)
+            return INS_EINVAL;
+    }
+    s->services[s->n_services++] = svc;
+    return 0;
+}
+
+/* Builds the listening credentials from the configuration. */
+static grpc_server_credentials *make_credentials(ins_server *s, char *err, size_t errlen)
+{
+    if (!s->cfg.tls_cert)
+        return grpc_insecure_server_credentials_create();
+    char *cert = read_file(s->cfg.tls_cert);
+    char *key = read_file(s->cfg.tls_key);
+    char *ca = s->cfg.tls_client_ca ? read_file(s->cfg.tls_client_ca) : NULL;
+    grpc_server_credentials *creds = NULL;
+    if (!cert || !key || (s->cfg.tls_client_ca && !ca)) {
+        const char *which = !cert ? s->cfg.tls_cert : !key ? s->cfg.tls_key : s->cfg.tls_client_ca;
+        snprintf(err, errlen, "cannot read %s: %s", which, strerror(errno));
+    } else {
+        grpc_ssl_pem_key_cert_pair pair = {.private_key = key, .cert_chain = cert};
+        creds = grpc_ssl_server_credentials_create_ex(
+            ca, &pair, 1,
+            ca ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+               : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+            NULL);
+        if (!creds)
+            snprintf(err, errlen, "TLS certificate or key not usable");
+    }
+    free(cert);
+    free(key);
+    free(ca);
+    return creds;
+}
+
+static void *worker_main(void *arg)
+{
+    ins_worker *w = arg;
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (ev.type == GRPC_QUEUE_SHUTDOWN)
+            break;
+        if (ev.type == GRPC_OP_COMPLETE)
+            ins_call_on_event(ev.tag, ev.success);
+    }
+    return NULL;
+}
+
+int ins_server_start(ins_server *s, int *port, char *err, size_t errlen)
+{
+    grpc_server_credentials *creds = make_credentials(s, err, errlen);
+    if (!creds)
+        return INS_EINVAL;
+    int bound = grpc_server_add_http2_port(s->server, s->cfg.listen, creds);
+    grpc_server_credentials_release(creds);
+    if (bound == 0) {
+        snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", s->cfg.listen);
+        return INS_EINVAL;
+    }
+    grpc_server_start(s->server);
+    s->started = 1;
+    s->started_unix = (int64_t)time(NULL);
+    for (unsigned w = 0; w < s->n_workers; w++) {
+        for (size_t m = 0; m < s->n_methods; m++)
+            for (int k = 0; k < INS_ARMED_PER_WORKER; k++)
+                ins_call_arm(&s->workers[w], &s->methods[m]);
+        ins_call_arm(&s->workers[w], NULL);
+    }
+    for (unsigned w = 0; w < s->n_workers; w++) {
+        int rc = pthread_create(&s->workers[w].thread, NULL, worker_main, &s->workers[w]);
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot start worker thread: %s", strerror(rc));
+            return rc;
+        }
+    }
+    *port = bound;
+    return 0;
+}
+
+void ins_server_shutdown(ins_server *s)
+{
+    if (!s || !s->started || atomic_exchange(&s->draining, 1))
+        return;
+    for (size_t i = 0; i < s->n_hooks; i++)
+        s->hooks[i].fn(s->hooks[i].arg);
+    int tag;
+    grpc_server_shutdown_and_notify(s->server, s->shutdown_cq, &tag);
+    gpr_timespec grace =
+        gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                     gpr_time_from_millis((int64_t)s->cfg.grace_seconds * 1000, GPR_TIMESPAN));
+    grpc_event ev = grpc_completion_queue_next(s->shutdown_cq, grace, NULL);
+    if (ev.type == GRPC_QUEUE_TIMEOUT) {
+        grpc_server_cancel_all_calls(s->server);
+        grpc_completion_queue_next(s->shutdown_cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+    }
+}
+
+void ins_server_destroy(ins_server *s)
+{
+    if (!s)
+        return;
+    if (s->started) {
+        ins_server_shutdown(s); /* no-op when already shut down */
+        grpc_server_destroy(s->server);
+        for (unsigned w = 0; w < s->n_workers; w++)
+            grpc_completion_queue_shutdown(s->workers[w].cq);
+        for (unsigned w = 0; w < s->n_workers; w++)
+            pthread_join(s->workers[w].thread, NULL);
+    } else {
+        grpc_server_destroy(s->server);
+        for (unsigned w = 0; w < s->n_workers; w++) {
+            grpc_completion_queue_shutdown(s->workers[w].cq);
+            while (grpc_completion_queue_next(s->workers[w].cq,
+                                              gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+                       .type != GRPC_QUEUE_SHUTDOWN)
+                ;
+        }
+    }
+    for (unsigned w = 0; w < s->n_workers; w++)
+        grpc_completion_queue_destroy(s->workers[w].cq);
+    grpc_completion_queue_shutdown(s->shutdown_cq);
+    while (grpc_completion_queue_next(s->shutdown_cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+               .type != GRPC_QUEUE_SHUTDOWN)
+        ;
+    grpc_completion_queue_destroy(s->shutdown_cq);
+    for (size_t i = 0; i < s->n_methods; i++)
+        free(s->methods[i].path);
+    free(s->methods);
+    free(s->services);
+    free(s->workers);
+    free(s->listen);
+    free(s->tls_cert);
+    free(s->tls_key);
+    free(s->tls_client_ca);
+    free(s);
+}

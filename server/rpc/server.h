@@ -1,0 +1,111 @@
+/*
+ * server.h - the gRPC server runtime: listening, worker threads with one
+ * completion queue each, the method table, graceful shutdown.
+ *
+ * Life cycle (one thread, the main one): ins_server_create →
+ * ins_server_add_service (each) → ins_server_start → ... →
+ * ins_server_shutdown → ins_server_destroy.
+ */
+#ifndef INS_SERVER_H
+#define INS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "call.h"
+
+/* One method of a service: its name in the .proto, kind, allowed roles and
+ * callbacks. `roles` is a mask of INS_ROLE_BIT(); 0 makes the method open
+ * (no credentials needed: health and reflection only). */
+typedef struct ins_method_def {
+    const char *name;
+    ins_method_kind kind;
+    unsigned roles;
+    const ins_method_ops *ops;
+} ins_method_def;
+
+/* A service: its protobuf-c descriptor and a definition for every method the
+ * descriptor lists (ins_server_add_service refuses a service with a method
+ * left out, so no method can answer UNIMPLEMENTED by accident). */
+typedef struct ins_service_def {
+    const ProtobufCServiceDescriptor *descriptor;
+    const ins_method_def *methods;
+    size_t n_methods;
+} ins_service_def;
+
+typedef struct ins_server_config {
+    const char *listen;          /* "127.0.0.1:50051"; port 0 picks one */
+    int threads;                 /* worker threads; <= 0: number of cores */
+    size_t max_message_bytes;    /* largest message received or sent */
+    int grace_seconds;           /* shutdown: time for in-flight calls */
+    const char *tls_cert;        /* PEM files; NULL for plaintext (loopback only) */
+    const char *tls_key;
+    const char *tls_client_ca;   /* non-NULL: mutual TLS, client cert required */
+    const ins_token_key *token_key; /* verifies bearer tokens; must outlive the server */
+    int log_calls;               /* one line per call to stderr */
+} ins_server_config;
+
+/*
+ * Creates a server (not yet listening). Returns 0, or INS_EINVAL with a
+ * reason in `err` (`errlen` bytes): a non-loopback address without TLS, a
+ * TLS file that cannot be read. On error `*out` is NULL. The config strings
+ * are copied.
+ */
+int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err, size_t errlen);
+
+/* Sets / gets the application context handlers reach through ins_call_server. */
+void ins_server_set_app(ins_server *s, void *app);
+void *ins_server_app(const ins_server *s);
+
+/*
+ * Registers a service. Must precede ins_server_start. Returns 0; INS_EINVAL
+ * when a method of the descriptor has no definition or a definition names no
+ * method of the descriptor; ENOMEM.
+ */
+int ins_server_add_service(ins_server *s, const ins_service_def *svc);
+
+/*
+ * The allowed-roles mask of the method at `path` ("/pkg.Service/Method").
+ * Returns 0 and sets `*roles`, or INS_ENOTFOUND for a path nobody registered.
+ */
+int ins_server_method_roles(const ins_server *s, const char *path, unsigned *roles);
+
+/* Names of the registered services, for health and reflection. */
+size_t ins_server_service_count(const ins_server *s);
+const char *ins_server_service_name(const ins_server *s, size_t i);
+
+/*
+ * Binds, starts the worker threads and begins serving. `*port` receives the
+ * bound port. Returns 0, or INS_EINVAL with a reason in `err` when the
+ * address cannot be bound.
+ */
+int ins_server_start(ins_server *s, int *port, char *err, size_t errlen);
+
+/* Registers a function run (on the calling thread) when draining begins;
+ * health uses it to tell watchers NOT_SERVING. Before start only. */
+void ins_server_on_drain(ins_server *s, void (*fn)(void *arg), void *arg);
+
+/* Non-zero once shutdown has begun. Any thread. */
+int ins_server_draining(const ins_server *s);
+
+/*
+ * Graceful stop: stops accepting calls, runs the drain hooks, lets in-flight
+ * calls finish for up to `grace_seconds`, cancels the rest, joins the
+ * workers. Blocks. Call once, from the main thread.
+ */
+void ins_server_shutdown(ins_server *s);
+
+/* Frees the server. NULL is fine. After ins_server_shutdown only. */
+void ins_server_destroy(ins_server *s);
+
+/* Counters for ServerStatus. Any thread. */
+typedef struct ins_server_stats {
+    int64_t started_unix;
+    unsigned threads;
+    uint64_t calls_started;
+    uint64_t calls_active;
+} ins_server_stats;
+void ins_server_get_stats(const ins_server *s, ins_server_stats *out);
+
+#endif /* INS_SERVER_H */
