@@ -1,0 +1,72 @@
+/*
+ * cli.h - what the inspectctl command groups share: the global options
+ * (server, credentials, deadline, output format), connecting, and reporting
+ * a failed call the same way everywhere.
+ *
+ * Exit codes of every command: 0 success; 1 the call failed (the gRPC
+ * status name and message are on stderr) or the answer was negative (a
+ * service NOT_SERVING); 2 bad usage.
+ */
+#ifndef INS_CLI_H
+#define INS_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ins_client.h"
+
+#define INS_EXIT_OK    0
+#define INS_EXIT_FAIL  1
+#define INS_EXIT_USAGE 2
+
+typedef struct ins_cli {
+    const char *server;      /* --server, default 127.0.0.1:50051 */
+    const char *token;       /* --token, or $INSPECT_TOKEN */
+    const char *ca;          /* --ca FILE: TLS */
+    const char *cert;        /* --cert FILE: client certificate */
+    const char *key;         /* --key FILE */
+    const char *target_name; /* --target-name NAME: TLS name override */
+    int64_t timeout_ms;      /* --timeout DURATION, default 10s */
+    int json;                /* --json */
+} ins_cli;
+
+/* Text of the global options, for --help output. */
+extern const char ins_cli_global_help[];
+
+/* Fills the defaults (including $INSPECT_TOKEN). This function can't fail. */
+void ins_cli_defaults(ins_cli *cli);
+
+/*
+ * If argv[*i] is a global option, consumes it (and its value), advances *i
+ * past it and returns 1. Returns 0 when argv[*i] is not a global option, and
+ * -1 (after printing why on stderr) when its value is missing or invalid.
+ */
+int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i);
+
+/*
+ * Parses a duration: "250ms", "10s", "5m", "2h", or a bare number of
+ * seconds. Returns 0 and sets *ms, or -1.
+ */
+int ins_cli_parse_duration_ms(const char *text, int64_t *ms);
+
+/*
+ * Opens a client from the options. Returns INS_EXIT_OK with `*out` set (close
+ * with ins_client_close()), or prints the reason and returns INS_EXIT_FAIL.
+ */
+int ins_cli_connect(const ins_cli *cli, ins_client **out);
+
+/*
+ * Prints "inspectctl: <what>: <STATUS_NAME>: <details>" on stderr and
+ * returns INS_EXIT_FAIL. `details` may be NULL or empty.
+ */
+int ins_cli_fail(const char *what, int code, const char *details);
+
+/* Prints "inspectctl: <message>" on stderr and returns INS_EXIT_USAGE. */
+int ins_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Command groups. argv[0] is the command name; they return an exit code. */
+int ins_cmd_health(ins_cli *cli, int argc, char **argv);
+int ins_cmd_whoami(ins_cli *cli, int argc, char **argv);
+int ins_cmd_status(ins_cli *cli, int argc, char **argv);
+
+#endif /* INS_CLI_H */

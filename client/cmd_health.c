@@ -1,0 +1,132 @@
+/*
+ * cmd_health.c - `inspectctl health`: the standard grpc.health.v1 check.
+ *
+ * Without --watch, one Check call: prints the serving status and exits 0
+ * only when it is SERVING, so the command works as a probe. With --watch,
+ * prints every status the server streams until the stream ends or the
+ * deadline (--timeout 0 for none) passes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "grpc/health/v1/health.pb-c.h"
+
+#define CHECK_METHOD "/grpc.health.v1.Health/Check"
+#define WATCH_METHOD "/grpc.health.v1.Health/Watch"
+
+static const char *serving_name(int status)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+        &grpc__health__v1__health_check_response__serving_status__descriptor, status);
+    return v != NULL ? v->name : "UNKNOWN";
+}
+
+static void print_status(const ins_cli *cli, const char *service, int status)
+{
+    if (cli->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "service", json_object_new_string(service));
+        json_object_object_add(o, "status", json_object_new_string(serving_name(status)));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    } else {
+        puts(serving_name(status));
+    }
+    fflush(stdout);
+}
+
+static void help(void)
+{
+    printf("usage: inspectctl health [--service NAME] [--watch]\n\n"
+           "Asks grpc.health.v1.Health for the status of the whole server (\"\")\n"
+           "or of one service, e.g. inspect.v1.Session. Exit 0 only when SERVING.\n"
+           "  --service NAME   the service to check (default: the whole server)\n"
+           "  --watch          stream every change until the stream ends\n"
+           "                   (use --timeout 0 to watch with no deadline)\n\n%s",
+           ins_cli_global_help);
+}
+
+int ins_cmd_health(ins_cli *cli, int argc, char **argv)
+{
+    const char *service = "";
+    int watch = 0;
+    for (int i = 1; i < argc;) {
+        int r = ins_cli_global_option(cli, argc, argv, &i);
+        if (r < 0)
+            return INS_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            help();
+            return INS_EXIT_OK;
+        } else if (strcmp(argv[i], "--watch") == 0) {
+            watch = 1;
+            i++;
+        } else if (strcmp(argv[i], "--service") == 0) {
+            if (i + 1 >= argc)
+                return ins_cli_usage_error("--service needs a value");
+            service = argv[i + 1];
+            i += 2;
+        } else {
+            return ins_cli_usage_error("health: unexpected argument '%s'", argv[i]);
+        }
+    }
+
+    ins_client *c;
+    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
+        return INS_EXIT_FAIL;
+
+    Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    req.service = (char *)service;
+    char *details = NULL;
+    int rc = INS_EXIT_FAIL;
+
+    if (!watch) {
+        ProtobufCMessage *resp = NULL;
+        int code = ins_client_unary(c, CHECK_METHOD, &req.base,
+                                    &grpc__health__v1__health_check_response__descriptor,
+                                    INS_TIMEOUT_DEFAULT, &resp, &details);
+        if (code != 0) {
+            ins_cli_fail("health", code, details);
+        } else {
+            int st = ((Grpc__Health__V1__HealthCheckResponse *)resp)->status;
+            print_status(cli, service, st);
+            rc = st == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                     ? INS_EXIT_OK
+                     : INS_EXIT_FAIL;
+            protobuf_c_message_free_unpacked(resp, NULL);
+        }
+        goto done;
+    }
+
+    ins_stream *s;
+    int code = ins_client_server_stream(c, WATCH_METHOD, &req.base,
+                                        &grpc__health__v1__health_check_response__descriptor,
+                                        INS_TIMEOUT_DEFAULT, &s, &details);
+    if (code != 0) {
+        ins_cli_fail("health --watch", code, details);
+        goto done;
+    }
+    ProtobufCMessage *m;
+    int last = -1;
+    while (ins_stream_recv(s, INS_TIMEOUT_NONE, &m) == 1) {
+        last = ((Grpc__Health__V1__HealthCheckResponse *)m)->status;
+        print_status(cli, service, last);
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    code = ins_stream_finish(s, &details);
+    if (code != 0)
+        ins_cli_fail("health --watch", code, details);
+    else
+        rc = last == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                 ? INS_EXIT_OK
+                 : INS_EXIT_FAIL;
+done:
+    free(details);
+    ins_client_close(c);
+    return rc;
+}

@@ -1,0 +1,147 @@
+/*
+ * cmd_session.c - `inspectctl whoami` and `inspectctl status`: the
+ * inspect.v1.Session service, used to check a token or a client certificate
+ * and to watch a running node.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "inspect/v1/session.pb-c.h"
+
+#define WHOAMI_METHOD "/inspect.v1.Session/WhoAmI"
+#define STATUS_METHOD "/inspect.v1.Session/ServerStatus"
+
+/* "ROLE_INSPECTOR" -> "inspector", into `buf`. */
+static const char *role_name(int role, char *buf, size_t len)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&inspect__v1__role__descriptor, role);
+    const char *name = v != NULL ? v->name : "ROLE_UNSPECIFIED";
+    if (strncmp(name, "ROLE_", 5) == 0)
+        name += 5;
+    size_t i = 0;
+    for (; name[i] != '\0' && i + 1 < len; i++)
+        buf[i] = (char)tolower((unsigned char)name[i]);
+    buf[i] = '\0';
+    return buf;
+}
+
+/* Parses the command's own arguments: only global options and --help. */
+static int parse_no_args(ins_cli *cli, int argc, char **argv, void (*help)(void))
+{
+    for (int i = 1; i < argc;) {
+        int r = ins_cli_global_option(cli, argc, argv, &i);
+        if (r < 0)
+            return INS_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            help();
+            return -1;
+        }
+        return ins_cli_usage_error("%s: unexpected argument '%s'", argv[0], argv[i]);
+    }
+    return INS_EXIT_OK;
+}
+
+/* One unary Session call; prints the failure. Returns the response or NULL. */
+static ProtobufCMessage *call(const ins_cli *cli, const char *what, const char *method,
+                              const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *resp_desc)
+{
+    ins_client *c;
+    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
+        return NULL;
+    ProtobufCMessage *resp = NULL;
+    char *details = NULL;
+    int code = ins_client_unary(c, method, req, resp_desc, INS_TIMEOUT_DEFAULT, &resp, &details);
+    if (code != 0)
+        ins_cli_fail(what, code, details);
+    free(details);
+    ins_client_close(c);
+    return resp;
+}
+
+static void whoami_help(void)
+{
+    printf("usage: inspectctl whoami\n\n"
+           "Prints the principal, role and department the server takes the caller\n"
+           "to be (from --token / $INSPECT_TOKEN or the client certificate).\n\n%s",
+           ins_cli_global_help);
+}
+
+int ins_cmd_whoami(ins_cli *cli, int argc, char **argv)
+{
+    int rc = parse_no_args(cli, argc, argv, whoami_help);
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    Inspect__V1__WhoAmIRequest req = INSPECT__V1__WHO_AM_IREQUEST__INIT;
+    Inspect__V1__WhoAmIResponse *r = (Inspect__V1__WhoAmIResponse *)call(
+        cli, "whoami", WHOAMI_METHOD, &req.base, &inspect__v1__who_am_iresponse__descriptor);
+    if (r == NULL)
+        return INS_EXIT_FAIL;
+    char role[32];
+    role_name(r->role, role, sizeof role);
+    if (cli->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "principal", json_object_new_string(r->principal));
+        json_object_object_add(o, "role", json_object_new_string(role));
+        json_object_object_add(o, "department", json_object_new_string(r->department));
+        json_object_object_add(o, "expires_unix", json_object_new_int64(r->expires_unix));
+        json_object_object_add(o, "auth_method", json_object_new_string(r->auth_method));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    } else {
+        printf("principal:  %s\nrole:       %s\ndepartment: %s\nauth:       %s\n", r->principal,
+               role, r->department, r->auth_method);
+        if (r->expires_unix != 0)
+            printf("expires:    %" PRId64 "\n", r->expires_unix);
+    }
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    return INS_EXIT_OK;
+}
+
+static void status_help(void)
+{
+    printf("usage: inspectctl status\n\n"
+           "Prints the runtime counters of the server: version, start time, worker\n"
+           "threads, calls started and active, draining. Roles: admin, auditor.\n\n%s",
+           ins_cli_global_help);
+}
+
+int ins_cmd_status(ins_cli *cli, int argc, char **argv)
+{
+    int rc = parse_no_args(cli, argc, argv, status_help);
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    Inspect__V1__ServerStatusRequest req = INSPECT__V1__SERVER_STATUS_REQUEST__INIT;
+    Inspect__V1__ServerStatusResponse *r = (Inspect__V1__ServerStatusResponse *)call(
+        cli, "status", STATUS_METHOD, &req.base, &inspect__v1__server_status_response__descriptor);
+    if (r == NULL)
+        return INS_EXIT_FAIL;
+    if (cli->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "version", json_object_new_string(r->version));
+        json_object_object_add(o, "started_unix", json_object_new_int64(r->started_unix));
+        json_object_object_add(o, "worker_threads", json_object_new_int64(r->worker_threads));
+        json_object_object_add(o, "calls_started",
+                               json_object_new_int64((int64_t)r->calls_started));
+        json_object_object_add(o, "calls_active", json_object_new_int64((int64_t)r->calls_active));
+        json_object_object_add(o, "draining", json_object_new_boolean(r->draining));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    } else {
+        printf("version:        %s\nstarted_unix:   %" PRId64 "\nworker_threads: %" PRIu32
+               "\ncalls_started:  %" PRIu64 "\ncalls_active:   %" PRIu64 "\ndraining:       %s\n",
+               r->version, r->started_unix, r->worker_threads, r->calls_started, r->calls_active,
+               r->draining ? "yes" : "no");
+    }
+    protobuf_c_message_free_unpacked(&r->base, NULL);
+    return INS_EXIT_OK;
+}

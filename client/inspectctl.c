@@ -1,0 +1,227 @@
+/*
+ * inspectctl.c - the command-line client: global options, then one command.
+ *
+ * The dispatcher only knows the command table; each command group lives in
+ * its own file (cmd_*.c) and parses its own arguments. Commands that talk to
+ * a server take the global options either before or after the command name;
+ * the offline commands (token, backup, restore) get their arguments as given.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifdef INS_HAVE_TOKEN
+#include "cmd_token.h"
+#endif
+#ifdef INS_HAVE_BACKUP
+#include "cmd_backup.h"
+#endif
+
+const char ins_cli_global_help[] =
+    "Global options (before or after the command):\n"
+    "  --server ADDR        server address (default 127.0.0.1:50051)\n"
+    "  --token TOKEN        bearer token (default: $INSPECT_TOKEN)\n"
+    "  --ca FILE            CA certificates (PEM): use TLS and verify the server\n"
+    "  --cert FILE          client certificate (PEM) for mutual TLS; needs --key\n"
+    "  --key FILE           private key (PEM) of --cert\n"
+    "  --target-name NAME   TLS: name to verify in the server certificate\n"
+    "  --timeout DURATION   deadline of each call, e.g. 500ms, 10s, 2m (default 10s)\n"
+    "  --json               print results as JSON\n";
+
+void ins_cli_defaults(ins_cli *cli)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->server = "127.0.0.1:50051";
+    const char *tok = getenv("INSPECT_TOKEN");
+    cli->token = (tok != NULL && tok[0] != '\0') ? tok : NULL;
+    cli->timeout_ms = 10000;
+}
+
+int ins_cli_parse_duration_ms(const char *text, int64_t *ms)
+{
+    if (text == NULL || !isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    char *end;
+    long long n = strtoll(text, &end, 10);
+    if (errno != 0 || n < 0)
+        return -1;
+    long long mult;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        mult = 1000;
+    else if (strcmp(end, "ms") == 0)
+        mult = 1;
+    else if (strcmp(end, "m") == 0)
+        mult = 60 * 1000;
+    else if (strcmp(end, "h") == 0)
+        mult = 3600 * 1000;
+    else
+        return -1;
+    if (n > INT64_MAX / mult)
+        return -1;
+    *ms = (int64_t)(n * mult);
+    return 0;
+}
+
+int ins_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("inspectctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see --help)\n", stderr);
+    va_end(ap);
+    return INS_EXIT_USAGE;
+}
+
+int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } str_opts[] = {
+        {"--server", offsetof(ins_cli, server)}, {"--token", offsetof(ins_cli, token)},
+        {"--ca", offsetof(ins_cli, ca)},         {"--cert", offsetof(ins_cli, cert)},
+        {"--key", offsetof(ins_cli, key)},       {"--target-name", offsetof(ins_cli, target_name)},
+    };
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--json") == 0) {
+        cli->json = 1;
+        *i += 1;
+        return 1;
+    }
+    int is_timeout = strcmp(arg, "--timeout") == 0;
+    size_t k;
+    for (k = 0; k < sizeof str_opts / sizeof str_opts[0]; k++)
+        if (strcmp(arg, str_opts[k].name) == 0)
+            break;
+    if (!is_timeout && k == sizeof str_opts / sizeof str_opts[0])
+        return 0;
+    if (*i + 1 >= argc) {
+        ins_cli_usage_error("%s needs a value", arg);
+        return -1;
+    }
+    const char *value = argv[*i + 1];
+    if (is_timeout) {
+        if (ins_cli_parse_duration_ms(value, &cli->timeout_ms) != 0) {
+            ins_cli_usage_error("--timeout: '%s' is not a duration such as 500ms, 10s, 2m", value);
+            return -1;
+        }
+    } else {
+        *(const char **)((char *)cli + str_opts[k].off) = value;
+    }
+    *i += 2;
+    return 1;
+}
+
+int ins_cli_connect(const ins_cli *cli, ins_client **out)
+{
+    ins_client_opts o = {
+        .target = cli->server,
+        .ca_file = cli->ca,
+        .cert_file = cli->cert,
+        .key_file = cli->key,
+        .target_name_override = cli->target_name,
+        .token = cli->token,
+        .timeout_ms = cli->timeout_ms,
+    };
+    char *details = NULL;
+    int rc = ins_client_open(&o, out, &details);
+    if (rc != 0) {
+        fprintf(stderr, "inspectctl: %s\n", details != NULL ? details : "cannot open a channel");
+        free(details);
+        return INS_EXIT_FAIL;
+    }
+    free(details);
+    return INS_EXIT_OK;
+}
+
+int ins_cli_fail(const char *what, int code, const char *details)
+{
+    if (details != NULL && details[0] != '\0')
+        fprintf(stderr, "inspectctl: %s: %s: %s\n", what, ins_client_status_name(code), details);
+    else
+        fprintf(stderr, "inspectctl: %s: %s\n", what, ins_client_status_name(code));
+    return INS_EXIT_FAIL;
+}
+
+/* ---- dispatcher ------------------------------------------------------ */
+
+typedef struct command {
+    const char *name;
+    const char *summary;
+    int (*online)(ins_cli *, int, char **); /* takes the global options */
+    int (*offline)(int, char **);           /* gets its argv untouched */
+} command;
+
+static const command commands[] = {
+    {"health", "check (or --watch) the server's health", ins_cmd_health, NULL},
+    {"whoami", "who the server takes you to be", ins_cmd_whoami, NULL},
+    {"status", "runtime counters of the server (admin, auditor)", ins_cmd_status, NULL},
+#ifdef INS_HAVE_TOKEN
+    {"token", "issue a bearer token from a data folder's key (offline)", NULL, ins_cmd_token},
+#endif
+#ifdef INS_HAVE_BACKUP
+    {"backup", "copy a data folder to a backup archive (offline)", NULL, ins_cmd_backup},
+    {"restore", "restore a data folder from a backup archive (offline)", NULL, ins_cmd_restore},
+#endif
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: inspectctl [global options] COMMAND [options]\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n%s\n"
+            "Run 'inspectctl COMMAND --help' for a command's options.\n"
+            "Exit status: 0 success; 1 the call failed (gRPC status on stderr) or\n"
+            "the answer was negative; 2 bad usage.\n",
+            ins_cli_global_help);
+}
+
+int main(int argc, char **argv)
+{
+    ins_cli cli;
+    ins_cli_defaults(&cli);
+
+    int i = 1;
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return INS_EXIT_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("inspectctl %s\n", INSPECT_VERSION);
+            return INS_EXIT_OK;
+        }
+        int r = ins_cli_global_option(&cli, argc, argv, &i);
+        if (r < 0)
+            return INS_EXIT_USAGE;
+        if (r == 0)
+            return ins_cli_usage_error("unknown option %s", argv[i]);
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return INS_EXIT_USAGE;
+    }
+    if (strcmp(argv[i], "help") == 0) {
+        usage(stdout);
+        return INS_EXIT_OK;
+    }
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        if (strcmp(argv[i], commands[k].name) != 0)
+            continue;
+        if (commands[k].online != NULL)
+            return commands[k].online(&cli, argc - i, argv + i);
+        return commands[k].offline(argc - i, argv + i);
+    }
+    return ins_cli_usage_error("unknown command '%s'", argv[i]);
+}
