@@ -1,0 +1,104 @@
+/*
+ * ins_blob.h - the photo blob store (the `blobs` environment).
+ *
+ * An upload is staged under its upload id with its declared size and
+ * SHA-256. Chunks are appended strictly in order; each append is committed
+ * durably (many concurrent appends share one commit, see the blob writer in
+ * writer.c) and the committed offset is what a client resumes from after a
+ * disconnect or a restart. Finishing checks the size and the SHA-256 and files
+ * the content under its hash, stored once however often it is uploaded; a
+ * mismatch is INS_EDATALOSS and drops the staging.
+ *
+ * Records in `meta` reference content with ins_wtxn_blob_ref/unref, in the
+ * same transaction as the record. Content that nothing references for the
+ * upload TTL is collected by the sweep, and so are staged uploads untouched
+ * for the upload TTL. A blob is therefore written (finished) before the record
+ * that references it.
+ *
+ * All functions are thread-safe. The blocking ones wait for a durable commit:
+ * do not call them while holding an ins_rtxn or on a writer thread.
+ */
+#ifndef INS_BLOB_H
+#define INS_BLOB_H
+
+#include "ins_store.h"
+
+#define INS_UPLOAD_ID_MAX 128
+
+/*
+ * Stages upload `upload_id` (1..INS_UPLOAD_ID_MAX bytes) of `total_size`
+ * bytes whose SHA-256 is `sha256`. Idempotent: the same id with the same size
+ * and hash returns the committed offset of the existing staging (and refreshes
+ * its TTL). *offset (optional) receives the committed offset.
+ * Errors: INS_EINVAL (bad id, total_size 0), INS_EREUSED (the id is staged
+ * with another size or hash), INS_EFULL, INS_ESHUTDOWN, LMDB errors.
+ */
+int ins_blob_stage_begin(ins_store *s, const char *upload_id, uint64_t total_size,
+                         const uint8_t sha256[32], uint64_t *offset);
+
+/*
+ * Appends `len` (> 0) bytes at `offset`, which must equal the committed
+ * offset. Returns once the chunk is durable. *committed (optional) receives
+ * the committed offset afterwards, or the expected offset on INS_EOFFSET.
+ * Errors: INS_ENOTFOUND (no such staging), INS_EOFFSET (wrong offset),
+ * INS_ETOOBIG (past the declared size), INS_EINVAL, INS_EFULL,
+ * INS_ESHUTDOWN, LMDB errors.
+ */
+int ins_blob_append(ins_store *s, const char *upload_id, uint64_t offset, const void *data,
+                    size_t len, uint64_t *committed);
+
+/*
+ * Non-blocking form of ins_blob_append: queues the append and returns.
+ * cb(arg, err, committed) runs on the blob writer thread after the durable
+ * commit or the failure, with the errors of ins_blob_append. `upload_id` and
+ * `data` must stay valid until cb has run.
+ * Returns 0 (cb will run once), INS_EBUSY (queue full; cb will not run),
+ * INS_ESHUTDOWN, INS_EINVAL.
+ */
+typedef void (*ins_blob_done_fn)(void *arg, int err, uint64_t committed);
+int ins_blob_append_async(ins_store *s, const char *upload_id, uint64_t offset, const void *data,
+                          size_t len, ins_blob_done_fn cb, void *arg);
+
+/*
+ * Reports the committed offset and declared size of a staging.
+ * Errors: INS_ENOTFOUND, INS_EINVAL, LMDB errors.
+ */
+int ins_blob_status(ins_store *s, const char *upload_id, uint64_t *offset, uint64_t *total);
+
+/*
+ * Completes an upload: the committed size must equal the declared size and
+ * the bytes must hash to the declared SHA-256. On success the content exists
+ * under its hash (copied to sha_out if non-NULL) and the staging is gone.
+ * Errors: INS_ENOTFOUND, INS_ESTATE (not all bytes received), INS_EDATALOSS
+ * (hash mismatch; the staging is dropped), INS_EFULL, INS_ESHUTDOWN, LMDB
+ * errors.
+ */
+int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32]);
+
+/* Drops a staging and its chunks. Errors: INS_ENOTFOUND, INS_ESHUTDOWN, LMDB errors. */
+int ins_blob_abort(ins_store *s, const char *upload_id);
+
+/* Reports whether content `sha256` exists and its size (optional).
+ * Errors: INS_ENOTFOUND, LMDB errors. */
+int ins_blob_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size);
+
+/*
+ * Copies up to `len` bytes of content `sha256` starting at `offset` into
+ * `buf`; *nread receives the count (0 at or past the end).
+ * Errors: INS_ENOTFOUND, INS_ECORRUPT (a chunk is missing), LMDB errors.
+ */
+int ins_blob_read(ins_store *s, const uint8_t sha256[32], uint64_t offset, void *buf, size_t len,
+                  size_t *nread);
+
+/*
+ * Inside apply: records one more reference from `meta` to content `sha256`
+ * (it must exist). Errors: INS_ENOTFOUND, MDB_MAP_FULL, LMDB errors.
+ */
+int ins_wtxn_blob_ref(ins_wtxn *t, const uint8_t sha256[32]);
+/* Inside apply: drops one reference; at zero the content becomes collectable
+ * after the upload TTL. Errors: INS_ENOTFOUND (no reference), LMDB errors. */
+int ins_wtxn_blob_unref(ins_wtxn *t, const uint8_t sha256[32]);
+/* Reference count of `sha256` in the snapshot (0 if none). */
+int ins_rtxn_blob_refs(ins_rtxn *r, const uint8_t sha256[32], uint64_t *count);
+
+#endif /* INS_BLOB_H */

@@ -1,0 +1,159 @@
+/*
+ * store_impl.h - internals shared by the storage engine's files. Not a public
+ * header: only the storage .c files and the storage tests include it.
+ *
+ * Lock order: writer queue mutex, then nothing; an environment's resize
+ * rwlock is held (read side) for the life of every transaction on it and
+ * taken on the write side only by that environment's own writer, with no
+ * transaction open, to grow the map. `done` callbacks and the commit hook run
+ * with no lock held.
+ */
+#ifndef INS_STORE_IMPL_H
+#define INS_STORE_IMPL_H
+
+#include <lmdb.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+
+#include "ins_store.h"
+#include "records.pb-c.h"
+
+#define INS_ENGINE_FORMAT 1   /* layout of the engine's own tables */
+#define INS_RECORD_FORMAT 1   /* `format` of records.proto messages */
+#define INS_KEY_LIMIT     511 /* LMDB default maximum key size */
+
+/* An LMDB environment and the lock that lets its writer remap it. */
+typedef struct ins_env {
+    MDB_env *env;
+    pthread_rwlock_t resize;
+    size_t mapsize;
+    size_t maxsize;
+    int nested; /* nested transactions available (not with MDB_WRITEMAP) */
+    const char *name;
+} ins_env;
+
+/* One writer thread with its bounded queue. */
+typedef struct ins_writer {
+    ins_store *s;
+    ins_env *env;
+    pthread_mutex_t mu;
+    pthread_cond_t work;  /* queue became non-empty or stopping */
+    pthread_cond_t space; /* queue drained */
+    ins_mutation *head, *tail;
+    size_t n, cap;
+    int stopping;
+    int started;
+    int is_meta;
+    pthread_t th;
+} ins_writer;
+
+enum { MT_SCHEMA, MT_FEED, MT_AUDIT, MT_IDEM, MT_IDEM_EXP, MT_BLOBREF, MT_N };
+enum { BT_META, BT_STAGE, BT_CONTENT, BT_CHUNK, BT_N };
+
+struct ins_blob_hs; /* in-memory hash states of uploads, blob.c */
+
+struct ins_store {
+    char *dir;
+    ins_store_options opt; /* copy; tables/migrations borrowed for open only */
+    ins_env meta, blobs;
+    MDB_dbi *udbi;
+    size_t n_udbi;
+    MDB_dbi mdbi[MT_N];
+    MDB_dbi bdbi[BT_N];
+    ins_writer mw, bw;
+
+    /* Meta writer thread state: next sequences and the chain head. */
+    uint64_t feed_next, audit_next;
+    uint8_t audit_hash[32];
+
+    /* Committed state, under feed_mu. */
+    pthread_mutex_t feed_mu;
+    pthread_cond_t feed_cv;
+    uint64_t feed_committed, audit_committed;
+    int closing;
+    void (*on_commit)(void *arg, uint64_t last_seq);
+    void *on_commit_arg;
+
+    /* Pool of reset read transactions on meta. */
+    pthread_mutex_t pool_mu;
+    ins_rtxn *pool;
+
+    /* Blob writer thread state. */
+    uint64_t obj_next;
+    struct ins_blob_hs *hs;
+
+    /* Background sweep. */
+    pthread_t sweeper;
+    int sweeper_started;
+    pthread_mutex_t sw_mu;
+    pthread_cond_t sw_cv;
+    int sw_stop;
+};
+
+struct ins_wtxn {
+    ins_store *s;
+    ins_env *env;
+    MDB_txn *txn;
+    int map_full; /* an LMDB call returned MDB_MAP_FULL */
+    int dirty;    /* something was written */
+    void *result;
+    size_t result_len;
+};
+
+struct ins_rtxn {
+    ins_store *s;
+    MDB_txn *txn;
+    ins_rtxn *next;
+};
+
+/* env.c */
+int ins__env_open(ins_env *e, const char *path, unsigned flags, size_t init, size_t max,
+                  unsigned maxdbs);
+void ins__env_close(ins_env *e);
+/* Doubles the map up to its maximum. Caller holds no transaction on it.
+ * Returns 0 or INS_EFULL (already at the maximum) or an LMDB error. */
+int ins__env_grow(ins_env *e);
+/* Read transaction with the resize lock held; end with ins__env_rd_end. */
+int ins__env_rd_begin(ins_env *e, MDB_txn **txn);
+void ins__env_rd_end(ins_env *e, MDB_txn *txn);
+
+/* writer.c */
+int ins__writer_init(ins_writer *w, ins_store *s, ins_env *env, size_t cap, int is_meta);
+int ins__writer_start(ins_writer *w);
+void ins__writer_stop(ins_writer *w); /* drains, joins, destroys */
+int ins__writer_submit(ins_writer *w, ins_mutation *m, int block);
+/* Submits and waits; returns the mutation's error. */
+int ins__writer_exec(ins_writer *w, int (*apply)(ins_wtxn *, void *), void *arg);
+
+/* txn.c: raw access to any dbi through a write transaction. */
+int ins__put(ins_wtxn *t, MDB_dbi dbi, const void *k, size_t kl, const void *v, size_t vl,
+             unsigned mdb_flags);
+int ins__del(ins_wtxn *t, MDB_dbi dbi, const void *k, size_t kl);
+int ins__get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t kl, ins_val *out);
+int ins__scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, const void *start,
+              size_t slen, ins_scan_fn cb, void *arg);
+/* Last key of dbi as u64 BE (0 if empty). */
+int ins__last_u64(MDB_txn *txn, MDB_dbi dbi, uint64_t *out);
+int ins__map_err(int rc); /* MDB_NOTFOUND -> INS_ENOTFOUND, MAP_FULL -> INS_EFULL, ... */
+
+/* feed.c / audit.c / idem.c: state loaded at open, published after commit. */
+int ins__feed_load(ins_store *s, MDB_txn *txn);
+int ins__audit_load(ins_store *s, MDB_txn *txn);
+void ins__feed_publish(ins_store *s, uint64_t *last_seq, int *advanced);
+int ins__idem_lookup(ins_wtxn *t, ins_mutation *m);
+int ins__idem_store(ins_wtxn *t, ins_mutation *m);
+int ins__idem_sweep(ins_store *s);
+
+/* blob.c */
+int ins__blob_load(ins_store *s, MDB_txn *txn);
+void ins__blob_free_hs(ins_store *s);
+int ins__blob_sweep(ins_store *s);
+
+/* sweep.c */
+int ins__sweeper_start(ins_store *s);
+void ins__sweeper_stop(ins_store *s);
+
+/* SHA-256 in one call (OpenSSL EVP). */
+void ins__sha256(const void *p, size_t n, uint8_t out[32]);
+
+#endif /* INS_STORE_IMPL_H */
