@@ -1,0 +1,201 @@
+/*
+ * test_rpc_tls.c - TLS and mutual TLS handshakes against a real inspectd,
+ * with the test PKI of certs.sh (made once per test in the server's folder).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <grpc/status.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "harness.h"
+#include "inspect/v1/session.pb-c.h"
+
+#define HEALTH_CHECK "/grpc.health.v1.Health/Check"
+#define WHOAMI       "/inspect.v1.Session/WhoAmI"
+
+typedef struct pki {
+    char dir[INS_TS_PATH_MAX];
+    char ca[INS_TS_PATH_MAX + 16], server_pem[INS_TS_PATH_MAX + 16],
+        server_key[INS_TS_PATH_MAX + 16];
+    char client_pem[INS_TS_PATH_MAX + 16], client_key[INS_TS_PATH_MAX + 16];
+    char rogue_pem[INS_TS_PATH_MAX + 16], rogue_key[INS_TS_PATH_MAX + 16];
+} pki;
+
+/* Sets up `ts` (not started) with certificates in ts->dir/certs. */
+static void make_pki(ins_ts *ts, pki *p)
+{
+    ck_assert_int_eq(ins_ts_init(ts), 0);
+    snprintf(p->dir, sizeof p->dir, "%s/certs", ts->dir);
+    ins_ts_make_certs(p->dir);
+    snprintf(p->ca, sizeof p->ca, "%s/ca.pem", p->dir);
+    snprintf(p->server_pem, sizeof p->server_pem, "%s/server.pem", p->dir);
+    snprintf(p->server_key, sizeof p->server_key, "%s/server.key", p->dir);
+    snprintf(p->client_pem, sizeof p->client_pem, "%s/client.pem", p->dir);
+    snprintf(p->client_key, sizeof p->client_key, "%s/client.key", p->dir);
+    snprintf(p->rogue_pem, sizeof p->rogue_pem, "%s/rogue.pem", p->dir);
+    snprintf(p->rogue_key, sizeof p->rogue_key, "%s/rogue.key", p->dir);
+}
+
+static ins_client *tls_client(const ins_ts *ts, const pki *p, const char *cert, const char *key)
+{
+    ins_client_opts o = {
+        .target = ts->addr,
+        .ca_file = p->ca,
+        .cert_file = cert,
+        .key_file = key,
+        .target_name_override = "localhost",
+        .timeout_ms = 10000,
+    };
+    ins_client *c;
+    char *details;
+    int rc = ins_client_open(&o, &c, &details);
+    ck_assert_msg(rc == 0, "ins_client_open: %s", details ? details : "");
+    free(details);
+    return c;
+}
+
+static int health_check(ins_client *c, char **details)
+{
+    Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    int code = ins_client_unary(c, HEALTH_CHECK, &req.base,
+                                &grpc__health__v1__health_check_response__descriptor,
+                                INS_TIMEOUT_DEFAULT, &resp, details);
+    if (resp != NULL) {
+        ck_assert_int_eq(((Grpc__Health__V1__HealthCheckResponse *)resp)->status,
+                         GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+        protobuf_c_message_free_unpacked(resp, NULL);
+    }
+    return code;
+}
+
+START_TEST(test_tls_handshake_health_serving)
+{
+    ins_ts ts;
+    pki p;
+    make_pki(&ts, &p);
+    const char *args[] = {"--tls-cert", p.server_pem, "--tls-key", p.server_key, NULL};
+    ins_ts_start_prepared(&ts, args);
+
+    ins_client *c = tls_client(&ts, &p, NULL, NULL);
+    char *details;
+    int code = health_check(c, &details);
+    ins_assert_status(code, GRPC_STATUS_OK, details);
+    free(details);
+    ins_client_close(c);
+
+    /* A plaintext client cannot talk to the TLS port. */
+    c = ins_ts_client(&ts, NULL);
+    code = health_check(c, &details);
+    ins_assert_status(code, GRPC_STATUS_UNAVAILABLE, details);
+    free(details);
+    ins_client_close(c);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
+START_TEST(test_tls_any_address_with_certificate_starts)
+{
+    ins_ts ts;
+    pki p;
+    make_pki(&ts, &p);
+    const char *args[] = {"--listen",  "0.0.0.0:0",  "--tls-cert", p.server_pem,
+                          "--tls-key", p.server_key, NULL};
+    ins_ts_start_prepared(&ts, args);
+    ins_client *c = tls_client(&ts, &p, NULL, NULL); /* port file's port, via 127.0.0.1 */
+    char *details;
+    int code = health_check(c, &details);
+    ins_assert_status(code, GRPC_STATUS_OK, details);
+    free(details);
+    ins_client_close(c);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
+static void start_mtls(ins_ts *ts, pki *p)
+{
+    make_pki(ts, p);
+    const char *args[] = {"--tls-cert",      p->server_pem, "--tls-key", p->server_key,
+                          "--tls-client-ca", p->ca,         NULL};
+    ins_ts_start_prepared(ts, args);
+}
+
+START_TEST(test_mtls_client_cert_names_principal)
+{
+    ins_ts ts;
+    pki p;
+    start_mtls(&ts, &p);
+    ins_client *c = tls_client(&ts, &p, p.client_pem, p.client_key);
+    Inspect__V1__WhoAmIRequest req = INSPECT__V1__WHO_AM_IREQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    char *details;
+    int code = ins_client_unary(c, WHOAMI, &req.base, &inspect__v1__who_am_iresponse__descriptor,
+                                INS_TIMEOUT_DEFAULT, &resp, &details);
+    ins_assert_status(code, GRPC_STATUS_OK, details);
+    free(details);
+    Inspect__V1__WhoAmIResponse *r = (Inspect__V1__WhoAmIResponse *)resp;
+    ck_assert_str_eq(r->principal, "insp-001");
+    ck_assert_int_eq(r->role, INSPECT__V1__ROLE__ROLE_INSPECTOR);
+    ck_assert_str_eq(r->department, "fire");
+    ck_assert_str_eq(r->auth_method, "mtls");
+    protobuf_c_message_free_unpacked(resp, NULL);
+    ins_client_close(c);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
+START_TEST(test_mtls_rogue_cert_unavailable)
+{
+    ins_ts ts;
+    pki p;
+    start_mtls(&ts, &p);
+    ins_client *c = tls_client(&ts, &p, p.rogue_pem, p.rogue_key);
+    char *details;
+    int code = health_check(c, &details);
+    ins_assert_status(code, GRPC_STATUS_UNAVAILABLE, details);
+    free(details);
+    ins_client_close(c);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
+START_TEST(test_mtls_no_client_cert_unavailable)
+{
+    ins_ts ts;
+    pki p;
+    start_mtls(&ts, &p);
+    ins_client *c = tls_client(&ts, &p, NULL, NULL);
+    char *details;
+    int code = health_check(c, &details);
+    ins_assert_status(code, GRPC_STATUS_UNAVAILABLE, details);
+    free(details);
+    ins_client_close(c);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("rpc_tls");
+    TCase *tc = tcase_create("tls");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_tls_handshake_health_serving);
+    tcase_add_test(tc, test_tls_any_address_with_certificate_starts);
+    tcase_add_test(tc, test_mtls_client_cert_names_principal);
+    tcase_add_test(tc, test_mtls_rogue_cert_unavailable);
+    tcase_add_test(tc, test_mtls_no_client_cert_unavailable);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
