@@ -168,8 +168,11 @@ static int drop_chunks(ins_wtxn *t, uint64_t obj)
     chunk_key(k, obj, 0);
     key.mv_data = k;
     key.mv_size = 16;
-    for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &key, &val, MDB_GET_CURRENT)) {
+    for (;;) { /* re-seek after each delete: the cursor may be left unpositioned */
+        key.mv_data = k;
+        key.mv_size = 16;
+        if ((rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE)) != 0)
+            break;
         if (key.mv_size != 16 || ins_be64_get(key.mv_data) != obj)
             break;
         if ((rc = mdb_cursor_del(c, 0)) != 0)
