@@ -15,10 +15,13 @@
 
 #include <grpc/grpc.h>
 
+#include "app.h"
 #include "auth.h"
+#include "directory.h"
 #include "health.h"
 #include "ins_error.h"
 #include "options.h"
+#include "licensing.h"
 #include "reflection.h"
 #include "server.h"
 #include "session.h"
@@ -44,6 +47,8 @@ static int add_services(ins_server *srv)
         &ins_health_service,
         &ins_reflection_service,
         &ins_session_service,
+        &ins_directory_service,
+        &ins_licensing_service,
     };
     for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
         int rc = ins_server_add_service(srv, services[i]);
@@ -54,7 +59,28 @@ static int add_services(ins_server *srv)
     return rc ? rc : ins_reflection_init(srv);
 }
 
-static int serve(const ins_options *o, const ins_token_key *key)
+/* Opens the store in the data folder; reports and returns non-zero on error. */
+static int open_store(const ins_options *o, ins_store **out)
+{
+    char detail[512] = "";
+    ins_store_options so = {
+        .data_dir = o->data_dir,
+        .max_store_bytes = (size_t)o->max_store_bytes,
+        .idempotency_days = (unsigned)o->idempotency_days,
+        .upload_ttl_s = (uint64_t)o->upload_ttl_seconds,
+        .tables = ins_app_table_names,
+        .schema_version = INS_APP_SCHEMA,
+        .err_detail = detail,
+        .err_detail_len = sizeof detail,
+    };
+    int rc = ins_store_open(&so, out);
+    if (rc != 0)
+        fprintf(stderr, "inspectd: cannot open the store in %s: %s\n", o->data_dir,
+                detail[0] ? detail : ins_strerror(rc));
+    return rc;
+}
+
+static int serve(const ins_options *o, const ins_token_key *key, ins_app *app)
 {
     char err[512] = "";
     ins_server_config cfg = {
@@ -74,6 +100,8 @@ static int serve(const ins_options *o, const ins_token_key *key)
         fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
         return 1;
     }
+    app->server = srv;
+    ins_server_set_app(srv, app);
     rc = add_services(srv);
     int port = 0;
     if (rc == 0)
@@ -98,6 +126,10 @@ static int serve(const ins_options *o, const ins_token_key *key)
     sigwait(&set, &sig);
     fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
+    /* Calls still waiting on the writer get their completions while the
+     * workers still run; then the workers stop. */
+    ins_store_close(app->store);
+    app->store = NULL;
     ins_server_destroy(srv);
     fprintf(stderr, "inspectd: stopped\n");
     return 0;
@@ -127,8 +159,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "inspectd: token key in %s: %s\n", o.data_dir, ins_strerror(rc));
         return 1;
     }
+    int lock_fd = -1;
+    rc = ins_store_lock_dir(o.data_dir, &lock_fd);
+    if (rc != 0) {
+        fprintf(stderr, "inspectd: %s is in use by another inspectd (%s)\n", o.data_dir,
+                ins_strerror(rc));
+        return 1;
+    }
+    ins_app app = {.checkin_radius_m = 300};
+    if (open_store(&o, &app.store) != 0) {
+        ins_store_unlock_dir(lock_fd);
+        return 1;
+    }
     grpc_init();
-    rc = serve(&o, &key);
+    rc = serve(&o, &key, &app);
+    ins_store_close(app.store); /* no-op when serve closed it */
     grpc_shutdown();
+    ins_store_unlock_dir(lock_fd);
     return rc;
 }

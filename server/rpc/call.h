@@ -94,6 +94,12 @@ int64_t ins_call_deadline_left_ms(const ins_call *call);
 void ins_call_reply(ins_call *call, const ProtobufCMessage *resp);
 
 /*
+ * As ins_call_reply, with the response already encoded: `len` bytes of the
+ * method's output message (a stored idempotent result, say). Copied.
+ */
+void ins_call_reply_bytes(ins_call *call, const void *data, size_t len);
+
+/*
  * Ends the call with the gRPC status that `err` maps to (ins_error.h table)
  * and a message: printf-style `fmt`, or the table's text when `fmt` is NULL.
  * Works for every kind; if a streamed message is still in flight the status

@@ -95,13 +95,23 @@ static int start(ins_call *c, grpc_op *ops, size_t n, ins_tag *tag)
     return 0;
 }
 
+/* Wraps `len` encoded bytes in a new byte buffer. */
+static grpc_byte_buffer *wrap(ins_call *c, const void *data, size_t len)
+{
+    grpc_slice s = grpc_slice_from_copied_buffer(data, len);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    c->bytes_out += len;
+    return bb;
+}
+
 /* Sends the final status, with `reply` (may be NULL) as the last message. */
-static void send_status(ins_call *c, const ProtobufCMessage *reply)
+static void send_status(ins_call *c, grpc_byte_buffer *reply)
 {
     grpc_op ops[3];
     size_t n = add_initial_md(c, ops, 0);
     if (reply) {
-        c->send_buf = pack(c, reply);
+        c->send_buf = reply;
         memset(&ops[n], 0, sizeof ops[n]);
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n].data.send_message.send_message = c->send_buf;
@@ -125,7 +135,15 @@ void ins_call_reply(ins_call *c, const ProtobufCMessage *resp)
     if (c->done)
         return;
     c->status = GRPC_STATUS_OK;
-    send_status(c, resp);
+    send_status(c, pack(c, resp));
+}
+
+void ins_call_reply_bytes(ins_call *c, const void *data, size_t len)
+{
+    if (c->done)
+        return;
+    c->status = GRPC_STATUS_OK;
+    send_status(c, wrap(c, data, len));
 }
 
 /* Records the final status; sends it now, or after the message in flight. */

@@ -1,0 +1,241 @@
+/*
+ * directory_inspectors.c - Directory: UpsertInspector, GetInspector,
+ * ListInspectors. An inspector is indexed by department so dispatch can
+ * walk one department's people without reading everybody.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "directory_impl.h"
+#include "directory_rules.h"
+#include "entities.pb-c.h"
+#include "ins_error.h"
+#include "records.h"
+
+static void key_by_dept(ins_key *k, const char *dept, const char *id)
+{
+    ins_key_init(k);
+    ins_key_str(k, dept);
+    if (id)
+        ins_key_str(k, id);
+}
+
+static int upsert_inspector_apply(ins_wtxn *t, ins_mut *mu)
+{
+    const Inspect__V1__UpsertInspectorRequest *req =
+        (const Inspect__V1__UpsertInspectorRequest *)ins_mut_request(mu);
+    Inspect__V1__Inspector in = *req->inspector;
+    if (!ins_dir_department_exists(t, in.department))
+        return ins_mut_fail(mu, INS_ESTATE,
+                            "department %s does not exist; create it with UpsertDepartment first",
+                            in.department);
+    ins_key k, idx;
+    ins_dir_key_inspector(&k, in.id);
+    Inspect__V1__Inspector *old = NULL;
+    int rc = ins_recio_wget(t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
+                            &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&old);
+    if (rc && rc != INS_ENOTFOUND)
+        return rc;
+    int64_t old_version = old ? old->version : 0;
+    if (req->expected_version && req->expected_version != old_version) {
+        if (old)
+            protobuf_c_message_free_unpacked(&old->base, NULL);
+        return ins_mut_fail(mu, INS_ECONFLICT,
+                            "inspector %s is at version %lld, not %lld: read it again and retry",
+                            in.id, (long long)old_version, (long long)req->expected_version);
+    }
+    if (old && strcmp(old->department, in.department) != 0) {
+        key_by_dept(&idx, old->department, in.id);
+        rc = ins_wtxn_del(t, T_INSPECTORS_BY_DEPT, idx.buf, idx.len);
+    }
+    if (old)
+        protobuf_c_message_free_unpacked(&old->base, NULL);
+    if (rc && rc != INS_ENOTFOUND)
+        return rc;
+    in.version = old_version + 1;
+    key_by_dept(&idx, in.department, in.id);
+    rc = ins_wtxn_put(t, T_INSPECTORS_BY_DEPT, idx.buf, idx.len, "", 0, 0);
+    if (rc)
+        return rc;
+    const char *dept = in.department;
+    ins_change ch = {
+        ins_mut_actor(mu), "inspector", in.id, old_version ? "updated" : "created", &dept, 1};
+    rc = ins_recio_store(t, T_INSPECTORS, &k, &in.base, &inspect__rec__inspector__descriptor, &ch);
+    if (rc)
+        return rc;
+    Inspect__V1__UpsertInspectorResponse resp = INSPECT__V1__UPSERT_INSPECTOR_RESPONSE__INIT;
+    resp.inspector = &in;
+    return ins_mut_reply(t, mu, &resp.base);
+}
+
+static void upsert_inspector_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__UpsertInspectorRequest *req =
+        (const Inspect__V1__UpsertInspectorRequest *)msg;
+    char why[256];
+    if (!req->request_id[0]) {
+        ins_call_fail(call, INS_EINVAL, "request_id is required (any unique string)");
+        return;
+    }
+    if (ins_inspector_validate(req->inspector, why, sizeof why) != 0) {
+        ins_call_fail(call, INS_EINVAL, "%s", why);
+        return;
+    }
+    ins_mut_submit(call, msg, req->request_id, upsert_inspector_apply);
+}
+
+static void get_inspector_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__GetInspectorRequest *req = (const Inspect__V1__GetInspectorRequest *)msg;
+    if (!req->id[0]) {
+        ins_call_fail(call, INS_EINVAL, "id is required");
+        return;
+    }
+    ins_key k;
+    ins_dir_key_inspector(&k, req->id);
+    ins_rtxn *r = NULL;
+    ProtobufCMessage *in = NULL;
+    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    if (rc == 0)
+        rc = ins_recio_get(r, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
+                           &inspect__v1__inspector__descriptor, &in);
+    ins_rtxn_end(r);
+    if (rc == 0) {
+        ins_call_reply(call, in);
+        protobuf_c_message_free_unpacked(in, NULL);
+    } else if (rc == INS_ENOTFOUND) {
+        ins_call_fail(call, rc, "no inspector %s", req->id);
+    } else {
+        ins_call_fail(call, rc, "reading inspector %s: %s", req->id, ins_strerror(rc));
+    }
+}
+
+/* One page of ListInspectors. */
+typedef struct page {
+    ins_rtxn *r;
+    const Inspect__V1__ListInspectorsRequest *req;
+    const char *after;
+    Inspect__V1__Inspector **items;
+    size_t n, limit;
+    int more;
+    int err;
+} page;
+
+static int page_add(page *p, const char *id)
+{
+    if (p->after && strcmp(id, p->after) == 0) /* the scan starts at it */
+        return 0;
+    ins_key k;
+    ins_dir_key_inspector(&k, id);
+    ProtobufCMessage *m = NULL;
+    int rc = ins_recio_get(p->r, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
+                           &inspect__v1__inspector__descriptor, &m);
+    if (rc)
+        return p->err = rc;
+    Inspect__V1__Inspector *in = (Inspect__V1__Inspector *)m;
+    int keep = !p->req->department[0] || strcmp(in->department, p->req->department) == 0;
+    if (keep && p->req->town[0]) {
+        keep = 0;
+        for (size_t i = 0; i < in->n_towns; i++)
+            keep |= strcmp(in->towns[i], p->req->town) == 0;
+    }
+    if (!keep) {
+        protobuf_c_message_free_unpacked(m, NULL);
+        return 0;
+    }
+    if (p->n == p->limit) {
+        protobuf_c_message_free_unpacked(m, NULL);
+        p->more = 1;
+        return 1; /* stop: the page is full and one more exists */
+    }
+    p->items[p->n++] = in;
+    return 0;
+}
+
+static int from_primary(void *arg, const ins_val *key, const ins_val *val)
+{
+    (void)val;
+    ins_key_reader kr;
+    const void *id;
+    size_t n;
+    char buf[256];
+    ins_keyr_init(&kr, key->data, key->len);
+    if (ins_keyr_bytes(&kr, &id, &n) || n >= sizeof buf)
+        return ((page *)arg)->err = INS_ECORRUPT;
+    memcpy(buf, id, n);
+    buf[n] = '\0';
+    return page_add(arg, buf);
+}
+
+static int from_dept_index(void *arg, const ins_val *key, const ins_val *val)
+{
+    (void)val;
+    ins_key_reader kr;
+    const void *dept, *id;
+    size_t dn, n;
+    char buf[256];
+    ins_keyr_init(&kr, key->data, key->len);
+    if (ins_keyr_bytes(&kr, &dept, &dn) || ins_keyr_bytes(&kr, &id, &n) || n >= sizeof buf)
+        return ((page *)arg)->err = INS_ECORRUPT;
+    memcpy(buf, id, n);
+    buf[n] = '\0';
+    return page_add(arg, buf);
+}
+
+static void list_inspectors_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__ListInspectorsRequest *req = (const Inspect__V1__ListInspectorsRequest *)msg;
+    if (req->page_size > 1000) {
+        ins_call_fail(call, INS_EINVAL, "page_size %u is above the maximum 1000", req->page_size);
+        return;
+    }
+    char after[256];
+    if (req->page_token[0] && ins_page_token_parse(req->page_token, after, sizeof after) != 0) {
+        ins_call_fail(call, INS_EINVAL, "page_token is not one this server handed out");
+        return;
+    }
+    page p = {.req = req, .after = req->page_token[0] ? after : NULL};
+    p.limit = req->page_size ? req->page_size : 100;
+    p.items = calloc(p.limit, sizeof *p.items);
+    int rc = p.items ? ins_store_read_begin(ins_app_of(call)->store, &p.r) : ENOMEM;
+    if (rc == 0) {
+        ins_key prefix, start;
+        if (req->department[0]) {
+            key_by_dept(&prefix, req->department, NULL);
+            key_by_dept(&start, req->department, p.after);
+            rc = ins_rtxn_scan(p.r, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len,
+                               p.after ? start.buf : NULL, p.after ? start.len : 0, from_dept_index,
+                               &p);
+        } else {
+            ins_dir_key_inspector(&start, p.after ? p.after : "");
+            rc = ins_rtxn_scan(p.r, T_INSPECTORS, NULL, 0, p.after ? start.buf : NULL,
+                               p.after ? start.len : 0, from_primary, &p);
+        }
+        if (rc == 1)
+            rc = 0;
+        if (p.err)
+            rc = p.err;
+    }
+    ins_rtxn_end(p.r);
+    if (rc == 0) {
+        Inspect__V1__ListInspectorsResponse resp = INSPECT__V1__LIST_INSPECTORS_RESPONSE__INIT;
+        resp.inspectors = p.items;
+        resp.n_inspectors = p.n;
+        char token[520] = "";
+        if (p.more && p.n > 0 && strlen(p.items[p.n - 1]->id) < 256)
+            ins_page_token_make(p.items[p.n - 1]->id, token);
+        resp.next_page_token = token;
+        ins_call_reply(call, &resp.base);
+    } else {
+        ins_call_fail(call, rc, "listing inspectors: %s", ins_strerror(rc));
+    }
+    for (size_t i = 0; i < p.n; i++)
+        protobuf_c_message_free_unpacked(&p.items[i]->base, NULL);
+    free(p.items);
+}
+
+const ins_method_ops ins_dir_upsert_inspector_ops = INS_MUT_OPS(upsert_inspector_start);
+const ins_method_ops ins_dir_get_inspector_ops = {.start = get_inspector_start};
+const ins_method_ops ins_dir_list_inspectors_ops = {.start = list_inspectors_start};

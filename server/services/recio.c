@@ -1,0 +1,89 @@
+/*
+ * recio.c - records in tables (see recio.h).
+ */
+#include "recio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ins_audit.h"
+#include "ins_feed.h"
+#include "records.h"
+
+int ins_recio_get(ins_rtxn *r, ins_table table, const ins_key *key,
+                  const ProtobufCMessageDescriptor *rec, const ProtobufCMessageDescriptor *wire,
+                  ProtobufCMessage **out)
+{
+    ins_val v;
+    int rc = ins_rtxn_get(r, table, key->buf, key->len, &v);
+    return rc ? rc : ins_rec_decode(v.data, v.len, rec, wire, out);
+}
+
+int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
+                   const ProtobufCMessageDescriptor *rec, const ProtobufCMessageDescriptor *wire,
+                   ProtobufCMessage **out)
+{
+    ins_val v;
+    int rc = ins_wtxn_get(t, table, key->buf, key->len, &v);
+    return rc ? rc : ins_rec_decode(v.data, v.len, rec, wire, out);
+}
+
+int ins_recio_store(ins_wtxn *t, ins_table table, const ins_key *key, const ProtobufCMessage *wire,
+                    const ProtobufCMessageDescriptor *rec, const ins_change *ch)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = ins_rec_encode(wire, rec, &bytes, &len);
+    if (rc)
+        return rc;
+    rc = ins_wtxn_put(t, table, key->buf, key->len, bytes, len, 0);
+    if (rc == 0) {
+        char action[64], entity[256];
+        snprintf(action, sizeof action, "%s.%s", ch->kind, ch->change);
+        int n = snprintf(entity, sizeof entity, "%s/%s", ch->kind, ch->id);
+        size_t elen = n < 0 ? 0 : (size_t)n < sizeof entity ? (size_t)n : sizeof entity - 1;
+        rc = ins_wtxn_audit(t, ch->actor, action, entity, elen, bytes, len, NULL);
+        if (rc == 0)
+            rc = ins_wtxn_feed(t, ch->kind, entity, elen, ch->change, ch->departments,
+                               ch->n_departments, NULL);
+    }
+    free(bytes);
+    return rc;
+}
+
+void ins_page_token_make(const char *id, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(id);
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[(unsigned char)id[i] >> 4];
+        out[2 * i + 1] = hex[(unsigned char)id[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int unhex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+int ins_page_token_parse(const char *token, char *id, size_t idlen)
+{
+    size_t n = strlen(token);
+    if (n % 2 || n / 2 + 1 > idlen || n == 0)
+        return INS_EINVAL;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = unhex(token[2 * i]), lo = unhex(token[2 * i + 1]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+            return INS_EINVAL;
+        id[i] = (char)(hi << 4 | lo);
+    }
+    id[n / 2] = '\0';
+    return 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * recio.h - records in tables: read one as a wire message, store one with
+ * its audit entry and change-feed entry in the same transaction, and page
+ * through a table or index.
+ */
+#ifndef INS_RECIO_H
+#define INS_RECIO_H
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "ins_key.h"
+#include "ins_store.h"
+
+/*
+ * Reads the record at `key` and decodes it as a new wire message (the
+ * caller frees it with protobuf_c_message_free_unpacked). Returns 0,
+ * INS_ENOTFOUND, INS_ECORRUPT, ENOMEM or an LMDB error. The `w` variant reads
+ * inside a write transaction, seeing its own changes.
+ */
+int ins_recio_get(ins_rtxn *r, ins_table table, const ins_key *key,
+                  const ProtobufCMessageDescriptor *rec, const ProtobufCMessageDescriptor *wire,
+                  ProtobufCMessage **out);
+int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
+                   const ProtobufCMessageDescriptor *rec, const ProtobufCMessageDescriptor *wire,
+                   ProtobufCMessage **out);
+
+/* What a change is, for the audit trail and the change feed. */
+typedef struct ins_change {
+    const char *actor;              /* principal */
+    const char *kind;               /* entity kind: "application", "inspector", ... */
+    const char *id;                 /* entity id, e.g. "XD-2026-000123" */
+    const char *change;             /* "created", "updated", "stage", ... */
+    const char *const *departments; /* who may see it on the feed; NULL = everyone */
+    size_t n_departments;
+} ins_change;
+
+/*
+ * Stores `wire` as its record (`rec`) at `key`, appends the audit entry
+ * (action "<kind>.<change>", entity "<kind>/<id>", SHA-256 of the record
+ * bytes) and the feed entry. Returns 0 or the storage error.
+ */
+int ins_recio_store(ins_wtxn *t, ins_table table, const ins_key *key, const ProtobufCMessage *wire,
+                    const ProtobufCMessageDescriptor *rec, const ins_change *ch);
+
+/* Encodes an opaque page token for the last id of a page, and decodes it.
+ * `out` must hold 2 * strlen(id) + 1 bytes. Decoding returns 0 or INS_EINVAL. */
+void ins_page_token_make(const char *id, char *out);
+int ins_page_token_parse(const char *token, char *id, size_t idlen);
+
+#endif /* INS_RECIO_H */
