@@ -14,6 +14,7 @@
 #include <grpc/status.h>
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "grpc/reflection/v1alpha/reflection.pb-c.h"
 #include "harness.h"
 #include "inspect/v1/session.pb-c.h"
 
@@ -135,6 +136,47 @@ START_TEST(test_sigterm_with_watch_open_exits_within_grace)
 }
 END_TEST
 
+START_TEST(test_sigterm_with_reflection_open_cancels_after_grace)
+{
+    /* An idle bidi stream does not end by itself: the server waits for the
+     * grace period, then cancels it, and still exits 0 in time. */
+    ins_ts ts;
+    const char *args[] = {"--grace", "2", NULL};
+    ins_ts_start(&ts, args);
+    ins_client *c = ins_ts_client(&ts, NULL);
+    ins_stream *s;
+    ck_assert_int_eq(
+        ins_stream_start(c, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                         &grpc__reflection__v1alpha__server_reflection_response__descriptor,
+                         INS_TIMEOUT_NONE, &s),
+        0);
+    Grpc__Reflection__V1alpha__ServerReflectionRequest req =
+        GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__INIT;
+    req.message_request_case =
+        GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_LIST_SERVICES;
+    req.list_services = "";
+    ck_assert_int_eq(ins_stream_send(s, &req.base), 0);
+    ProtobufCMessage *m;
+    ck_assert_int_eq(ins_stream_recv(s, 10000, &m), 1);
+    protobuf_c_message_free_unpacked(m, NULL);
+
+    ck_assert_int_eq(kill(ts.pid, SIGTERM), 0);
+    double elapsed;
+    int rc = ins_ts_wait_exit(&ts, 2 + 1, &elapsed);
+    ck_assert_msg(rc >= 0, "inspectd still running %.1f s after SIGTERM (grace 2 s)", elapsed);
+    ck_assert_msg(rc == 0, "inspectd exited with %d after SIGTERM", rc);
+    ck_assert_msg(elapsed >= 1.5, "the open stream was not given its grace (%.2f s)", elapsed);
+
+    ck_assert_int_eq(ins_stream_recv(s, 5000, &m), 0);
+    char *details;
+    int code = ins_stream_finish(s, &details);
+    ins_assert_status(code, GRPC_STATUS_UNAVAILABLE, details);
+    free(details);
+    ins_client_close(c);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
 START_TEST(test_sigint_idle_exits_zero)
 {
     ins_ts ts;
@@ -168,6 +210,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_watch_client_cancel_frees_call);
     tcase_add_test(tc, test_sigterm_with_watch_open_exits_within_grace);
+    tcase_add_test(tc, test_sigterm_with_reflection_open_cancels_after_grace);
     tcase_add_test(tc, test_sigint_idle_exits_zero);
     tcase_add_test(tc, test_listen_any_without_tls_refused);
     suite_add_tcase(s, tc);
