@@ -27,6 +27,7 @@ typedef struct ins_cli {
     const char *key;         /* --key FILE */
     const char *target_name; /* --target-name NAME: TLS name override */
     int64_t timeout_ms;      /* --timeout DURATION, default 10s */
+    int timeout_set;         /* --timeout was given */
     int json;                /* --json */
 } ins_cli;
 

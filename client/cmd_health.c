@@ -3,8 +3,8 @@
  *
  * Without --watch, one Check call: prints the serving status and exits 0
  * only when it is SERVING, so the command works as a probe. With --watch,
- * prints every status the server streams until the stream ends or the
- * deadline (--timeout 0 for none) passes.
+ * prints every status the server streams until the stream ends, with no
+ * deadline unless --timeout is given.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +45,8 @@ static void help(void)
            "Asks grpc.health.v1.Health for the status of the whole server (\"\")\n"
            "or of one service, e.g. inspect.v1.Session. Exit 0 only when SERVING.\n"
            "  --service NAME   the service to check (default: the whole server)\n"
-           "  --watch          stream every change until the stream ends\n"
-           "                   (use --timeout 0 to watch with no deadline)\n\n%s",
+           "  --watch          stream every change until the stream ends or\n"
+           "                   --timeout passes (no deadline by default)\n\n%s",
            ins_cli_global_help);
 }
 
@@ -104,9 +104,9 @@ int ins_cmd_health(ins_cli *cli, int argc, char **argv)
     }
 
     ins_stream *s;
-    int code = ins_client_server_stream(c, WATCH_METHOD, &req.base,
-                                        &grpc__health__v1__health_check_response__descriptor,
-                                        INS_TIMEOUT_DEFAULT, &s, &details);
+    int code = ins_client_server_stream(
+        c, WATCH_METHOD, &req.base, &grpc__health__v1__health_check_response__descriptor,
+        cli->timeout_set ? INS_TIMEOUT_DEFAULT : INS_TIMEOUT_NONE, &s, &details);
     if (code != 0) {
         ins_cli_fail("health --watch", code, details);
         goto done;

@@ -31,7 +31,8 @@ const char ins_cli_global_help[] =
     "  --cert FILE          client certificate (PEM) for mutual TLS; needs --key\n"
     "  --key FILE           private key (PEM) of --cert\n"
     "  --target-name NAME   TLS: name to verify in the server certificate\n"
-    "  --timeout DURATION   deadline of each call, e.g. 500ms, 10s, 2m (default 10s)\n"
+    "  --timeout DURATION   deadline of each call, e.g. 500ms, 10s, 2m; 0 for none\n"
+    "                       (default 10s; none for streams that follow, like --watch)\n"
     "  --json               print results as JSON\n";
 
 void ins_cli_defaults(ins_cli *cli)
@@ -113,6 +114,7 @@ int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
             ins_cli_usage_error("--timeout: '%s' is not a duration such as 500ms, 10s, 2m", value);
             return -1;
         }
+        cli->timeout_set = 1;
     } else {
         *(const char **)((char *)cli + str_opts[k].off) = value;
     }

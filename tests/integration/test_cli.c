@@ -72,6 +72,21 @@ START_TEST(test_cli_health_serving_exit_zero)
 }
 END_TEST
 
+START_TEST(test_cli_health_watch_prints_until_deadline)
+{
+    ins_ts ts;
+    ins_ts_start(&ts, NULL);
+    run_result r;
+    char args[256];
+    snprintf(args, sizeof args, "--server %s health --watch --timeout 1s", ts.addr);
+    ctl(&ts, "", args, &r);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_str_eq(r.out, "SERVING\n");
+    ck_assert_msg(strstr(r.err, "DEADLINE_EXCEEDED") != NULL, "stderr: %s", r.err);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
 START_TEST(test_cli_token_issue_then_whoami)
 {
     ins_ts ts;
@@ -217,6 +232,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("inspectctl");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_cli_health_serving_exit_zero);
+    tcase_add_test(tc, test_cli_health_watch_prints_until_deadline);
     tcase_add_test(tc, test_cli_token_issue_then_whoami);
     tcase_add_test(tc, test_cli_status_errors_name_the_status);
     tcase_add_test(tc, test_cli_unreachable_server_unavailable);
