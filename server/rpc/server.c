@@ -20,10 +20,11 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 
+#include "calllog.h"
 #include "ins_error.h"
 
 #define INS_ARMED_PER_WORKER 16
-#define INS_MAX_DRAIN_HOOKS 8
+#define INS_MAX_DRAIN_HOOKS  8
 
 typedef struct drain_hook {
     void (*fn)(void *arg);
@@ -325,13 +326,24 @@ static grpc_server_credentials *make_credentials(ins_server *s, char *err, size_
 static void *worker_main(void *arg)
 {
     ins_worker *w = arg;
+    ins_calllog_worker_begin();
+    gpr_timespec idle = gpr_time_from_millis(INS_CALLLOG_FLUSH_MS, GPR_TIMESPAN);
     for (;;) {
-        grpc_event ev = grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        /* Wait briefly while log lines are buffered, so they reach stderr
+         * soon after the worker goes idle; otherwise wait for work. */
+        gpr_timespec until = ins_calllog_pending()
+                                 ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), idle)
+                                 : gpr_inf_future(GPR_CLOCK_MONOTONIC);
+        grpc_event ev = grpc_completion_queue_next(w->cq, until, NULL);
+        if (ev.type == GRPC_QUEUE_TIMEOUT) {
+            ins_calllog_flush();
+            continue;
+        }
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
-        if (ev.type == GRPC_OP_COMPLETE)
-            ins_call_on_event(ev.tag, ev.success);
+        ins_call_on_event(ev.tag, ev.success);
     }
+    ins_calllog_flush();
     return NULL;
 }
 
@@ -399,8 +411,8 @@ void ins_server_destroy(ins_server *s)
         grpc_server_destroy(s->server);
         for (unsigned w = 0; w < s->n_workers; w++) {
             grpc_completion_queue_shutdown(s->workers[w].cq);
-            while (grpc_completion_queue_next(s->workers[w].cq,
-                                              gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+            while (grpc_completion_queue_next(s->workers[w].cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                              NULL)
                        .type != GRPC_QUEUE_SHUTDOWN)
                 ;
         }
@@ -408,8 +420,9 @@ void ins_server_destroy(ins_server *s)
     for (unsigned w = 0; w < s->n_workers; w++)
         grpc_completion_queue_destroy(s->workers[w].cq);
     grpc_completion_queue_shutdown(s->shutdown_cq);
-    while (grpc_completion_queue_next(s->shutdown_cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
-               .type != GRPC_QUEUE_SHUTDOWN)
+    while (
+        grpc_completion_queue_next(s->shutdown_cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+        GRPC_QUEUE_SHUTDOWN)
         ;
     grpc_completion_queue_destroy(s->shutdown_cq);
     for (size_t i = 0; i < s->n_methods; i++)
