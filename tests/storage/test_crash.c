@@ -217,7 +217,7 @@ START_TEST(test_crash_sigkill_keeps_acknowledged_writes)
             child(dir, p[1], st.recs_acked, st.up);
         }
         close(p[1]);
-        read_acks(p[0], &st, (int)(random() % 40));
+        read_acks(p[0], &st, (int)(random() % 60));
         kill(pid, SIGKILL);
         int status;
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -230,7 +230,7 @@ START_TEST(test_crash_sigkill_keeps_acknowledged_writes)
         check_after_restart(dir, &st);
     }
     ck_assert_int_ge(kills, ROUNDS);
-    ck_assert_uint_gt(st.recs_acked, ROUNDS);
+    ck_assert_uint_gt(st.recs_acked, ROUNDS / 2);
     ck_assert_uint_gt(st.finished, 0);
     rm_dir(dir);
 }
