@@ -170,8 +170,8 @@ static const command commands[] = {
     {"token", "issue a bearer token from a data folder's key (offline)", NULL, ins_cmd_token},
 #endif
 #ifdef INS_HAVE_BACKUP
-    {"backup", "copy a data folder to a backup archive (offline)", NULL, ins_cmd_backup},
-    {"restore", "restore a data folder from a backup archive (offline)", NULL, ins_cmd_restore},
+    {"backup", "hot copy of a data folder into a backup folder (offline)", NULL, ins_cmd_backup},
+    {"restore", "replace a data folder's store with a backup (offline)", NULL, ins_cmd_restore},
 #endif
 };
 
