@@ -65,7 +65,17 @@ int ins_credit_code_check_field(const char *field, const char *code, char *why, 
         return ins_whyf(INS_EINVAL, why, whylen,
                         "%s is empty; give the 18-character unified social credit code", field);
     ins_show(code, shown, sizeof(shown));
-    size_t len = strlen(code);
+    size_t len = strlen(code), nchar = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char b = (unsigned char)code[i];
+        if ((b & 0xC0) != 0x80)
+            nchar++;
+        if (b >= 0x7F || b < 0x20)
+            return ins_whyf(INS_EINVAL, why, whylen,
+                            "%s %s: character %zu is not an ASCII letter or digit (write it "
+                            "in half-width capitals and digits)",
+                            field, shown, nchar);
+    }
     if (len != INS_CREDIT_CODE_LEN)
         return ins_whyf(INS_EINVAL, why, whylen,
                         "%s %s has %zu characters; a unified social credit code has 18", field,
@@ -77,16 +87,11 @@ int ins_credit_code_check_field(const char *field, const char *code, char *why, 
                             "%s %s: character %zu '%c' is lowercase; write letters in capitals "
                             "('%c')",
                             field, shown, i + 1, c, c - 'a' + 'A');
-        if (char_value(c) < 0) {
-            if ((unsigned char)c >= 0x80 || c < 0x20)
-                return ins_whyf(INS_EINVAL, why, whylen,
-                                "%s %s: byte %zu is not an ASCII letter or digit", field, shown,
-                                i + 1);
+        if (char_value(c) < 0)
             return ins_whyf(INS_EINVAL, why, whylen,
                             "%s %s: character %zu '%c' is not allowed%s; the code uses 0-9 and "
                             "A-H J-N P-R T-U W-Y (no I, O, S, V, Z)",
                             field, shown, i + 1, c, char_hint(c));
-        }
     }
     if (!strchr("123456789ANY", code[0]))
         return ins_whyf(INS_EINVAL, why, whylen,

@@ -167,16 +167,21 @@ static int item_check(const char *tid, const Inspect__V1__TemplateItem *const *i
     if ((rc = ins_text_check(field, it->unit, INS_UNIT_MAX, 0, why, whylen)))
         return rc;
 
+    if (it->kind == INSPECT__V1__ITEM_KIND__ITEM_KIND_UNSPECIFIED)
+        return ins_whyf(INS_EINVAL, why, whylen,
+                        "%s has no kind; set BOOL, NUMBER, CHOICE, TEXT or PHOTO", where);
     if (it->kind < INSPECT__V1__ITEM_KIND__ITEM_KIND_BOOL ||
         it->kind > INSPECT__V1__ITEM_KIND__ITEM_KIND_PHOTO)
         return ins_whyf(INS_EINVAL, why, whylen,
-                        "%s has no kind (%d); set BOOL, NUMBER, CHOICE, TEXT or PHOTO", where,
+                        "%s has kind %d; set BOOL, NUMBER, CHOICE, TEXT or PHOTO", where,
                         (int)it->kind);
+    if (it->severity == INSPECT__V1__SEVERITY__SEVERITY_UNSPECIFIED)
+        return ins_whyf(INS_EINVAL, why, whylen, "%s has no severity; set CRITICAL, MAJOR or MINOR",
+                        where);
     if (it->severity < INSPECT__V1__SEVERITY__SEVERITY_CRITICAL ||
         it->severity > INSPECT__V1__SEVERITY__SEVERITY_MINOR)
-        return ins_whyf(INS_EINVAL, why, whylen,
-                        "%s has no severity (%d); set CRITICAL, MAJOR or MINOR", where,
-                        (int)it->severity);
+        return ins_whyf(INS_EINVAL, why, whylen, "%s has severity %d; set CRITICAL, MAJOR or MINOR",
+                        where, (int)it->severity);
 
     if (it->kind == INSPECT__V1__ITEM_KIND__ITEM_KIND_NUMBER) {
         if ((rc = number_check(where, it, why, whylen)))
