@@ -22,6 +22,9 @@
 #ifdef INS_HAVE_BACKUP
 #include "cmd_backup.h"
 #endif
+#ifdef INS_HAVE_DIRECTORY
+#include "cmd_directory.h"
+#endif
 
 const char ins_cli_global_help[] =
     "Global options (before or after the command):\n"
@@ -166,6 +169,13 @@ static const command commands[] = {
     {"health", "check (or --watch) the server's health", ins_cmd_health, NULL},
     {"whoami", "who the server takes you to be", ins_cmd_whoami, NULL},
     {"status", "runtime counters of the server (admin, auditor)", ins_cmd_status, NULL},
+#ifdef INS_HAVE_DIRECTORY
+    {"departments", "list or upsert departments (admin)", ins_cmd_departments, NULL},
+    {"inspectors", "list, get or upsert inspectors (admin, dispatcher)", ins_cmd_inspectors, NULL},
+    {"items", "list or upsert service items (admin)", ins_cmd_items, NULL},
+    {"templates", "get or publish checklist templates", ins_cmd_templates, NULL},
+    {"calendar", "get or put the working-day calendar", ins_cmd_calendar, NULL},
+#endif
 #ifdef INS_HAVE_TOKEN
     {"token", "issue a bearer token from a data folder's key (offline)", NULL, ins_cmd_token},
 #endif
@@ -180,7 +190,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: inspectctl [global options] COMMAND [options]\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n%s\n"
             "Run 'inspectctl COMMAND --help' for a command's options.\n"
