@@ -52,8 +52,8 @@ void ins_date_to_ymd(ins_date date, int *y, int *m, int *d);
 
 /*
  * Writes "YYYY-MM-DD" and a NUL into out[0..INS_DATE_STRLEN) and returns
- * `out`. Dates outside INS_DATE_MIN..INS_DATE_MAX print with their sign and
- * extra digits as needed. Can't fail.
+ * `out`. Meant for INS_DATE_MIN..INS_DATE_MAX; outside it the year is
+ * clamped to 0000 or 9999 so the result always fits. Can't fail.
  */
 char *ins_date_format(ins_date date, char out[INS_DATE_STRLEN]);
 
