@@ -187,8 +187,9 @@ static int open_envs(ins_store *s, const ins_store_options *opt)
     if (mp && bp)
         rc = ins__env_open(&s->meta, mp, 0, s->opt.initial_map_bytes, s->opt.max_store_bytes,
                            (unsigned)(s->n_udbi + MT_N + 1));
-    if (rc == 0 && (rc = ins__env_open(&s->blobs, bp, MDB_WRITEMAP, s->opt.initial_map_bytes,
-                                       s->opt.max_store_bytes, BT_N + 1)) != 0) {
+    if (rc == 0 &&
+        (rc = ins__env_open(&s->blobs, bp, MDB_WRITEMAP | MDB_NORDAHEAD, s->opt.initial_map_bytes,
+                            s->opt.max_store_bytes, BT_N + 1)) != 0) {
         ins__env_close(&s->meta);
     }
     s->meta.name = "meta";
