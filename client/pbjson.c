@@ -258,6 +258,11 @@ static int parse_enum(ctx *c, const ProtobufCEnumDescriptor *d, json_object *v, 
 
 /* ---- numbers ----------------------------------------------------------- */
 
+static int fabs_lt(double d, double bound)
+{
+    return d < bound && d > -bound;
+}
+
 /* An integer from a JSON number (integral) or a decimal string. */
 static int parse_int(ctx *c, json_object *v, int is_signed, int64_t lo, int64_t hi, uint64_t uhi,
                      int64_t *sout, uint64_t *uout)
@@ -283,7 +288,9 @@ static int parse_int(ctx *c, json_object *v, int is_signed, int64_t lo, int64_t 
     }
     if (json_object_is_type(v, json_type_double)) {
         double d = json_object_get_double(v);
-        if (d != floor(d) || !isfinite(d))
+        /* no floor(): the client links without libm; doubles beyond 2^63 are
+         * integral anyway and fail the range checks below */
+        if (!isfinite(d) || (fabs_lt(d, 9.2e18) && (double)(long long)d != d))
             return fail(c, "%s is not an integer", json_object_get_string(v));
         if (is_signed) {
             if (d < (double)lo || d > (double)hi || d >= 9223372036854775808.0)
