@@ -25,6 +25,10 @@
 #ifdef INS_HAVE_DIRECTORY
 #include "cmd_directory.h"
 #endif
+#ifdef INS_HAVE_LICENSING
+#include "cmd_licensing.h"
+#include "cmd_seed.h"
+#endif
 
 const char ins_cli_global_help[] =
     "Global options (before or after the command):\n"
@@ -175,6 +179,11 @@ static const command commands[] = {
     {"items", "list or upsert service items (admin)", ins_cmd_items, NULL},
     {"templates", "get or publish checklist templates", ins_cmd_templates, NULL},
     {"calendar", "get or put the working-day calendar", ins_cmd_calendar, NULL},
+#endif
+#ifdef INS_HAVE_LICENSING
+    {"applications", "list, get, upsert or move applications along the flow", ins_cmd_applications,
+     NULL},
+    {"seed", "check or load the demo district's seed files", ins_cmd_seed, NULL},
 #endif
 #ifdef INS_HAVE_TOKEN
     {"token", "issue a bearer token from a data folder's key (offline)", NULL, ins_cmd_token},

@@ -1,0 +1,862 @@
+/*
+ * cmd_seed.c - `inspectctl seed check|load DIR` (see cmd_seed.h).
+ *
+ * Both subcommands start the same way: every seed file is read with json-c
+ * and every element parsed with pbjson into its inspect.v1 message, so a
+ * typo in a seed file is reported with its file, index and field path
+ * before anything is sent. `check` then cross-checks the set; `load` sends
+ * it through the public API in dependency order.
+ *
+ * Idempotency: each request's id is derived from the request itself (its
+ * wire bytes with an empty request_id), so loading the same files twice
+ * sends the same ids and the server replays its first answers. Creating an
+ * application that exists answers ALREADY_EXISTS: counted as "already
+ * there". Stage moves have ids derived from (application, target stage).
+ */
+#include "cmd_seed.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cliutil.h"
+#include "inspect/v1/directory.pb-c.h"
+#include "inspect/v1/licensing.pb-c.h"
+#include "pbjson.h"
+
+#ifdef INS_HAVE_TOKEN
+#include "auth.h"
+#include "ins_error.h"
+#include "principal.h"
+#endif
+
+#define GRPC_ALREADY_EXISTS 6
+
+enum { K_DEPARTMENTS, K_TEMPLATES, K_ITEMS, K_CALENDARS, K_INSPECTORS, K_APPLICATIONS, K_COUNT };
+
+/* One kind of seed record, in load order. */
+typedef struct kind_def {
+    const char *file;  /* file name, or prefix of "calendar-*.json" */
+    int many_files;    /* 1: every FILE*.json */
+    const char *label; /* for the summary */
+    const ProtobufCMessageDescriptor *entity;
+    const char *method; /* the mutation that loads it */
+    const ProtobufCMessageDescriptor *req;
+    const char *field; /* entity field of the request */
+    const ProtobufCMessageDescriptor *resp;
+} kind_def;
+
+static const kind_def KINDS[K_COUNT] = {
+    [K_DEPARTMENTS] = {"departments.json", 0, "departments", &inspect__v1__department__descriptor,
+                       "/inspect.v1.Directory/UpsertDepartment",
+                       &inspect__v1__upsert_department_request__descriptor, "department",
+                       &inspect__v1__upsert_department_response__descriptor},
+    [K_TEMPLATES] = {"templates.json", 0, "templates", &inspect__v1__template__descriptor,
+                     "/inspect.v1.Directory/PublishTemplate",
+                     &inspect__v1__publish_template_request__descriptor, "template",
+                     &inspect__v1__publish_template_response__descriptor},
+    [K_ITEMS] = {"service_items.json", 0, "service items", &inspect__v1__service_item__descriptor,
+                 "/inspect.v1.Directory/UpsertServiceItem",
+                 &inspect__v1__upsert_service_item_request__descriptor, "item",
+                 &inspect__v1__upsert_service_item_response__descriptor},
+    [K_CALENDARS] = {"calendar-", 1, "calendars", &inspect__v1__calendar__descriptor,
+                     "/inspect.v1.Directory/PutCalendar",
+                     &inspect__v1__put_calendar_request__descriptor, "calendar",
+                     &inspect__v1__put_calendar_response__descriptor},
+    [K_INSPECTORS] = {"inspectors.json", 0, "inspectors", &inspect__v1__inspector__descriptor,
+                      "/inspect.v1.Directory/UpsertInspector",
+                      &inspect__v1__upsert_inspector_request__descriptor, "inspector",
+                      &inspect__v1__upsert_inspector_response__descriptor},
+    [K_APPLICATIONS] = {"applications.json", 0, "applications",
+                        &inspect__v1__application__descriptor,
+                        "/inspect.v1.Licensing/UpsertApplication",
+                        &inspect__v1__upsert_application_request__descriptor, "application",
+                        &inspect__v1__upsert_application_response__descriptor},
+};
+
+typedef struct record {
+    char where[300];   /* "applications.json[3]" */
+    json_object *json; /* the element (a reference of our own) */
+    ProtobufCMessage *m;
+} record;
+
+typedef struct seed_set {
+    record *recs[K_COUNT];
+    size_t n[K_COUNT];
+    int files[K_COUNT]; /* files found */
+} seed_set;
+
+static void seed_free(seed_set *s)
+{
+    for (int k = 0; k < K_COUNT; k++) {
+        for (size_t i = 0; i < s->n[k]; i++) {
+            json_object_put(s->recs[k][i].json);
+            if (s->recs[k][i].m != NULL)
+                protobuf_c_message_free_unpacked(s->recs[k][i].m, NULL);
+        }
+        free(s->recs[k]);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+/* Reads one file of kind `k`, appending its records. Returns the number of
+ * errors printed. */
+static int read_file(seed_set *s, int k, const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    json_object *arr = ins_cu_read_json(path);
+    if (arr == NULL)
+        return 1;
+    s->files[k]++;
+    if (!json_object_is_type(arr, json_type_array)) {
+        fprintf(stderr, "inspectctl: %s: expected an array of %s objects\n", path,
+                KINDS[k].entity->name);
+        json_object_put(arr);
+        return 1;
+    }
+    size_t n = json_object_array_length(arr);
+    record *r = realloc(s->recs[k], (s->n[k] + n) * sizeof *r);
+    if (r == NULL && n > 0) {
+        json_object_put(arr);
+        fprintf(stderr, "inspectctl: out of memory\n");
+        return 1;
+    }
+    s->recs[k] = r;
+    int errors = 0;
+    for (size_t i = 0; i < n; i++) {
+        record *rec = &s->recs[k][s->n[k]++];
+        snprintf(rec->where, sizeof rec->where, "%s[%zu]", name, i);
+        rec->json = json_object_get(json_object_array_get_idx(arr, i));
+        rec->m = ins_cu_parse(KINDS[k].entity, rec->json, rec->where);
+        if (rec->m == NULL)
+            errors++;
+    }
+    json_object_put(arr);
+    return errors;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads every seed file of DIR. Returns the number of errors printed. */
+static int seed_read(seed_set *s, const char *dir)
+{
+    memset(s, 0, sizeof *s);
+    int errors = 0;
+    for (int k = 0; k < K_COUNT; k++) {
+        if (!KINDS[k].many_files) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, KINDS[k].file);
+            FILE *f = fopen(path, "r");
+            if (f == NULL)
+                continue; /* a kind may be absent */
+            fclose(f);
+            errors += read_file(s, k, dir, KINDS[k].file);
+            continue;
+        }
+        DIR *d = opendir(dir);
+        if (d == NULL) {
+            fprintf(stderr, "inspectctl: %s: cannot open the folder\n", dir);
+            return errors + 1;
+        }
+        char *names[64];
+        size_t nn = 0;
+        struct dirent *e;
+        size_t plen = strlen(KINDS[k].file);
+        while ((e = readdir(d)) != NULL && nn < 64) {
+            size_t l = strlen(e->d_name);
+            if (strncmp(e->d_name, KINDS[k].file, plen) == 0 && l > 5 &&
+                strcmp(e->d_name + l - 5, ".json") == 0)
+                names[nn++] = strdup(e->d_name);
+        }
+        closedir(d);
+        qsort(names, nn, sizeof names[0], name_cmp);
+        for (size_t i = 0; i < nn; i++) {
+            if (names[i] != NULL)
+                errors += read_file(s, k, dir, names[i]);
+            free(names[i]);
+        }
+    }
+    if (s->files[K_DEPARTMENTS] == 0 && errors == 0) {
+        fprintf(stderr, "inspectctl: %s: no seed files (departments.json, ...) found\n", dir);
+        errors++;
+    }
+    return errors;
+}
+
+/* ---- check ------------------------------------------------------------- */
+
+static const char USCC_CHARSET[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/* GB 32100-2015: 1 when `code` is 18 characters of the charset with the
+ * right check character. */
+static int uscc_valid(const char *code)
+{
+    static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+    if (strlen(code) != 18)
+        return 0;
+    int sum = 0;
+    for (int i = 0; i < 18; i++) {
+        const char *p = code[i] != '\0' ? strchr(USCC_CHARSET, code[i]) : NULL;
+        if (p == NULL)
+            return 0;
+        if (i < 17)
+            sum += (int)(p - USCC_CHARSET) * w[i];
+        else
+            return (31 - sum % 31) % 31 == (int)(p - USCC_CHARSET);
+    }
+    return 0;
+}
+
+typedef struct checker {
+    int errors;
+    int warnings;
+} checker;
+
+static void problem(checker *ck, int warning, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void problem(checker *ck, int warning, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: %s: ", warning ? "warning" : "error", where);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (warning)
+        ck->warnings++;
+    else
+        ck->errors++;
+}
+
+#define EACH(s, k, T, var)                                                                         \
+    for (size_t var##_i = 0; var##_i < (s)->n[k]; var##_i++)                                       \
+        for (T *var = (T *)(s)->recs[k][var##_i].m; var != NULL; var = NULL)
+
+#define WHERE(s, k, var) ((s)->recs[k][var##_i].where)
+
+static const Inspect__V1__Department *find_dept(const seed_set *s, const char *code)
+{
+    EACH(s, K_DEPARTMENTS, Inspect__V1__Department, d)
+    if (strcmp(d->code, code) == 0)
+        return d;
+    return NULL;
+}
+
+static const Inspect__V1__Template *find_template(const seed_set *s, const char *id)
+{
+    EACH(s, K_TEMPLATES, Inspect__V1__Template, t)
+    if (strcmp(t->id, id) == 0)
+        return t;
+    return NULL;
+}
+
+static const Inspect__V1__ServiceItem *find_item(const seed_set *s, const char *code)
+{
+    EACH(s, K_ITEMS, Inspect__V1__ServiceItem, it)
+    if (strcmp(it->code, code) == 0)
+        return it;
+    return NULL;
+}
+
+static int is_weekend(const char *date)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (strptime(date, "%Y-%m-%d", &tm) == NULL)
+        return -1;
+    tm.tm_hour = 12;
+    time_t t = timegm(&tm);
+    struct tm out;
+    gmtime_r(&t, &out);
+    return out.tm_wday == 0 || out.tm_wday == 6;
+}
+
+static void check_templates(const seed_set *s, checker *ck)
+{
+    EACH(s, K_TEMPLATES, Inspect__V1__Template, t)
+    {
+        const char *w = WHERE(s, K_TEMPLATES, t);
+        if (find_template(s, t->id) != t)
+            problem(ck, 0, w, "template id %s appears twice", t->id);
+        if (find_dept(s, t->department) == NULL)
+            problem(ck, 0, w, "department %s does not exist", t->department);
+        if (t->n_items == 0)
+            problem(ck, 0, w, "template %s has no items", t->id);
+        for (size_t i = 0; i < t->n_items; i++) {
+            const Inspect__V1__TemplateItem *it = t->items[i];
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(t->items[j]->code, it->code) == 0)
+                    problem(ck, 0, w, "item code %s appears twice", it->code);
+            if (it->kind == INSPECT__V1__ITEM_KIND__ITEM_KIND_UNSPECIFIED)
+                problem(ck, 0, w, "item %s has no kind", it->code);
+            if (it->severity == INSPECT__V1__SEVERITY__SEVERITY_UNSPECIFIED)
+                problem(ck, 0, w, "item %s has no severity", it->code);
+            if (it->kind == INSPECT__V1__ITEM_KIND__ITEM_KIND_NUMBER &&
+                (it->min > it->max || it->unit[0] == '\0'))
+                problem(ck, 0, w, "number item %s needs a unit and min <= max", it->code);
+            if (it->kind == INSPECT__V1__ITEM_KIND__ITEM_KIND_CHOICE && it->n_choices < 2)
+                problem(ck, 0, w, "choice item %s needs at least two choices", it->code);
+            if (it->verifies_fact[0] != '\0' &&
+                it->kind != INSPECT__V1__ITEM_KIND__ITEM_KIND_BOOL &&
+                it->kind != INSPECT__V1__ITEM_KIND__ITEM_KIND_NUMBER)
+                problem(ck, 0, w, "item %s verifies a fact but is neither BOOL nor NUMBER",
+                        it->code);
+        }
+    }
+}
+
+static int holds(const Inspect__V1__Inspector *p, const char *qual, const char *today)
+{
+    for (size_t i = 0; i < p->n_qualifications; i++)
+        if (strcmp(p->qualifications[i]->code, qual) == 0 &&
+            strcmp(p->qualifications[i]->expires, today) >= 0)
+            return 1;
+    return 0;
+}
+
+static void check_items(const seed_set *s, checker *ck, const char *today)
+{
+    EACH(s, K_ITEMS, Inspect__V1__ServiceItem, it)
+    {
+        const char *w = WHERE(s, K_ITEMS, it);
+        if (find_item(s, it->code) != it)
+            problem(ck, 0, w, "service item %s appears twice", it->code);
+        if (it->limit_working_days < 1)
+            problem(ck, 0, w, "limit_working_days must be at least 1");
+        if (it->n_departments == 0)
+            problem(ck, 0, w, "no department required on site");
+        for (size_t i = 0; i < it->n_departments; i++) {
+            const Inspect__V1__RequiredDepartment *rd = it->departments[i];
+            if (find_dept(s, rd->department) == NULL)
+                problem(ck, 0, w, "department %s does not exist", rd->department);
+            const Inspect__V1__Template *t = find_template(s, rd->template_id);
+            if (t == NULL)
+                problem(ck, 0, w, "template %s does not exist", rd->template_id);
+            else if (strcmp(t->department, rd->department) != 0)
+                problem(ck, 0, w, "template %s belongs to %s, not to %s", rd->template_id,
+                        t->department, rd->department);
+            int qualified = 0;
+            EACH(s, K_INSPECTORS, Inspect__V1__Inspector, p)
+            if (p->active && strcmp(p->department, rd->department) == 0 &&
+                holds(p, rd->qualification, today))
+                qualified++;
+            if (qualified == 0)
+                problem(ck, 1, w, "no active %s inspector holds a valid %s", rd->department,
+                        rd->qualification);
+        }
+    }
+}
+
+static void check_calendars(const seed_set *s, checker *ck)
+{
+    EACH(s, K_CALENDARS, Inspect__V1__Calendar, c)
+    {
+        const char *w = WHERE(s, K_CALENDARS, c);
+        char prefix[8];
+        snprintf(prefix, sizeof prefix, "%04d-", c->year);
+        for (size_t i = 0; i < c->n_days; i++) {
+            const Inspect__V1__CalendarDay *d = c->days[i];
+            int we = is_weekend(d->date);
+            if (we < 0 || strncmp(d->date, prefix, 5) != 0 || strlen(d->date) != 10) {
+                problem(ck, 0, w, "%s is not a date of %d", d->date, c->year);
+                continue;
+            }
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(c->days[j]->date, d->date) == 0)
+                    problem(ck, 0, w, "%s is listed twice", d->date);
+            if (d->kind == INSPECT__V1__DAY_KIND__DAY_KIND_HOLIDAY && we)
+                problem(ck, 0, w, "%s is a weekend day: a HOLIDAY must fall on a weekday", d->date);
+            if (d->kind == INSPECT__V1__DAY_KIND__DAY_KIND_MAKEUP_WORKDAY && !we)
+                problem(ck, 0, w, "%s is a weekday: a MAKEUP_WORKDAY must fall on a weekend",
+                        d->date);
+            if (d->kind == INSPECT__V1__DAY_KIND__DAY_KIND_UNSPECIFIED)
+                problem(ck, 0, w, "%s has no kind", d->date);
+        }
+    }
+}
+
+static void check_inspectors(const seed_set *s, checker *ck)
+{
+    EACH(s, K_INSPECTORS, Inspect__V1__Inspector, p)
+    {
+        const char *w = WHERE(s, K_INSPECTORS, p);
+        EACH(s, K_INSPECTORS, Inspect__V1__Inspector, q)
+        if (q_i < p_i && strcmp(q->id, p->id) == 0)
+            problem(ck, 0, w, "inspector id %s appears twice", p->id);
+        if (find_dept(s, p->department) == NULL)
+            problem(ck, 0, w, "department %s does not exist", p->department);
+        if (p->max_open_tasks < 1)
+            problem(ck, 0, w, "max_open_tasks must be at least 1");
+        if (p->n_towns == 0)
+            problem(ck, 1, w, "%s serves no town", p->id);
+        if (p->base_latitude < -90 || p->base_latitude > 90 || p->base_longitude < -180 ||
+            p->base_longitude > 180)
+            problem(ck, 0, w, "base position out of range");
+        for (size_t i = 0; i < p->n_conflicts; i++) {
+            if (!uscc_valid(p->conflicts[i]))
+                problem(ck, 0, w, "conflicts[%zu]: %s is not a valid unified social credit code", i,
+                        p->conflicts[i]);
+            int known = 0;
+            EACH(s, K_APPLICATIONS, Inspect__V1__Application, a)
+            if (strcmp(a->applicant_credit_code, p->conflicts[i]) == 0)
+                known = 1;
+            if (!known)
+                problem(ck, 1, w, "conflicts[%zu]: %s is no seeded applicant", i, p->conflicts[i]);
+        }
+    }
+}
+
+static const Inspect__V1__DeclaredFact *find_fact(const Inspect__V1__Application *a,
+                                                  const char *key)
+{
+    for (size_t i = 0; i < a->n_declared_facts; i++)
+        if (strcmp(a->declared_facts[i]->key, key) == 0)
+            return a->declared_facts[i];
+    return NULL;
+}
+
+static void check_applications(const seed_set *s, checker *ck)
+{
+    EACH(s, K_APPLICATIONS, Inspect__V1__Application, a)
+    {
+        const char *w = WHERE(s, K_APPLICATIONS, a);
+        EACH(s, K_APPLICATIONS, Inspect__V1__Application, b)
+        if (b_i < a_i && strcmp(b->id, a->id) == 0)
+            problem(ck, 0, w, "application id %s appears twice", a->id);
+        if (!uscc_valid(a->applicant_credit_code))
+            problem(ck, 0, w, "%s is not a valid unified social credit code (GB 32100-2015)",
+                    a->applicant_credit_code);
+        if (a->latitude < -90 || a->latitude > 90 || a->longitude < -180 || a->longitude > 180)
+            problem(ck, 0, w, "position %g, %g out of range", a->latitude, a->longitude);
+        if (a->stage == INSPECT__V1__STAGE__STAGE_UNSPECIFIED)
+            problem(ck, 1, w, "no stage: loaded at intake");
+        for (size_t i = 0; i < a->n_declared_facts; i++)
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(a->declared_facts[i]->key, a->declared_facts[j]->key) == 0)
+                    problem(ck, 0, w, "fact %s declared twice", a->declared_facts[i]->key);
+        int served = 0;
+        EACH(s, K_INSPECTORS, Inspect__V1__Inspector, p)
+        for (size_t i = 0; i < p->n_towns; i++)
+            if (strcmp(p->towns[i], a->town) == 0)
+                served = 1;
+        if (!served)
+            problem(ck, 1, w, "no inspector serves town %s", a->town);
+        const Inspect__V1__ServiceItem *it = find_item(s, a->service_item);
+        if (it == NULL) {
+            problem(ck, 0, w, "service item %s does not exist", a->service_item);
+            continue;
+        }
+        /* every fact a template of the item verifies is declared, typed right */
+        for (size_t d = 0; d < it->n_departments; d++) {
+            const Inspect__V1__Template *t = find_template(s, it->departments[d]->template_id);
+            for (size_t i = 0; t != NULL && i < t->n_items; i++) {
+                const Inspect__V1__TemplateItem *ti = t->items[i];
+                if (ti->verifies_fact[0] == '\0')
+                    continue;
+                const Inspect__V1__DeclaredFact *f = find_fact(a, ti->verifies_fact);
+                int want = ti->kind == INSPECT__V1__ITEM_KIND__ITEM_KIND_NUMBER
+                               ? INSPECT__V1__FACT_VALUE__VALUE_NUMBER
+                               : INSPECT__V1__FACT_VALUE__VALUE_FLAG;
+                if (f == NULL || f->value == NULL)
+                    problem(ck, 0, w, "fact %s (verified by %s.%s) is not declared",
+                            ti->verifies_fact, t->id, ti->code);
+                else if ((int)f->value->value_case != want)
+                    problem(ck, 0, w, "fact %s must be a %s (template %s item %s)",
+                            ti->verifies_fact,
+                            want == INSPECT__V1__FACT_VALUE__VALUE_NUMBER ? "number" : "flag",
+                            t->id, ti->code);
+                else if (want == INSPECT__V1__FACT_VALUE__VALUE_NUMBER &&
+                         strcmp(f->value->unit, ti->unit) != 0)
+                    problem(ck, 1, w, "fact %s is in %s, template %s item %s in %s",
+                            ti->verifies_fact, f->value->unit, t->id, ti->code, ti->unit);
+            }
+        }
+    }
+}
+
+static void check_help(void)
+{
+    printf("usage: inspectctl seed check DIR\n\n"
+           "Parses every seed file in DIR (departments.json, templates.json,\n"
+           "service_items.json, calendar-*.json, inspectors.json, applications.json)\n"
+           "and cross-checks them: references between them, credit-code check\n"
+           "characters, declared facts against the facts the templates verify,\n"
+           "calendar days, coordinates. Offline: no server needed. Exit 1 on errors\n"
+           "(warnings, e.g. a lapsed qualification that leaves a department with no\n"
+           "qualified inspector, do not fail).\n");
+}
+
+static void print_counts(const seed_set *s)
+{
+    for (int k = 0; k < K_COUNT; k++)
+        printf("%s%zu %s", k > 0 ? ", " : "", s->n[k], KINDS[k].label);
+    putchar('\n');
+}
+
+static int seed_check(ins_cli *cli, int argc, char **argv)
+{
+    const char *pos[1];
+    int npos;
+    int rc = ins_cu_args(cli, argc, argv, 1, NULL, pos, 1, 1, &npos, check_help, "seed check");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    seed_set s;
+    int parse_errors = seed_read(&s, pos[0]);
+    checker ck = {parse_errors, 0};
+    char today[11];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    EACH(&s, K_DEPARTMENTS, Inspect__V1__Department, d)
+    if (find_dept(&s, d->code) != d)
+        problem(&ck, 0, WHERE(&s, K_DEPARTMENTS, d), "department %s appears twice", d->code);
+    check_templates(&s, &ck);
+    check_items(&s, &ck, today);
+    check_calendars(&s, &ck);
+    check_inspectors(&s, &ck);
+    check_applications(&s, &ck);
+    print_counts(&s);
+    printf("%d error%s, %d warning%s\n", ck.errors, ck.errors == 1 ? "" : "s", ck.warnings,
+           ck.warnings == 1 ? "" : "s");
+    seed_free(&s);
+    return ck.errors == 0 ? INS_EXIT_OK : INS_EXIT_FAIL;
+}
+
+/* ---- load -------------------------------------------------------------- */
+
+typedef struct loader {
+    ins_client *c;
+    const char *admin_token;
+    const char *dispatcher_token;
+    const char *current; /* token set on the client */
+    size_t loaded[K_COUNT], already[K_COUNT];
+    size_t moves, moves_already;
+} loader;
+
+static int use_token(loader *l, const char *token)
+{
+    if (l->current == token)
+        return 0;
+    if (ins_client_set_token(l->c, token) != 0) {
+        fputs("inspectctl: seed load: out of memory\n", stderr);
+        return -1;
+    }
+    l->current = token;
+    return 0;
+}
+
+/* Sets the request id of `req` from its content. -1 when out of memory. */
+static int derive_request_id(ProtobufCMessage *req, const char *tag)
+{
+    size_t n = protobuf_c_message_get_packed_size(req);
+    uint8_t *buf = malloc(n + 1);
+    if (buf == NULL)
+        return -1;
+    protobuf_c_message_pack(req, buf);
+    char id[INS_CU_REQUEST_ID_LEN + 8];
+    memcpy(id, "seed-", 5);
+    ins_cu_derived_request_id(tag, buf, n, id + 5);
+    free(buf);
+    return ins_cu_set_string(req, "request_id", id);
+}
+
+/* One call; returns the status code, details in *details (caller frees). */
+static int call(loader *l, const char *method, ProtobufCMessage *req,
+                const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                char **details)
+{
+    return ins_client_unary(l->c, method, req, resp_desc, INS_TIMEOUT_DEFAULT, resp, details);
+}
+
+static int fail_at(const char *where, const char *method, int code, const char *details)
+{
+    char what[512];
+    const char *m = strrchr(method, '/');
+    snprintf(what, sizeof what, "seed load: %s: %s", where, m != NULL ? m + 1 : method);
+    return ins_cli_fail(what, code, details);
+}
+
+/* Sends every record of kind `k` with its upsert method. */
+static int load_kind(loader *l, const seed_set *s, int k)
+{
+    const kind_def *kd = &KINDS[k];
+    for (size_t i = 0; i < s->n[k]; i++) {
+        const record *rec = &s->recs[k][i];
+        json_object *elem = rec->json;
+        json_object *copy = NULL;
+        if (k == K_APPLICATIONS) {
+            /* server-set fields stay out of the create request */
+            if (json_object_deep_copy(elem, &copy, NULL) != 0) {
+                fputs("inspectctl: seed load: out of memory\n", stderr);
+                return INS_EXIT_FAIL;
+            }
+            static const char *const server_set[] = {"stage",        "outcome",      "version",
+                                                     "created_unix", "updated_unix", "createdUnix",
+                                                     "updatedUnix"};
+            for (size_t f = 0; f < sizeof server_set / sizeof server_set[0]; f++)
+                json_object_object_del(copy, server_set[f]);
+            elem = copy;
+        }
+        ProtobufCMessage *req =
+            ins_cu_build_request(kd->req, kd->field, elem, NULL, NULL, rec->where);
+        json_object_put(copy);
+        if (req == NULL)
+            return INS_EXIT_FAIL;
+        if (derive_request_id(req, kd->method) != 0) {
+            protobuf_c_message_free_unpacked(req, NULL);
+            fputs("inspectctl: seed load: out of memory\n", stderr);
+            return INS_EXIT_FAIL;
+        }
+        ProtobufCMessage *resp = NULL;
+        char *details = NULL;
+        int code = call(l, kd->method, req, kd->resp, &resp, &details);
+        protobuf_c_message_free_unpacked(req, NULL);
+        if (code == 0)
+            l->loaded[k]++;
+        else if (code == GRPC_ALREADY_EXISTS)
+            l->already[k]++;
+        else {
+            fail_at(rec->where, kd->method, code, details);
+            free(details);
+            return INS_EXIT_FAIL;
+        }
+        free(details);
+        if (resp != NULL)
+            protobuf_c_message_free_unpacked(resp, NULL);
+    }
+    return INS_EXIT_OK;
+}
+
+/* Moves every application from its current stage to its seeded one. */
+static int load_stages(loader *l, const seed_set *s)
+{
+    for (size_t i = 0; i < s->n[K_APPLICATIONS]; i++) {
+        const record *rec = &s->recs[K_APPLICATIONS][i];
+        const Inspect__V1__Application *want = (const Inspect__V1__Application *)rec->m;
+        if (want->stage <= INSPECT__V1__STAGE__STAGE_INTAKE)
+            continue;
+        Inspect__V1__GetApplicationRequest g = INSPECT__V1__GET_APPLICATION_REQUEST__INIT;
+        g.id = want->id;
+        ProtobufCMessage *resp = NULL;
+        char *details = NULL;
+        int code = call(l, "/inspect.v1.Licensing/GetApplication", &g.base,
+                        &inspect__v1__application__descriptor, &resp, &details);
+        if (code != 0) {
+            fail_at(rec->where, "GetApplication", code, details);
+            free(details);
+            return INS_EXIT_FAIL;
+        }
+        free(details);
+        int cur = ((Inspect__V1__Application *)resp)->stage;
+        protobuf_c_message_free_unpacked(resp, NULL);
+        if (cur >= (int)want->stage) {
+            l->moves_already += (size_t)(want->stage - INSPECT__V1__STAGE__STAGE_INTAKE);
+            continue;
+        }
+        l->moves_already += (size_t)(cur - INSPECT__V1__STAGE__STAGE_INTAKE);
+        for (int st = cur + 1; st <= (int)want->stage; st++) {
+            Inspect__V1__SetStageRequest r = INSPECT__V1__SET_STAGE_REQUEST__INIT;
+            r.id = want->id;
+            r.stage = (Inspect__V1__Stage)st;
+            r.reason = "示范数据导入 (seed load)";
+            /* the id depends on (application, target stage) only */
+            char id[INS_CU_REQUEST_ID_LEN + 8];
+            char key[256];
+            int n = snprintf(key, sizeof key, "%s\n%d", want->id, st);
+            memcpy(id, "seed-", 5);
+            ins_cu_derived_request_id("SetStage", key, n > 0 ? (size_t)n : 0, id + 5);
+            r.request_id = id;
+            resp = NULL;
+            details = NULL;
+            code = call(l, "/inspect.v1.Licensing/SetStage", &r.base,
+                        &inspect__v1__set_stage_response__descriptor, &resp, &details);
+            if (code != 0) {
+                char where[400];
+                snprintf(where, sizeof where, "%s (%s to %s)", rec->where, want->id,
+                         ins_cu_enum(&inspect__v1__stage__descriptor, st));
+                fail_at(where, "SetStage", code, details);
+                free(details);
+                return INS_EXIT_FAIL;
+            }
+            free(details);
+            protobuf_c_message_free_unpacked(resp, NULL);
+            l->moves++;
+        }
+    }
+    return INS_EXIT_OK;
+}
+
+static void load_help(void)
+{
+    printf("usage: inspectctl seed load DIR [--data-dir D]\n"
+           "                      [--admin-token T] [--dispatcher-token T]\n\n"
+           "Loads the seed files of DIR into the server through its public API, in\n"
+           "dependency order: departments, templates, service items, calendars,\n"
+           "inspectors, applications, then SetStage moves up to each application's\n"
+           "seeded stage. Request ids are derived from the content: loading twice\n"
+           "changes nothing (replays and ALREADY_EXISTS count as already loaded).\n"
+           "Stops at the first other error (exit 1).\n\n"
+           "Credentials: the Directory needs an admin, SetStage a dispatcher.\n"
+           "  --data-dir D           mint both tokens (1 h) from D/token.key, the\n"
+           "                         server's data folder (run on the server host)\n"
+           "  --admin-token T        admin token (default: --token / $INSPECT_TOKEN)\n"
+           "  --dispatcher-token T   dispatcher token (default: --token)\n\n%s",
+           ins_cli_global_help);
+}
+
+#ifdef INS_HAVE_TOKEN
+static int mint(const char *data_dir, ins_role role, const char *name, char *out, size_t len)
+{
+    ins_token_key key;
+    int rc = ins_token_key_load(data_dir, &key);
+    if (rc != 0) {
+        fprintf(stderr, "inspectctl: seed load: cannot load the token key from %s/token.key: %s\n",
+                data_dir, ins_strerror(rc));
+        return -1;
+    }
+    ins_principal p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", name);
+    p.role = role;
+    p.expires_unix = (int64_t)time(NULL) + 3600;
+    rc = ins_token_sign(&key, &p, out, len);
+    memset(&key, 0, sizeof key);
+    if (rc != 0) {
+        fprintf(stderr, "inspectctl: seed load: cannot sign a token: %s\n", ins_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+static int seed_load(ins_cli *cli, int argc, char **argv)
+{
+    const char *data_dir = NULL, *admin = NULL, *dispatcher = NULL;
+    ins_cu_opt opts[] = {
+        {"--data-dir", &data_dir, NULL},
+        {"--admin-token", &admin, NULL},
+        {"--dispatcher-token", &dispatcher, NULL},
+        {NULL, NULL, NULL},
+    };
+    const char *pos[1];
+    int npos;
+    int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, load_help, "seed load");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+#ifdef INS_HAVE_TOKEN
+    static char admin_buf[INS_TOKEN_MAX], disp_buf[INS_TOKEN_MAX];
+    if (data_dir != NULL) {
+        if (admin == NULL) {
+            if (mint(data_dir, INS_ROLE_ADMIN, "seed-admin", admin_buf, sizeof admin_buf) != 0)
+                return INS_EXIT_FAIL;
+            admin = admin_buf;
+        }
+        if (dispatcher == NULL) {
+            if (mint(data_dir, INS_ROLE_DISPATCHER, "seed-dispatcher", disp_buf, sizeof disp_buf) !=
+                0)
+                return INS_EXIT_FAIL;
+            dispatcher = disp_buf;
+        }
+    }
+#else
+    if (data_dir != NULL)
+        return ins_cli_usage_error("seed load: --data-dir is not built in; pass --admin-token "
+                                   "and --dispatcher-token");
+#endif
+    if (admin == NULL)
+        admin = cli->token;
+    if (dispatcher == NULL)
+        dispatcher = cli->token;
+    if (admin == NULL || dispatcher == NULL)
+        return ins_cli_usage_error("seed load: needs --data-dir, or --admin-token and "
+                                   "--dispatcher-token (or --token)");
+
+    seed_set s;
+    if (seed_read(&s, pos[0]) != 0) {
+        seed_free(&s);
+        return INS_EXIT_FAIL;
+    }
+    loader l;
+    memset(&l, 0, sizeof l);
+    l.admin_token = admin;
+    l.dispatcher_token = dispatcher;
+    if (ins_cli_connect(cli, &l.c) != INS_EXIT_OK) {
+        seed_free(&s);
+        return INS_EXIT_FAIL;
+    }
+    l.current = cli->token;
+    rc = INS_EXIT_OK;
+    for (int k = 0; k < K_COUNT && rc == INS_EXIT_OK; k++) {
+        const char *tok = k == K_APPLICATIONS ? l.dispatcher_token : l.admin_token;
+        if (use_token(&l, tok) != 0)
+            rc = INS_EXIT_FAIL;
+        else
+            rc = load_kind(&l, &s, k);
+    }
+    if (rc == INS_EXIT_OK)
+        rc = load_stages(&l, &s);
+    ins_client_close(l.c);
+
+    if (cli->json) {
+        json_object *o = json_object_new_object();
+        for (int k = 0; k < K_COUNT; k++) {
+            json_object *e = json_object_new_object();
+            json_object_object_add(e, "loaded", json_object_new_int64((int64_t)l.loaded[k]));
+            json_object_object_add(e, "already", json_object_new_int64((int64_t)l.already[k]));
+            char key[32];
+            snprintf(key, sizeof key, "%s", KINDS[k].label);
+            for (char *p = key; *p != '\0'; p++)
+                if (*p == ' ')
+                    *p = '_';
+            json_object_object_add(o, key, e);
+        }
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "made", json_object_new_int64((int64_t)l.moves));
+        json_object_object_add(m, "already", json_object_new_int64((int64_t)l.moves_already));
+        json_object_object_add(o, "stage_moves", m);
+        json_object_object_add(o, "ok", json_object_new_boolean(rc == INS_EXIT_OK));
+        ins_cu_print_json_object(o);
+        json_object_put(o);
+    } else {
+        static const char *const heads[] = {"KIND", "SENT", "ALREADY THERE"};
+        ins_cu_table *t = ins_cu_table_new(3, heads);
+        for (int k = 0; k < K_COUNT; k++) {
+            char a[24], b[24];
+            snprintf(a, sizeof a, "%zu", l.loaded[k]);
+            snprintf(b, sizeof b, "%zu", l.already[k]);
+            const char *row[] = {KINDS[k].label, a, b};
+            ins_cu_table_row(t, row);
+        }
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%zu", l.moves);
+        snprintf(b, sizeof b, "%zu", l.moves_already);
+        const char *row[] = {"stage moves", a, b};
+        ins_cu_table_row(t, row);
+        ins_cu_table_print(t);
+        puts(rc == INS_EXIT_OK ? "seed load: done" : "seed load: stopped at the error above");
+    }
+    seed_free(&s);
+    return rc;
+}
+
+int ins_cmd_seed(ins_cli *cli, int argc, char **argv)
+{
+    static const ins_cu_sub subs[] = {
+        {"check", "parse and cross-check seed files (offline)", seed_check},
+        {"load", "load seed files through the API, idempotently", seed_load},
+    };
+    return ins_cu_group(cli, argc, argv,
+                        "usage: inspectctl seed COMMAND DIR [options]\n\n"
+                        "The demo district's seed files (seeds/ in the source tree).\n",
+                        subs, sizeof subs / sizeof subs[0]);
+}
