@@ -267,10 +267,17 @@ void ins_cu_table_print(ins_cu_table *t)
     }
     if (t->oom)
         fputs("inspectctl: out of memory: table truncated\n", stderr);
+    free(w);
+    ins_cu_table_free(t);
+}
+
+void ins_cu_table_free(ins_cu_table *t)
+{
+    if (t == NULL)
+        return;
     for (size_t i = 0; i < t->nrows * t->ncols; i++)
         free(t->cells[i]);
     free(t->cells);
-    free(w);
     free(t);
 }
 

@@ -91,6 +91,9 @@ void ins_cu_table_row(ins_cu_table *t, const char *const *cells);
  * Accepts NULL. */
 void ins_cu_table_print(ins_cu_table *t);
 
+/* Frees the table without printing it. Accepts NULL. */
+void ins_cu_table_free(ins_cu_table *t);
+
 /*
  * Parses an unsigned decimal option value into `*out` (at most `max`).
  * Returns 0, or prints a usage error naming `opt` and returns -1.

@@ -255,7 +255,9 @@ static int inspectors_list(ins_cli *cli, int argc, char **argv)
             break;
     }
     ins_client_close(c);
-    if (t != NULL) {
+    if (t != NULL && rc != INS_EXIT_OK) {
+        ins_cu_table_free(t);
+    } else if (t != NULL) {
         ins_cu_table_print(t);
         if (rc == INS_EXIT_OK && next != NULL)
             printf("(more: --page-token %s, or --all)\n", next);

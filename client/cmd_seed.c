@@ -34,6 +34,7 @@
 #include "principal.h"
 #endif
 
+#define GRPC_NOT_FOUND      5
 #define GRPC_ALREADY_EXISTS 6
 
 enum { K_DEPARTMENTS, K_TEMPLATES, K_ITEMS, K_CALENDARS, K_INSPECTORS, K_APPLICATIONS, K_COUNT };
@@ -586,6 +587,59 @@ static int fail_at(const char *where, const char *method, int code, const char *
     return ins_cli_fail(what, code, details);
 }
 
+/* 1 when a and b have the same wire bytes. */
+static int same_bytes(const ProtobufCMessage *a, const ProtobufCMessage *b)
+{
+    size_t na = protobuf_c_message_get_packed_size(a);
+    size_t nb = protobuf_c_message_get_packed_size(b);
+    if (na != nb)
+        return 0;
+    uint8_t *ba = malloc(na + 1), *bb = malloc(nb + 1);
+    int same = 0;
+    if (ba != NULL && bb != NULL) {
+        protobuf_c_message_pack(a, ba);
+        protobuf_c_message_pack(b, bb);
+        same = memcmp(ba, bb, na) == 0;
+    }
+    free(ba);
+    free(bb);
+    return same;
+}
+
+/*
+ * Templates are immutable versions: publishing the same content again
+ * would make a new, identical version once the server has forgotten the
+ * request id. So a template whose latest version has the seed's content
+ * (name, department, items) is "already there". Returns 1 (already there),
+ * 0 (publish it), or -1 after printing a failed GetTemplate.
+ */
+static int template_current(loader *l, const record *rec)
+{
+    const Inspect__V1__Template *want = (const Inspect__V1__Template *)rec->m;
+    Inspect__V1__GetTemplateRequest g = INSPECT__V1__GET_TEMPLATE_REQUEST__INIT;
+    g.id = want->id;
+    ProtobufCMessage *resp = NULL;
+    char *details = NULL;
+    int code = call(l, "/inspect.v1.Directory/GetTemplate", &g.base,
+                    &inspect__v1__template__descriptor, &resp, &details);
+    if (code == GRPC_NOT_FOUND) {
+        free(details);
+        return 0;
+    }
+    if (code != 0) {
+        fail_at(rec->where, "GetTemplate", code, details);
+        free(details);
+        return -1;
+    }
+    free(details);
+    Inspect__V1__Template a = *want, b = *(Inspect__V1__Template *)resp;
+    a.version = b.version = 0;
+    a.published_unix = b.published_unix = 0;
+    int same = same_bytes(&a.base, &b.base);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return same;
+}
+
 /* Sends every record of kind `k` with its upsert method. */
 static int load_kind(loader *l, const seed_set *s, int k)
 {
@@ -593,6 +647,15 @@ static int load_kind(loader *l, const seed_set *s, int k)
     for (size_t i = 0; i < s->n[k]; i++) {
         const record *rec = &s->recs[k][i];
         json_object *elem = rec->json;
+        if (k == K_TEMPLATES && ((const Inspect__V1__Template *)rec->m)->version == 0) {
+            int cur = template_current(l, rec);
+            if (cur < 0)
+                return INS_EXIT_FAIL;
+            if (cur > 0) {
+                l->already[k]++;
+                continue;
+            }
+        }
         json_object *copy = NULL;
         if (k == K_APPLICATIONS) {
             /* server-set fields stay out of the create request */
@@ -704,7 +767,9 @@ static void load_help(void)
            "dependency order: departments, templates, service items, calendars,\n"
            "inspectors, applications, then SetStage moves up to each application's\n"
            "seeded stage. Request ids are derived from the content: loading twice\n"
-           "changes nothing (replays and ALREADY_EXISTS count as already loaded).\n"
+           "changes nothing: the server replays its first answers (counted as sent),\n"
+           "ALREADY_EXISTS and templates whose latest version has the same content\n"
+           "count as already there.\n"
            "Stops at the first other error (exit 1).\n\n"
            "Credentials: the Directory needs an admin, SetStage a dispatcher.\n"
            "  --data-dir D           mint both tokens (1 h) from D/token.key, the\n"
@@ -811,7 +876,7 @@ static int seed_load(ins_cli *cli, int argc, char **argv)
         json_object *o = json_object_new_object();
         for (int k = 0; k < K_COUNT; k++) {
             json_object *e = json_object_new_object();
-            json_object_object_add(e, "loaded", json_object_new_int64((int64_t)l.loaded[k]));
+            json_object_object_add(e, "sent", json_object_new_int64((int64_t)l.loaded[k]));
             json_object_object_add(e, "already", json_object_new_int64((int64_t)l.already[k]));
             char key[32];
             snprintf(key, sizeof key, "%s", KINDS[k].label);
@@ -821,7 +886,7 @@ static int seed_load(ins_cli *cli, int argc, char **argv)
             json_object_object_add(o, key, e);
         }
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "made", json_object_new_int64((int64_t)l.moves));
+        json_object_object_add(m, "sent", json_object_new_int64((int64_t)l.moves));
         json_object_object_add(m, "already", json_object_new_int64((int64_t)l.moves_already));
         json_object_object_add(o, "stage_moves", m);
         json_object_object_add(o, "ok", json_object_new_boolean(rc == INS_EXIT_OK));
