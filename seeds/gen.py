@@ -14,6 +14,9 @@ import datetime
 import json
 import os
 import random
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in seeds/
 
 from uscc import make as make_uscc
 
