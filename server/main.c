@@ -18,11 +18,13 @@
 #include "app.h"
 #include "auth.h"
 #include "directory.h"
+#include "dispatch.h"
 #include "health.h"
 #include "ins_error.h"
 #include "options.h"
 #include "licensing.h"
 #include "reflection.h"
+#include "scheduler.h"
 #include "server.h"
 #include "session.h"
 
@@ -44,11 +46,8 @@ static int write_port_file(const char *path, int port)
 static int add_services(ins_server *srv)
 {
     static const ins_service_def *const services[] = {
-        &ins_health_service,
-        &ins_reflection_service,
-        &ins_session_service,
-        &ins_directory_service,
-        &ins_licensing_service,
+        &ins_health_service,    &ins_reflection_service, &ins_session_service,
+        &ins_directory_service, &ins_licensing_service,  &ins_dispatch_service,
     };
     for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
         int rc = ins_server_add_service(srv, services[i]);
@@ -60,7 +59,7 @@ static int add_services(ins_server *srv)
 }
 
 /* Opens the store in the data folder; reports and returns non-zero on error. */
-static int open_store(const ins_options *o, ins_store **out)
+static int open_store(const ins_options *o, ins_app *app, ins_store **out)
 {
     char detail[512] = "";
     ins_store_options so = {
@@ -69,6 +68,8 @@ static int open_store(const ins_options *o, ins_store **out)
         .idempotency_days = (unsigned)o->idempotency_days,
         .upload_ttl_s = (uint64_t)o->upload_ttl_seconds,
         .tables = ins_app_table_names,
+        .clock_ns = ins_app_clock_ns,
+        .clock_arg = app,
         .schema_version = INS_APP_SCHEMA,
         .err_detail = detail,
         .err_detail_len = sizeof detail,
@@ -114,7 +115,8 @@ static int serve(const ins_options *o, const ins_token_key *key, ins_app *app)
     if (o->port_file && (rc = write_port_file(o->port_file, port)) != 0)
         fprintf(stderr, "inspectd: cannot write %s: %s\n", o->port_file, strerror(rc));
     const char *colon = strrchr(o->listen, ':');
-    fprintf(stderr, "inspectd %s: listening on %.*s:%d, data in %s; stop with Ctrl-C or kill -TERM %d\n",
+    fprintf(stderr,
+            "inspectd %s: listening on %.*s:%d, data in %s; stop with Ctrl-C or kill -TERM %d\n",
             INSPECT_VERSION, colon ? (int)(colon - o->listen) : 0, o->listen, port, o->data_dir,
             (int)getpid());
 
@@ -126,6 +128,7 @@ static int serve(const ins_options *o, const ins_token_key *key, ins_app *app)
     sigwait(&set, &sig);
     fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
+    ins_scheduler_stop(app);
     /* Calls still waiting on the writer get their completions while the
      * workers still run; then the workers stop. */
     ins_store_close(app->store);
@@ -166,14 +169,26 @@ int main(int argc, char **argv)
                 ins_strerror(rc));
         return 1;
     }
-    ins_app app = {.checkin_radius_m = 300};
-    if (open_store(&o, &app.store) != 0) {
+    ins_app app = {.checkin_radius_m = 300, .warp = 1.0};
+    app.warp_base_ns = ins_app_clock_ns(&app); /* real time now: the warp starts here */
+    app.warp = o.time_warp;
+    ins_store *store = NULL;
+    if (open_store(&o, &app, &store) != 0) {
+        ins_store_unlock_dir(lock_fd);
+        return 1;
+    }
+    ins_app_init(&app, store);
+    if ((rc = ins_scheduler_start(&app)) != 0) {
+        fprintf(stderr, "inspectd: cannot start the deadline scheduler: %s\n", strerror(rc));
+        ins_store_close(store);
         ins_store_unlock_dir(lock_fd);
         return 1;
     }
     grpc_init();
     rc = serve(&o, &key, &app);
+    ins_scheduler_stop(&app);   /* no-op when serve stopped it */
     ins_store_close(app.store); /* no-op when serve closed it */
+    ins_app_destroy(&app);
     grpc_shutdown();
     ins_store_unlock_dir(lock_fd);
     return rc;

@@ -30,6 +30,8 @@ static const char usage[] =
     "  --max-store-bytes N        largest the store may grow (default 64 GiB)\n"
     "  --idempotency-days N       keep request ids this long (default 30)\n"
     "  --upload-ttl DURATION      drop unfinished uploads untouched this long (default 24h)\n"
+    "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
+    "                             from start-up (tests and demos of deadlines; default 1)\n"
     "  --quiet                    no per-call log lines\n"
     "  --version                  print the version\n"
     "  --help                     this text\n"
@@ -49,6 +51,7 @@ enum {
     OPT_MAX_STORE,
     OPT_IDEM_DAYS,
     OPT_UPLOAD_TTL,
+    OPT_TIME_WARP,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -67,6 +70,7 @@ static const struct option longopts[] = {
     {"max-store-bytes", required_argument, NULL, OPT_MAX_STORE},
     {"idempotency-days", required_argument, NULL, OPT_IDEM_DAYS},
     {"upload-ttl", required_argument, NULL, OPT_UPLOAD_TTL},
+    {"time-warp", required_argument, NULL, OPT_TIME_WARP},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -98,19 +102,34 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .max_store_bytes = 64ull << 30,
         .idempotency_days = 30,
         .upload_ttl_seconds = 24 * 3600,
+        .time_warp = 1.0,
     };
     uint64_t v;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_LISTEN: o->listen = optarg; break;
-        case OPT_DATA_DIR: o->data_dir = optarg; break;
-        case OPT_PORT_FILE: o->port_file = optarg; break;
-        case OPT_TLS_CERT: o->tls_cert = optarg; break;
-        case OPT_TLS_KEY: o->tls_key = optarg; break;
-        case OPT_TLS_CA: o->tls_client_ca = optarg; break;
-        case OPT_QUIET: o->quiet = 1; break;
+        case OPT_LISTEN:
+            o->listen = optarg;
+            break;
+        case OPT_DATA_DIR:
+            o->data_dir = optarg;
+            break;
+        case OPT_PORT_FILE:
+            o->port_file = optarg;
+            break;
+        case OPT_TLS_CERT:
+            o->tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            o->tls_key = optarg;
+            break;
+        case OPT_TLS_CA:
+            o->tls_client_ca = optarg;
+            break;
+        case OPT_QUIET:
+            o->quiet = 1;
+            break;
         case OPT_THREADS:
             if (parse_u64("threads", optarg, 1, 256, &v))
                 return 2;
@@ -142,9 +161,24 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
                 return 2;
             }
             break;
-        case OPT_VERSION: printf("inspectd %s\n", INSPECT_VERSION); return 1;
-        case OPT_HELP: fputs(usage, stdout); return 1;
-        default: fputs("inspectd: see --help\n", stderr); return 2;
+        case OPT_TIME_WARP: {
+            char *end;
+            o->time_warp = strtod(optarg, &end);
+            if (*end || end == optarg || !(o->time_warp >= 1.0 && o->time_warp <= 1e7)) {
+                fprintf(stderr, "inspectd: --time-warp takes a factor from 1 to 10000000\n");
+                return 2;
+            }
+            break;
+        }
+        case OPT_VERSION:
+            printf("inspectd %s\n", INSPECT_VERSION);
+            return 1;
+        case OPT_HELP:
+            fputs(usage, stdout);
+            return 1;
+        default:
+            fputs("inspectd: see --help\n", stderr);
+            return 2;
         }
     }
     if (optind < argc) {

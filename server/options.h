@@ -19,6 +19,7 @@ typedef struct ins_options {
     uint64_t max_store_bytes;
     int idempotency_days;
     int64_t upload_ttl_seconds;
+    double time_warp;
 } ins_options;
 
 /*

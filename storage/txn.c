@@ -90,7 +90,7 @@ int ins__scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, const 
         return rc;
     key.mv_data = (void *)prefix;
     key.mv_size = plen;
-    if (start && slen && bytes_cmp(start, slen, prefix, plen) > 0) {
+    if (start && slen && (plen == 0 || bytes_cmp(start, slen, prefix, plen) > 0)) {
         key.mv_data = (void *)start;
         key.mv_size = slen;
     }

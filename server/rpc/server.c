@@ -10,7 +10,9 @@
  */
 #include "runtime.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,14 +90,38 @@ static char *read_file(const char *path)
     return buf;
 }
 
-/* Non-zero when `addr` ("host:port") is a loopback address. */
+/* Non-zero when `addr` ("host:port", "[v6]:port", optionally with an
+ * ipv4:/ipv6: scheme) names a loopback address: 127.0.0.0/8, ::1 or
+ * "localhost". Host names are not resolved: anything else needs TLS. */
 static int is_loopback(const char *addr)
 {
-    static const char *const prefixes[] = {"127.", "localhost:", "[::1]:", "ipv4:127.",
-                                           "ipv6:[::1]:"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-        if (strncmp(addr, prefixes[i], strlen(prefixes[i])) == 0)
-            return 1;
+    if (strncmp(addr, "ipv4:", 5) == 0 || strncmp(addr, "ipv6:", 5) == 0)
+        addr += 5;
+    char host[256];
+    const char *end;
+    if (addr[0] == '[') {
+        end = strchr(addr, ']');
+        if (!end || end[1] != ':')
+            return 0;
+        addr++;
+    } else {
+        end = strrchr(addr, ':');
+        if (!end)
+            return 0;
+    }
+    size_t n = (size_t)(end - addr);
+    if (n == 0 || n >= sizeof host)
+        return 0;
+    memcpy(host, addr, n);
+    host[n] = '\0';
+    if (strcmp(host, "localhost") == 0)
+        return 1;
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, host, &v6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&v6);
     return 0;
 }
 
@@ -146,14 +172,18 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     atomic_init(&s->calls_started, 0);
     atomic_init(&s->calls_active, 0);
 
-    grpc_arg args[2];
+    grpc_arg args[3];
     args[0].type = GRPC_ARG_INTEGER;
     args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
     args[0].value.integer = (int)cfg->max_message_bytes;
     args[1].type = GRPC_ARG_INTEGER;
     args[1].key = GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
     args[1].value.integer = (int)cfg->max_message_bytes;
-    grpc_channel_args ch = {.num_args = 2, .args = args};
+    /* A second server on the same port must fail, not share the traffic. */
+    args[2].type = GRPC_ARG_INTEGER;
+    args[2].key = GRPC_ARG_ALLOW_REUSEPORT;
+    args[2].value.integer = 0;
+    grpc_channel_args ch = {.num_args = 3, .args = args};
     s->server = grpc_server_create(&ch, NULL);
     s->shutdown_cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->server, s->shutdown_cq, NULL);

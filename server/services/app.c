@@ -3,6 +3,10 @@
  */
 #include "app.h"
 
+#include <time.h>
+
+#include "scheduler.h"
+
 const char *const ins_app_table_names[] = {
     [T_DEPARTMENTS] = "departments",
     [T_INSPECTORS] = "inspectors",
@@ -14,5 +18,48 @@ const char *const ins_app_table_names[] = {
     [T_APPS_BY_STAGE] = "apps_by_stage",
     [T_APPS_BY_TOWN] = "apps_by_town",
     [T_APPS_BY_ITEM] = "apps_by_item",
+    [T_COUNTERS] = "counters",
+    [T_TASKS] = "tasks",
+    [T_TASKS_BY_APP] = "tasks_by_app",
+    [T_TASKS_BY_INSPECTOR] = "tasks_by_inspector",
+    [T_TASK_TIMERS] = "task_timers",
+    [T_TASK_ALERTS] = "task_alerts",
+    [T_INSPECTOR_LOAD] = "inspector_load",
+    [T_ALERTS] = "alerts",
+    [T_ALERTS_OPEN] = "alerts_open",
+    [T_REPORTS] = "reports",
     [T_COUNT] = NULL,
 };
+
+/* The store's commit hook: runs on the writer thread after each commit that
+ * advanced the feed. */
+static void on_commit(void *arg, uint64_t last_seq)
+{
+    ins_app *app = arg;
+    (void)last_seq;
+    ins_followers_notify(&app->followers);
+    ins_scheduler_kick(app); /* a new or moved deadline timer */
+}
+
+void ins_app_init(ins_app *app, ins_store *store)
+{
+    app->store = store;
+    ins_followers_init(&app->followers);
+    ins_store_on_commit(store, on_commit, app);
+}
+
+void ins_app_destroy(ins_app *app)
+{
+    ins_followers_destroy(&app->followers);
+}
+
+uint64_t ins_app_clock_ns(void *arg)
+{
+    const ins_app *app = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (app->warp <= 1.0 || now < app->warp_base_ns)
+        return now;
+    return app->warp_base_ns + (uint64_t)((double)(now - app->warp_base_ns) * app->warp);
+}

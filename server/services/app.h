@@ -7,6 +7,7 @@
 #ifndef INS_APP_H
 #define INS_APP_H
 
+#include "follow.h"
 #include "ins_store.h"
 #include "server.h"
 
@@ -24,6 +25,16 @@ enum ins_app_table {
     T_APPS_BY_STAGE,      /* stage (u32), id → '' */
     T_APPS_BY_TOWN,       /* town, id → '' */
     T_APPS_BY_ITEM,       /* service item, id → '' */
+    T_COUNTERS,           /* name → u64 (big-endian): id sequences */
+    T_TASKS,              /* id → rec.Task */
+    T_TASKS_BY_APP,       /* application id, task id → '' */
+    T_TASKS_BY_INSPECTOR, /* inspector id, task id → '' (current team members) */
+    T_TASK_TIMERS,        /* next alert instant (i64), task id → '' */
+    T_TASK_ALERTS,        /* task id → u8 bits of threshold alerts raised */
+    T_INSPECTOR_LOAD,     /* inspector id → u32 open tasks */
+    T_ALERTS,             /* id → rec.Alert */
+    T_ALERTS_OPEN,        /* id → '' while not acknowledged */
+    T_REPORTS,            /* report id → rec.Report (reconciliation) */
     T_COUNT
 };
 
@@ -36,8 +47,26 @@ extern const char *const ins_app_table_names[];
 typedef struct ins_app {
     ins_store *store;
     ins_server *server;
+    ins_followers followers; /* streams woken by every commit */
     double checkin_radius_m;
+    /* Clock: the store's clock runs `warp` times faster than real time from
+     * `warp_base_ns` (1 = real time; tests of deadlines use more). */
+    double warp;
+    uint64_t warp_base_ns;
+    struct ins_scheduler *scheduler;
 } ins_app;
+
+/*
+ * Initialises the app's own parts (the follower registry) and hooks them to
+ * the store's commits. `store` must be open. Can't fail.
+ */
+void ins_app_init(ins_app *app, ins_store *store);
+
+/* The app's clock for ins_store_options.clock_ns: wall time, warped. */
+uint64_t ins_app_clock_ns(void *app);
+
+/* Releases what ins_app_init set up; the store must be closed first. */
+void ins_app_destroy(ins_app *app);
 
 /* The app of the call's server. Can't fail. */
 static inline ins_app *ins_app_of(const ins_call *call)

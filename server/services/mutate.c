@@ -121,16 +121,39 @@ void ins_mut_submit(ins_call *call, const ProtobufCMessage *req, const char *req
     }
 }
 
+/* Result bytes: RESULT_OK then the encoded response, or RESULT_REFUSED, the
+ * error as 4 big-endian bytes, and the message. */
+enum { RESULT_OK = 0, RESULT_REFUSED = 1 };
+
 int ins_mut_reply(ins_wtxn *t, ins_mut *mu, const ProtobufCMessage *resp)
 {
+    (void)mu;
     size_t len = protobuf_c_message_get_packed_size(resp);
-    uint8_t *buf = malloc(len ? len : 1);
+    uint8_t *buf = malloc(len + 1);
     if (!buf)
         return ENOMEM;
-    protobuf_c_message_pack(resp, buf);
-    int rc = ins_wtxn_set_result(t, buf, len);
+    buf[0] = RESULT_OK;
+    protobuf_c_message_pack(resp, buf + 1);
+    int rc = ins_wtxn_set_result(t, buf, len + 1);
     free(buf);
     return rc;
+}
+
+int ins_mut_refuse(ins_wtxn *t, ins_mut *mu, int err, const char *fmt, ...)
+{
+    uint8_t buf[5 + sizeof mu->why];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf((char *)buf + 5, sizeof mu->why, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof mu->why ? (size_t)n : sizeof mu->why - 1;
+    uint32_t e = (uint32_t)err;
+    buf[0] = RESULT_REFUSED;
+    buf[1] = (uint8_t)(e >> 24);
+    buf[2] = (uint8_t)(e >> 16);
+    buf[3] = (uint8_t)(e >> 8);
+    buf[4] = (uint8_t)e;
+    return ins_wtxn_set_result(t, buf, 5 + len);
 }
 
 int ins_mut_fail(ins_mut *mu, int err, const char *fmt, ...)
@@ -142,13 +165,26 @@ int ins_mut_fail(ins_mut *mu, int err, const char *fmt, ...)
     return err;
 }
 
+/* Answers from the stored result bytes (see RESULT_OK / RESULT_REFUSED). */
+static void reply_result(ins_call *call, const uint8_t *r, size_t len)
+{
+    if (len >= 1 && r[0] == RESULT_OK) {
+        ins_call_reply_bytes(call, r + 1, len - 1);
+    } else if (len >= 5 && r[0] == RESULT_REFUSED) {
+        int err = (int)((uint32_t)r[1] << 24 | (uint32_t)r[2] << 16 | (uint32_t)r[3] << 8 | r[4]);
+        ins_call_fail(call, err, "%.*s", (int)(len - 5), (const char *)r + 5);
+    } else {
+        ins_call_fail(call, INS_ECORRUPT, "stored result of this request is unreadable");
+    }
+}
+
 void ins_mut_on_wake(ins_call *call)
 {
     ins_mut *mu = ins_call_data(call);
     if (!mu)
         return;
     if (mu->err == 0)
-        ins_call_reply_bytes(call, mu->result, mu->result_len);
+        reply_result(call, mu->result, mu->result_len);
     else if (mu->err == INS_EREUSED)
         ins_call_fail(call, mu->err,
                       "request_id %s was already used for a different request; "

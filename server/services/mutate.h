@@ -44,6 +44,15 @@ const char *ins_mut_actor(const ins_mut *mu);
 int ins_mut_reply(ins_wtxn *t, ins_mut *mu, const ProtobufCMessage *resp);
 
 /*
+ * In apply: refuses the request with `err` and a message, yet keeps what
+ * apply wrote (an alert raised because the request could not be met, say).
+ * The refusal is the stored result: the same request id gets it again.
+ * Returns 0 or ENOMEM; return its value from apply.
+ */
+int ins_mut_refuse(ins_wtxn *t, ins_mut *mu, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
  * In apply: sets the message sent with a failure, and returns `err` so apply
  * can `return ins_mut_fail(mu, INS_ENOTFOUND, "...", ...)`.
  */

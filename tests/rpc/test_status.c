@@ -79,8 +79,8 @@ START_TEST(test_roles_method_table_lookup)
 {
     grpc_init();
     ins_token_key key = {{0}};
-    ins_server_config cfg = {.listen = "127.0.0.1:0", .token_key = &key, .threads = 1,
-                             .max_message_bytes = 1 << 20};
+    ins_server_config cfg = {
+        .listen = "127.0.0.1:0", .token_key = &key, .threads = 1, .max_message_bytes = 1 << 20};
     ins_server *s = NULL;
     char err[256];
     ck_assert_int_eq(ins_server_create(&cfg, &s, err, sizeof err), 0);
@@ -90,8 +90,7 @@ START_TEST(test_roles_method_table_lookup)
     ck_assert_uint_eq(roles, INS_ROLE_BIT(INS_ROLE_ADMIN) | INS_ROLE_BIT(INS_ROLE_AUDITOR));
     ck_assert_int_eq(ins_server_method_roles(s, "/inspect.v1.Session/WhoAmI", &roles), 0);
     ck_assert_uint_eq(roles, INS_ROLES_ANY);
-    ck_assert_int_eq(ins_server_method_roles(s, "/inspect.v1.Session/Nope", &roles),
-                     INS_ENOTFOUND);
+    ck_assert_int_eq(ins_server_method_roles(s, "/inspect.v1.Session/Nope", &roles), INS_ENOTFOUND);
     ins_server_destroy(s);
     grpc_shutdown();
 }
@@ -109,6 +108,41 @@ START_TEST(test_server_refuses_plaintext_beyond_loopback)
 }
 END_TEST
 
+START_TEST(test_server_loopback_is_an_address_not_a_prefix)
+{
+    ins_token_key key = {{0}};
+    static const struct {
+        const char *addr;
+        int ok;
+    } cases[] = {
+        {"127.0.0.1:0", 1},
+        {"127.1.2.3:50051", 1},
+        {"localhost:0", 1},
+        {"[::1]:0", 1},
+        {"ipv4:127.0.0.1:0", 1},
+        {"127.x.example.com:50051", 0},
+        {"0.0.0.0:0", 0},
+        {"[::]:0", 0},
+        {"10.0.0.1:50051", 0},
+        {"128.0.0.1:0", 0},
+        {"localhost.evil.org:0", 0},
+        {"nonsense", 0},
+    };
+    grpc_init();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ins_server_config cfg = {
+            .listen = cases[i].addr, .token_key = &key, .threads = 1, .max_message_bytes = 1 << 20};
+        ins_server *s = NULL;
+        char err[256] = "";
+        int rc = ins_server_create(&cfg, &s, err, sizeof err);
+        ck_assert_msg((rc == 0) == cases[i].ok, "%s: rc %d (%s)", cases[i].addr, rc, err);
+        if (rc == 0)
+            ins_server_destroy(s);
+    }
+    grpc_shutdown();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("status");
@@ -119,6 +153,7 @@ int main(void)
     tcase_add_test(tc, test_roles_allowed);
     tcase_add_test(tc, test_roles_method_table_lookup);
     tcase_add_test(tc, test_server_refuses_plaintext_beyond_loopback);
+    tcase_add_test(tc, test_server_loopback_is_an_address_not_a_prefix);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

@@ -1,0 +1,263 @@
+/*
+ * dispatch_store.c - tasks and alerts in the store (see dispatch_store.h).
+ */
+#include "dispatch_store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert_rules.h"
+#include "entities.pb-c.h"
+#include "ins_error.h"
+#include "records.h"
+
+int ins_task_counts_as_open(int state)
+{
+    return ins_task_state_open(state);
+}
+
+int64_t ins_wtxn_unix(ins_wtxn *t)
+{
+    return (int64_t)(ins_wtxn_now(t) / 1000000000u);
+}
+
+int ins_counter_next(ins_wtxn *t, const char *name, uint64_t *out)
+{
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_str(&k, name);
+    ins_val v;
+    uint64_t n = 0;
+    int rc = ins_wtxn_get(t, T_COUNTERS, k.buf, k.len, &v);
+    if (rc == 0 && v.len == 8)
+        n = ins_be64_get(v.data);
+    else if (rc != INS_ENOTFOUND && rc != 0)
+        return rc;
+    uint8_t buf[8];
+    ins_be64_put(buf, ++n);
+    rc = ins_wtxn_put(t, T_COUNTERS, k.buf, k.len, buf, 8, 0);
+    if (rc == 0)
+        *out = n;
+    return rc;
+}
+
+static void task_key(ins_key *k, const char *id)
+{
+    ins_key_init(k);
+    ins_key_str(k, id);
+}
+
+int ins_task_wget(ins_wtxn *t, const char *id, Inspect__V1__Task **out)
+{
+    ins_key k;
+    task_key(&k, id);
+    return ins_recio_wget(t, T_TASKS, &k, &inspect__rec__task__descriptor,
+                          &inspect__v1__task__descriptor, (ProtobufCMessage **)out);
+}
+
+int ins_task_get(ins_rtxn *r, const char *id, Inspect__V1__Task **out)
+{
+    ins_key k;
+    task_key(&k, id);
+    return ins_recio_get(r, T_TASKS, &k, &inspect__rec__task__descriptor,
+                         &inspect__v1__task__descriptor, (ProtobufCMessage **)out);
+}
+
+int ins_inspector_load(ins_wtxn *t, const char *id, uint32_t *out)
+{
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_str(&k, id);
+    ins_val v;
+    int rc = ins_wtxn_get(t, T_INSPECTOR_LOAD, k.buf, k.len, &v);
+    *out = 0;
+    if (rc == INS_ENOTFOUND)
+        return 0;
+    if (rc == 0 && v.len == 4)
+        *out = (uint32_t)ins_be64_get((const uint8_t[8]){
+            0, 0, 0, 0, ((const uint8_t *)v.data)[0], ((const uint8_t *)v.data)[1],
+            ((const uint8_t *)v.data)[2], ((const uint8_t *)v.data)[3]});
+    return rc;
+}
+
+static int load_add(ins_wtxn *t, const char *id, int delta)
+{
+    uint32_t n;
+    int rc = ins_inspector_load(t, id, &n);
+    if (rc)
+        return rc;
+    n = (delta < 0 && n == 0) ? 0 : (uint32_t)((int64_t)n + delta);
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_str(&k, id);
+    if (n == 0)
+        return (rc = ins_wtxn_del(t, T_INSPECTOR_LOAD, k.buf, k.len)) == INS_ENOTFOUND ? 0 : rc;
+    uint8_t buf[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+    return ins_wtxn_put(t, T_INSPECTOR_LOAD, k.buf, k.len, buf, 4, 0);
+}
+
+static int on_team(const Inspect__V1__Task *task, const char *id)
+{
+    for (size_t i = 0; task && i < task->n_team; i++)
+        if (strcmp(task->team[i]->inspector_id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Index rows by team member and open-task loads, from `old` to `task`. */
+static int update_members(ins_wtxn *t, const Inspect__V1__Task *task, const Inspect__V1__Task *old)
+{
+    int was_open = old && ins_task_counts_as_open(old->state);
+    int is_open = ins_task_counts_as_open(task->state);
+    for (size_t i = 0; old && i < old->n_team; i++) {
+        const char *id = old->team[i]->inspector_id;
+        int stays = on_team(task, id);
+        int rc = 0;
+        if (!stays) {
+            ins_key k;
+            ins_key_init(&k);
+            ins_key_str(&k, id);
+            ins_key_str(&k, task->id);
+            rc = ins_wtxn_del(t, T_TASKS_BY_INSPECTOR, k.buf, k.len);
+            rc = rc == INS_ENOTFOUND ? 0 : rc;
+        }
+        if (rc == 0 && was_open && (!stays || !is_open))
+            rc = load_add(t, id, -1);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < task->n_team; i++) {
+        const char *id = task->team[i]->inspector_id;
+        int was = on_team(old, id);
+        ins_key k;
+        ins_key_init(&k);
+        ins_key_str(&k, id);
+        ins_key_str(&k, task->id);
+        int rc = ins_wtxn_put(t, T_TASKS_BY_INSPECTOR, k.buf, k.len, "", 0, 0);
+        if (rc == 0 && is_open && (!was || !was_open))
+            rc = load_add(t, id, +1);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static uint32_t alerts_raised(ins_wtxn *t, const char *task_id)
+{
+    ins_key k;
+    task_key(&k, task_id);
+    ins_val v;
+    if (ins_wtxn_get(t, T_TASK_ALERTS, k.buf, k.len, &v) == 0 && v.len == 1)
+        return ((const uint8_t *)v.data)[0];
+    return 0;
+}
+
+/* The instant the scheduler must look at `task` next, or 0 for never. */
+static int64_t next_timer(const Inspect__V1__Task *task, uint32_t raised)
+{
+    if (!task || !ins_task_state_open(task->state) || task->deadline_unix == 0)
+        return 0;
+    int64_t when = ins_alerts_next_wakeup(task->warning_unix, task->deadline_unix, raised);
+    return when == INT64_MAX ? 0 : when;
+}
+
+static void timer_key(ins_key *k, int64_t when, const char *id)
+{
+    ins_key_init(k);
+    ins_key_i64(k, when);
+    ins_key_str(k, id);
+}
+
+int ins_task_timer_move(ins_wtxn *t, const Inspect__V1__Task *task, int64_t from, int64_t to)
+{
+    ins_key k;
+    int rc = 0;
+    if (from == to)
+        return 0;
+    if (from) {
+        timer_key(&k, from, task->id);
+        rc = ins_wtxn_del(t, T_TASK_TIMERS, k.buf, k.len);
+        rc = rc == INS_ENOTFOUND ? 0 : rc;
+    }
+    if (rc == 0 && to) {
+        timer_key(&k, to, task->id);
+        rc = ins_wtxn_put(t, T_TASK_TIMERS, k.buf, k.len, "", 0, 0);
+    }
+    return rc;
+}
+
+int ins_task_write(ins_wtxn *t, Inspect__V1__Task *task, const Inspect__V1__Task *old,
+                   const char *actor, const char *change)
+{
+    task->version = old ? old->version + 1 : 1;
+    task->updated_unix = ins_wtxn_unix(t);
+    int rc = update_members(t, task, old);
+    if (rc)
+        return rc;
+    uint32_t raised = alerts_raised(t, task->id);
+    rc = ins_task_timer_move(t, task, next_timer(old, raised), next_timer(task, raised));
+    if (rc)
+        return rc;
+    if (!old) {
+        ins_key k;
+        ins_key_init(&k);
+        ins_key_str(&k, task->application_id);
+        ins_key_str(&k, task->id);
+        if ((rc = ins_wtxn_put(t, T_TASKS_BY_APP, k.buf, k.len, "", 0, 0)) != 0)
+            return rc;
+    }
+    const char *depts[17];
+    size_t n = 0;
+    depts[n++] = "bureau";
+    for (size_t i = 0; i < task->n_required_departments && n < 17; i++)
+        depts[n++] = task->required_departments[i];
+    ins_key k;
+    task_key(&k, task->id);
+    ins_change ch = {actor, "task", task->id, change, depts, n};
+    return ins_recio_store(t, T_TASKS, &k, &task->base, &inspect__rec__task__descriptor, &ch);
+}
+
+int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint32_t raised)
+{
+    uint32_t before = alerts_raised(t, task->id);
+    ins_key k;
+    task_key(&k, task->id);
+    uint8_t b = (uint8_t)raised;
+    int rc = ins_wtxn_put(t, T_TASK_ALERTS, k.buf, k.len, &b, 1, 0);
+    if (rc == 0)
+        rc = ins_task_timer_move(t, task, next_timer(task, before), next_timer(task, raised));
+    return rc;
+}
+
+int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1__Task *task,
+                    const char *department, const char *message, char *out_id)
+{
+    uint64_t n;
+    int rc = ins_counter_next(t, "alert", &n);
+    if (rc)
+        return rc;
+    char id[32];
+    snprintf(id, sizeof id, "A-%06llu", (unsigned long long)n);
+    Inspect__V1__Alert a = INSPECT__V1__ALERT__INIT;
+    a.id = id;
+    a.kind = kind;
+    a.task_id = (char *)(task ? task->id : "");
+    a.application_id = (char *)(task ? task->application_id : "");
+    a.department = (char *)(department ? department : "");
+    a.town = (char *)(task ? task->town : "");
+    a.message = (char *)message;
+    a.raised_unix = ins_wtxn_unix(t);
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_str(&k, id);
+    rc = ins_wtxn_put(t, T_ALERTS_OPEN, k.buf, k.len, "", 0, 0);
+    const char *depts[2] = {"bureau", department};
+    ins_change ch = {"inspectd", "alert", id, "raised", depts, department && department[0] ? 2 : 1};
+    if (rc == 0)
+        rc = ins_recio_store(t, T_ALERTS, &k, &a.base, &inspect__rec__alert__descriptor, &ch);
+    if (rc == 0 && out_id)
+        memcpy(out_id, id, strlen(id) + 1);
+    return rc;
+}
