@@ -40,6 +40,14 @@ void ins_key_u64(ins_key *k, uint64_t v);
 void ins_key_i64(ins_key *k, int64_t v);
 /* `s` must be NUL-terminated and at most 65535 bytes long. */
 void ins_key_str(ins_key *k, const char *s);
+/*
+ * Text in lexicographic order: the bytes of `s` with each 0x00 written as
+ * 0x00 0xff, then the terminator 0x00 0x01. Keys built from text components
+ * sort as the texts do (byte order, "b" after "aa"), and a text component is
+ * never a prefix of a longer one, so it can serve as a scan prefix.
+ * Use it where listings must come out in name or id order.
+ */
+void ins_key_text(ins_key *k, const char *s);
 /* Length-prefixed bytes; `n` at most 65535. `p` may be NULL when n is 0. */
 void ins_key_bytes(ins_key *k, const void *p, size_t n);
 /* Raw fixed-width bytes, no prefix (for hashes and the like). */
@@ -67,6 +75,12 @@ int ins_keyr_i64(ins_key_reader *r, int64_t *v);
 /* Points *p into the key (not NUL-terminated) and sets *n to its length. */
 int ins_keyr_bytes(ins_key_reader *r, const void **p, size_t *n);
 int ins_keyr_raw(ins_key_reader *r, void *out, size_t n);
+/*
+ * Reads a component written by ins_key_text into out[0..cap) as a
+ * NUL-terminated string (out may be NULL to skip it). Returns 0, or
+ * INS_EINVAL when the component is malformed or does not fit.
+ */
+int ins_keyr_text(ins_key_reader *r, char *out, size_t cap);
 
 /* Big-endian helpers for values as well as keys. Can't fail. */
 void ins_be64_put(uint8_t out[8], uint64_t v);

@@ -86,6 +86,20 @@ void ins_key_str(ins_key *k, const char *s)
     ins_key_bytes(k, s, strlen(s));
 }
 
+void ins_key_text(ins_key *k, const char *s)
+{
+    size_t n = 2;
+    for (const char *c = s; *c; c++)
+        n++; /* a C string holds no 0x00 to escape */
+    if (!room(k, n))
+        return;
+    size_t len = n - 2;
+    memcpy(k->buf + k->len, s, len);
+    k->buf[k->len + len] = 0x00;
+    k->buf[k->len + len + 1] = 0x01;
+    k->len += n;
+}
+
 void ins_key_raw(ins_key *k, const void *p, size_t n)
 {
     if (!room(k, n))
@@ -173,6 +187,35 @@ int ins_keyr_bytes(ins_key_reader *r, const void **p, size_t *n)
     *p = at;
     *n = (size_t)len;
     return 0;
+}
+
+int ins_keyr_text(ins_key_reader *r, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (r->err)
+        return r->err;
+    while (r->pos < r->len) {
+        uint8_t b = r->p[r->pos++];
+        if (b == 0x00) {
+            if (r->pos >= r->len)
+                break;
+            uint8_t next = r->p[r->pos++];
+            if (next == 0x01) {
+                if (out)
+                    out[o] = '\0';
+                return 0;
+            }
+            if (next != 0xff)
+                break;
+        }
+        if (out) {
+            if (o + 1 >= cap)
+                return r->err = INS_EINVAL;
+            out[o] = (char)b;
+        }
+        o++;
+    }
+    return r->err = INS_EINVAL;
 }
 
 int ins_keyr_raw(ins_key_reader *r, void *out, size_t n)

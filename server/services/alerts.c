@@ -29,7 +29,7 @@ static int alert_get(ins_rtxn *r, const char *id, Inspect__V1__Alert **out)
 {
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, id);
+    ins_key_text(&k, id);
     return ins_recio_get(r, T_ALERTS, &k, &inspect__rec__alert__descriptor,
                          &inspect__v1__alert__descriptor, (ProtobufCMessage **)out);
 }
@@ -52,14 +52,10 @@ static int snap_one(void *arg, const ins_val *key, const ins_val *val)
     snap_ctx *sc = arg;
     watch *w = sc->w;
     ins_key_reader kr;
-    const void *id;
-    size_t n;
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_bytes(&kr, &id, &n) || n >= 64)
-        return sc->err = INS_ECORRUPT;
     char buf[64];
-    memcpy(buf, id, n);
-    buf[n] = '\0';
+    ins_keyr_init(&kr, key->data, key->len);
+    if (ins_keyr_text(&kr, buf, sizeof buf))
+        return sc->err = INS_ECORRUPT;
     Inspect__V1__Alert *a = NULL;
     int rc = sc->from_open_index
                  ? alert_get(sc->r, buf, &a)
@@ -196,7 +192,7 @@ static int ack_apply(ins_wtxn *t, ins_mut *mu)
         (const Inspect__V1__AckAlertRequest *)ins_mut_request(mu);
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, req->alert_id);
+    ins_key_text(&k, req->alert_id);
     Inspect__V1__Alert *old = NULL;
     int rc = ins_recio_wget(t, T_ALERTS, &k, &inspect__rec__alert__descriptor,
                             &inspect__v1__alert__descriptor, (ProtobufCMessage **)&old);

@@ -20,25 +20,25 @@
 void ins_dir_key_department(ins_key *k, const char *code)
 {
     ins_key_init(k);
-    ins_key_str(k, code);
+    ins_key_text(k, code);
 }
 
 void ins_dir_key_inspector(ins_key *k, const char *id)
 {
     ins_key_init(k);
-    ins_key_str(k, id);
+    ins_key_text(k, id);
 }
 
 void ins_dir_key_item(ins_key *k, const char *code)
 {
     ins_key_init(k);
-    ins_key_str(k, code);
+    ins_key_text(k, code);
 }
 
 void ins_dir_key_template(ins_key *k, const char *id, uint32_t version)
 {
     ins_key_init(k);
-    ins_key_str(k, id);
+    ins_key_text(k, id);
     if (version)
         ins_key_u32(k, version);
 }

@@ -17,9 +17,9 @@
 static void key_by_dept(ins_key *k, const char *dept, const char *id)
 {
     ins_key_init(k);
-    ins_key_str(k, dept);
+    ins_key_text(k, dept);
     if (id)
-        ins_key_str(k, id);
+        ins_key_text(k, id);
 }
 
 static int upsert_inspector_apply(ins_wtxn *t, ins_mut *mu)
@@ -158,14 +158,10 @@ static int from_primary(void *arg, const ins_val *key, const ins_val *val)
 {
     (void)val;
     ins_key_reader kr;
-    const void *id;
-    size_t n;
     char buf[256];
     ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_bytes(&kr, &id, &n) || n >= sizeof buf)
+    if (ins_keyr_text(&kr, buf, sizeof buf))
         return ((page *)arg)->err = INS_ECORRUPT;
-    memcpy(buf, id, n);
-    buf[n] = '\0';
     return page_add(arg, buf);
 }
 
@@ -173,14 +169,10 @@ static int from_dept_index(void *arg, const ins_val *key, const ins_val *val)
 {
     (void)val;
     ins_key_reader kr;
-    const void *dept, *id;
-    size_t dn, n;
     char buf[256];
     ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_bytes(&kr, &dept, &dn) || ins_keyr_bytes(&kr, &id, &n) || n >= sizeof buf)
+    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, buf, sizeof buf))
         return ((page *)arg)->err = INS_ECORRUPT;
-    memcpy(buf, id, n);
-    buf[n] = '\0';
     return page_add(arg, buf);
 }
 

@@ -58,14 +58,11 @@ static int find_open_task(void *arg, const ins_val *key, const ins_val *val)
     open_scan *os = arg;
     (void)val;
     ins_key_reader kr;
-    const void *app, *id;
-    size_t an, n;
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_bytes(&kr, &app, &an) || ins_keyr_bytes(&kr, &id, &n) || n >= 64)
-        return os->err = INS_ECORRUPT;
     char buf[64];
-    memcpy(buf, id, n);
-    buf[n] = '\0';
+    ins_keyr_init(&kr, key->data, key->len);
+    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, buf, sizeof buf))
+        return os->err = INS_ECORRUPT;
+    size_t n = strlen(buf);
     Inspect__V1__Task *task = NULL;
     int rc = ins_task_wget(os->t, buf, &task);
     if (rc)
@@ -102,7 +99,7 @@ static int check_application(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Create
     open_scan os = {.t = t};
     ins_key prefix;
     ins_key_init(&prefix);
-    ins_key_str(&prefix, req->application_id);
+    ins_key_text(&prefix, req->application_id);
     rc = ins_wtxn_scan(t, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, find_open_task, &os);
     if (os.err)
         return os.err;

@@ -16,7 +16,7 @@ static int joint_apply(ins_wtxn *t, ins_mut *mu)
         (const Inspect__V1__JointDecisionRequest *)ins_mut_request(mu);
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, req->report_id);
+    ins_key_text(&k, req->report_id);
     ins_val v;
     int rc = ins_wtxn_get(t, T_REPORTS, k.buf, k.len, &v);
     if (rc == INS_ENOTFOUND)

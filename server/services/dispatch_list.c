@@ -55,15 +55,10 @@ static int visit(void *arg, const ins_val *key, const ins_val *val)
 {
     page *p = arg;
     ins_key_reader kr;
-    const void *id, *skip;
-    size_t n, sn;
     char buf[64];
     ins_keyr_init(&kr, key->data, key->len);
-    if ((p->by_inspector && ins_keyr_bytes(&kr, &skip, &sn)) || ins_keyr_bytes(&kr, &id, &n) ||
-        n >= sizeof buf)
+    if ((p->by_inspector && ins_keyr_text(&kr, NULL, 0)) || ins_keyr_text(&kr, buf, sizeof buf))
         return p->err = INS_ECORRUPT;
-    memcpy(buf, id, n);
-    buf[n] = '\0';
     if (p->after && strcmp(buf, p->after) == 0)
         return 0;
     Inspect__V1__Task *t = NULL;
@@ -93,12 +88,12 @@ static int scan(page *p)
     ins_table table = T_TASKS;
     if (p->req->inspector_id[0]) {
         table = T_TASKS_BY_INSPECTOR;
-        ins_key_str(&prefix, p->req->inspector_id);
+        ins_key_text(&prefix, p->req->inspector_id);
         p->by_inspector = 1;
     }
     start = prefix;
     if (p->after)
-        ins_key_str(&start, p->after);
+        ins_key_text(&start, p->after);
     int rc = ins_rtxn_scan(p->r, table, prefix.buf, prefix.len, p->after ? start.buf : NULL,
                            p->after ? start.len : 0, visit, p);
     if (rc == 1)

@@ -27,7 +27,7 @@ int ins_counter_next(ins_wtxn *t, const char *name, uint64_t *out)
 {
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, name);
+    ins_key_text(&k, name);
     ins_val v;
     uint64_t n = 0;
     int rc = ins_wtxn_get(t, T_COUNTERS, k.buf, k.len, &v);
@@ -46,7 +46,7 @@ int ins_counter_next(ins_wtxn *t, const char *name, uint64_t *out)
 static void task_key(ins_key *k, const char *id)
 {
     ins_key_init(k);
-    ins_key_str(k, id);
+    ins_key_text(k, id);
 }
 
 int ins_task_wget(ins_wtxn *t, const char *id, Inspect__V1__Task **out)
@@ -69,7 +69,7 @@ int ins_inspector_load(ins_wtxn *t, const char *id, uint32_t *out)
 {
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, id);
+    ins_key_text(&k, id);
     ins_val v;
     int rc = ins_wtxn_get(t, T_INSPECTOR_LOAD, k.buf, k.len, &v);
     *out = 0;
@@ -91,7 +91,7 @@ static int load_add(ins_wtxn *t, const char *id, int delta)
     n = (delta < 0 && n == 0) ? 0 : (uint32_t)((int64_t)n + delta);
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, id);
+    ins_key_text(&k, id);
     if (n == 0)
         return (rc = ins_wtxn_del(t, T_INSPECTOR_LOAD, k.buf, k.len)) == INS_ENOTFOUND ? 0 : rc;
     uint8_t buf[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
@@ -118,8 +118,8 @@ static int update_members(ins_wtxn *t, const Inspect__V1__Task *task, const Insp
         if (!stays) {
             ins_key k;
             ins_key_init(&k);
-            ins_key_str(&k, id);
-            ins_key_str(&k, task->id);
+            ins_key_text(&k, id);
+            ins_key_text(&k, task->id);
             rc = ins_wtxn_del(t, T_TASKS_BY_INSPECTOR, k.buf, k.len);
             rc = rc == INS_ENOTFOUND ? 0 : rc;
         }
@@ -133,8 +133,8 @@ static int update_members(ins_wtxn *t, const Inspect__V1__Task *task, const Insp
         int was = on_team(old, id);
         ins_key k;
         ins_key_init(&k);
-        ins_key_str(&k, id);
-        ins_key_str(&k, task->id);
+        ins_key_text(&k, id);
+        ins_key_text(&k, task->id);
         int rc = ins_wtxn_put(t, T_TASKS_BY_INSPECTOR, k.buf, k.len, "", 0, 0);
         if (rc == 0 && is_open && (!was || !was_open))
             rc = load_add(t, id, +1);
@@ -167,7 +167,7 @@ static void timer_key(ins_key *k, int64_t when, const char *id)
 {
     ins_key_init(k);
     ins_key_i64(k, when);
-    ins_key_str(k, id);
+    ins_key_text(k, id);
 }
 
 int ins_task_timer_move(ins_wtxn *t, const Inspect__V1__Task *task, int64_t from, int64_t to)
@@ -203,8 +203,8 @@ int ins_task_write(ins_wtxn *t, Inspect__V1__Task *task, const Inspect__V1__Task
     if (!old) {
         ins_key k;
         ins_key_init(&k);
-        ins_key_str(&k, task->application_id);
-        ins_key_str(&k, task->id);
+        ins_key_text(&k, task->application_id);
+        ins_key_text(&k, task->id);
         if ((rc = ins_wtxn_put(t, T_TASKS_BY_APP, k.buf, k.len, "", 0, 0)) != 0)
             return rc;
     }
@@ -251,7 +251,7 @@ int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1_
     a.raised_unix = ins_wtxn_unix(t);
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, id);
+    ins_key_text(&k, id);
     rc = ins_wtxn_put(t, T_ALERTS_OPEN, k.buf, k.len, "", 0, 0);
     const char *depts[2] = {"bureau", department};
     ins_change ch = {"inspectd", "alert", id, "raised", depts, department && department[0] ? 2 : 1};

@@ -44,14 +44,10 @@ static int pool_add(void *arg, const ins_val *key, const ins_val *val)
     pool *p = arg;
     (void)val;
     ins_key_reader kr;
-    const void *dept, *id;
-    size_t dn, n;
     char buf[256];
     ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_bytes(&kr, &dept, &dn) || ins_keyr_bytes(&kr, &id, &n) || n >= sizeof buf)
+    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, buf, sizeof buf))
         return p->err = INS_ECORRUPT;
-    memcpy(buf, id, n);
-    buf[n] = '\0';
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
         void *a = realloc(p->ins, cap * sizeof *p->ins);
@@ -79,7 +75,7 @@ static int pool_load(pool *p, ins_wtxn *t, const char *dept)
     p->t = t;
     ins_key prefix;
     ins_key_init(&prefix);
-    ins_key_str(&prefix, dept);
+    ins_key_text(&prefix, dept);
     int rc = ins_wtxn_scan(t, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len, NULL, 0, pool_add, p);
     if (p->err || rc)
         return p->err ? p->err : rc;

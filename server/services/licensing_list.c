@@ -39,22 +39,16 @@ static int visit(void *arg, const ins_val *key, const ins_val *val)
     page *p = arg;
     (void)val;
     ins_key_reader kr;
-    const void *id;
-    size_t n;
     uint32_t u32;
-    const void *skip;
-    size_t skipn;
     ins_keyr_init(&kr, key->data, key->len);
     int rc = 0;
     if (p->index_has_prefix == 1)
         rc = ins_keyr_u32(&kr, &u32);
     else if (p->index_has_prefix == 2)
-        rc = ins_keyr_bytes(&kr, &skip, &skipn);
+        rc = ins_keyr_text(&kr, NULL, 0);
     char buf[256];
-    if (rc || ins_keyr_bytes(&kr, &id, &n) || n >= sizeof buf)
+    if (rc || ins_keyr_text(&kr, buf, sizeof buf))
         return p->err = INS_ECORRUPT;
-    memcpy(buf, id, n);
-    buf[n] = '\0';
     if (p->after && strcmp(buf, p->after) == 0)
         return 0; /* the scan starts at the last id of the previous page */
     ins_key k;
@@ -87,7 +81,7 @@ static int scan(page *p)
     p->index_has_prefix = 0;
     if (q->service_item[0]) {
         table = T_APPS_BY_ITEM;
-        ins_key_str(&prefix, q->service_item);
+        ins_key_text(&prefix, q->service_item);
         p->index_has_prefix = 2;
     } else if (q->stage) {
         table = T_APPS_BY_STAGE;
@@ -95,12 +89,12 @@ static int scan(page *p)
         p->index_has_prefix = 1;
     } else if (q->town[0]) {
         table = T_APPS_BY_TOWN;
-        ins_key_str(&prefix, q->town);
+        ins_key_text(&prefix, q->town);
         p->index_has_prefix = 2;
     }
     start = prefix;
     if (p->after)
-        ins_key_str(&start, p->after);
+        ins_key_text(&start, p->after);
     if (ins_key_err(&start))
         return INS_EINVAL;
     int rc = ins_rtxn_scan(p->r, table, prefix.buf, prefix.len, p->after ? start.buf : NULL,

@@ -14,7 +14,7 @@
 void ins_app_key(ins_key *k, const char *id)
 {
     ins_key_init(k);
-    ins_key_str(k, id);
+    ins_key_text(k, id);
 }
 
 int ins_app_wget(ins_wtxn *t, const char *id, Inspect__V1__Application **out)
@@ -33,10 +33,10 @@ static int index_rows(ins_wtxn *t, const Inspect__V1__Application *a, int put)
     for (int i = 0; i < 3; i++)
         ins_key_init(&k[i]);
     ins_key_u32(&k[0], (uint32_t)a->stage);
-    ins_key_str(&k[1], a->town);
-    ins_key_str(&k[2], a->service_item);
+    ins_key_text(&k[1], a->town);
+    ins_key_text(&k[2], a->service_item);
     for (int i = 0; i < 3; i++) {
-        ins_key_str(&k[i], a->id);
+        ins_key_text(&k[i], a->id);
         int rc = put ? ins_wtxn_put(t, tables[i], k[i].buf, k[i].len, "", 0, 0)
                      : ins_wtxn_del(t, tables[i], k[i].buf, k[i].len);
         if (rc && !(rc == INS_ENOTFOUND && !put))

@@ -44,16 +44,14 @@ static int collect_due(void *arg, const ins_val *key, const ins_val *val)
     (void)val;
     ins_key_reader kr;
     int64_t when;
-    const void *id;
-    size_t n;
+    char id[64];
     ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_i64(&kr, &when) || ins_keyr_bytes(&kr, &id, &n) || n >= 64)
+    if (ins_keyr_i64(&kr, &when) || ins_keyr_text(&kr, id, sizeof id))
         return fc->err = INS_ECORRUPT;
     if (when > fc->now || fc->n == fc->max)
         return 1; /* ordered by instant: nothing later is due */
     fc->list[fc->n].when = when;
-    memcpy(fc->list[fc->n].id, id, n);
-    fc->list[fc->n].id[n] = '\0';
+    memcpy(fc->list[fc->n].id, id, sizeof id);
     fc->n++;
     return 0;
 }
@@ -62,7 +60,7 @@ static uint32_t raised_bits(ins_wtxn *t, const char *id)
 {
     ins_key k;
     ins_key_init(&k);
-    ins_key_str(&k, id);
+    ins_key_text(&k, id);
     ins_val v;
     if (ins_wtxn_get(t, T_TASK_ALERTS, k.buf, k.len, &v) == 0 && v.len == 1)
         return ((const uint8_t *)v.data)[0];
@@ -78,7 +76,7 @@ static int fire_task(ins_wtxn *t, fire_ctx *fc, const due *d)
         ins_key k;
         ins_key_init(&k);
         ins_key_i64(&k, d->when);
-        ins_key_str(&k, d->id);
+        ins_key_text(&k, d->id);
         rc = ins_wtxn_del(t, T_TASK_TIMERS, k.buf, k.len);
         return rc == INS_ENOTFOUND ? 0 : rc;
     }

@@ -125,9 +125,70 @@ START_TEST(test_key_overflow_is_sticky)
 }
 END_TEST
 
+/* Random text over a small alphabet, so shared prefixes are common. */
+static void rand_text(char *out, size_t max)
+{
+    size_t n = rnd64() % max;
+    for (size_t i = 0; i < n; i++)
+        out[i] = "ab\x01\xff-0"[rnd64() % 6];
+    out[n] = '\0';
+}
+
+/* Text components sort as the texts do (strcmp on unsigned bytes), also
+ * when followed by further components, and read back whole. */
+START_TEST(test_key_text_order_and_roundtrip)
+{
+    for (int i = 0; i < 100000; i++) {
+        char a[12], b[12], back[12];
+        rand_text(a, sizeof a);
+        rand_text(b, sizeof b);
+        uint32_t ta = (uint32_t)rnd64(), tb = (uint32_t)rnd64();
+        ins_key ka, kb;
+        ins_key_init(&ka);
+        ins_key_text(&ka, a);
+        ins_key_u32(&ka, ta);
+        ins_key_init(&kb);
+        ins_key_text(&kb, b);
+        ins_key_u32(&kb, tb);
+        int byvalue = strcmp(a, b);
+        if (byvalue == 0)
+            byvalue = ta < tb ? -1 : ta > tb;
+        int bybytes = cmp_bytes(&ka, &kb);
+        ck_assert_msg((byvalue > 0) - (byvalue < 0) == (bybytes > 0) - (bybytes < 0),
+                      "'%s'/%u vs '%s'/%u", a, ta, b, tb);
+        ins_key_reader r;
+        uint32_t t;
+        ins_keyr_init(&r, ka.buf, ka.len);
+        ck_assert_int_eq(ins_keyr_text(&r, back, sizeof back), 0);
+        ck_assert_str_eq(back, a);
+        ck_assert_int_eq(ins_keyr_u32(&r, &t), 0);
+        ck_assert_uint_eq(t, ta);
+    }
+}
+END_TEST
+
+START_TEST(test_key_text_refuses_bad_input)
+{
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, "abcdef");
+    ins_key_reader r;
+    char small[4];
+    ins_keyr_init(&r, k.buf, k.len);
+    ck_assert_int_eq(ins_keyr_text(&r, small, sizeof small), INS_EINVAL);
+    ins_keyr_init(&r, k.buf, k.len - 1); /* terminator cut short */
+    ck_assert_int_eq(ins_keyr_text(&r, NULL, 0), INS_EINVAL);
+    const uint8_t bad[] = {'a', 0x00, 0x07};
+    ins_keyr_init(&r, bad, sizeof bad);
+    ck_assert_int_eq(ins_keyr_text(&r, NULL, 0), INS_EINVAL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("key");
+    ADD_TEST(s, test_key_text_order_and_roundtrip);
+    ADD_TEST(s, test_key_text_refuses_bad_input);
     ADD_TEST(s, test_key_order_matches_values);
     ADD_TEST(s, test_key_roundtrip);
     ADD_TEST(s, test_key_overflow_is_sticky);
