@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs inspectd on the embedded default: LMDB in
-# ./data, listening on 127.0.0.1:50051. Safe to run twice.
+# ./data, listening on 127.0.0.1:50051, the demo district from seeds/
+# loaded through the API into an empty store. Safe to run twice: a store
+# that was seeded before is served as it is. Stop with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,4 +12,34 @@ cmake --build build-release -j"$(nproc)" --target inspectd inspectctl >/dev/null
 
 DATA_DIR=${DATA_DIR:-data}
 LISTEN=${LISTEN:-127.0.0.1:50051}
-exec build-release/server/inspectd --listen "$LISTEN" --data-dir "$DATA_DIR" "$@"
+CTL=build-release/client/inspectctl
+
+build-release/server/inspectd --listen "$LISTEN" --data-dir "$DATA_DIR" "$@" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid"; exit $?' INT TERM
+
+for _ in $(seq 1 100); do
+    if "$CTL" health --server "$LISTEN" >/dev/null 2>&1; then
+        break
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid"
+        exit $?
+    fi
+    sleep 0.1
+done
+
+if [ ! -e "$DATA_DIR/.seeded" ]; then
+    "$CTL" seed load seeds --data-dir "$DATA_DIR" --server "$LISTEN"
+    touch "$DATA_DIR/.seeded"
+fi
+
+cat >&2 <<MSG
+
+inspectd is serving the demo district on $LISTEN (pid $pid, data in $DATA_DIR).
+Try, in another terminal:
+  export INSPECT_TOKEN=\$($CTL token issue --data-dir $DATA_DIR --role dispatcher --principal demo --ttl 12h)
+  $CTL applications list --server $LISTEN
+Stop with Ctrl-C.
+MSG
+wait "$pid"
