@@ -19,7 +19,9 @@
 #include "auth.h"
 #include "directory.h"
 #include "dispatch.h"
+#include "field.h"
 #include "health.h"
+#include "jobs.h"
 #include "ins_error.h"
 #include "options.h"
 #include "licensing.h"
@@ -46,8 +48,10 @@ static int write_port_file(const char *path, int port)
 static int add_services(ins_server *srv)
 {
     static const ins_service_def *const services[] = {
-        &ins_health_service,    &ins_reflection_service, &ins_session_service,
-        &ins_directory_service, &ins_licensing_service,  &ins_dispatch_service,
+        &ins_health_service,     /* grpc.health.v1 */
+        &ins_reflection_service, /* grpc.reflection.v1alpha */
+        &ins_session_service,    &ins_directory_service, &ins_licensing_service,
+        &ins_dispatch_service,   &ins_field_service,
     };
     for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
         int rc = ins_server_add_service(srv, services[i]);
@@ -129,6 +133,8 @@ static int serve(const ins_options *o, const ins_token_key *key, ins_app *app)
     fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
     ins_scheduler_stop(app);
+    ins_jobs_stop(app->jobs); /* blob work of calls in flight completes */
+    app->jobs = NULL;
     /* Calls still waiting on the writer get their completions while the
      * workers still run; then the workers stop. */
     ins_store_close(app->store);
@@ -169,7 +175,8 @@ int main(int argc, char **argv)
                 ins_strerror(rc));
         return 1;
     }
-    ins_app app = {.checkin_radius_m = 300, .warp = 1.0};
+    ins_app app = {
+        .checkin_radius_m = o.checkin_radius_m, .max_photo_bytes = o.max_photo_bytes, .warp = 1.0};
     app.warp_base_ns = ins_app_clock_ns(&app); /* real time now: the warp starts here */
     app.warp = o.time_warp;
     ins_store *store = NULL;
@@ -178,8 +185,9 @@ int main(int argc, char **argv)
         return 1;
     }
     ins_app_init(&app, store);
-    if ((rc = ins_scheduler_start(&app)) != 0) {
-        fprintf(stderr, "inspectd: cannot start the deadline scheduler: %s\n", strerror(rc));
+    if ((rc = ins_jobs_start(2, &app.jobs)) != 0 || (rc = ins_scheduler_start(&app)) != 0) {
+        fprintf(stderr, "inspectd: cannot start background threads: %s\n", strerror(rc));
+        ins_jobs_stop(app.jobs);
         ins_store_close(store);
         ins_store_unlock_dir(lock_fd);
         return 1;

@@ -30,6 +30,8 @@ static const char usage[] =
     "  --max-store-bytes N        largest the store may grow (default 64 GiB)\n"
     "  --idempotency-days N       keep request ids this long (default 30)\n"
     "  --upload-ttl DURATION      drop unfinished uploads untouched this long (default 24h)\n"
+    "  --max-photo-bytes N        largest photo an upload may declare (default 33554432)\n"
+    "  --checkin-radius-m M       check-ins farther from the site need a reason (default 300)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
     "  --quiet                    no per-call log lines\n"
@@ -52,6 +54,8 @@ enum {
     OPT_IDEM_DAYS,
     OPT_UPLOAD_TTL,
     OPT_TIME_WARP,
+    OPT_MAX_PHOTO,
+    OPT_CHECKIN_RADIUS,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -71,6 +75,8 @@ static const struct option longopts[] = {
     {"idempotency-days", required_argument, NULL, OPT_IDEM_DAYS},
     {"upload-ttl", required_argument, NULL, OPT_UPLOAD_TTL},
     {"time-warp", required_argument, NULL, OPT_TIME_WARP},
+    {"max-photo-bytes", required_argument, NULL, OPT_MAX_PHOTO},
+    {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -103,6 +109,8 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .idempotency_days = 30,
         .upload_ttl_seconds = 24 * 3600,
         .time_warp = 1.0,
+        .max_photo_bytes = 32u << 20,
+        .checkin_radius_m = 300,
     };
     uint64_t v;
     int c;
@@ -170,6 +178,16 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
             }
             break;
         }
+        case OPT_MAX_PHOTO:
+            if (parse_u64("max-photo-bytes", optarg, 1024, 1ull << 32, &v))
+                return 2;
+            o->max_photo_bytes = v;
+            break;
+        case OPT_CHECKIN_RADIUS:
+            if (parse_u64("checkin-radius-m", optarg, 1, 100000, &v))
+                return 2;
+            o->checkin_radius_m = (double)v;
+            break;
         case OPT_VERSION:
             printf("inspectd %s\n", INSPECT_VERSION);
             return 1;

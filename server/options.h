@@ -20,6 +20,8 @@ typedef struct ins_options {
     int idempotency_days;
     int64_t upload_ttl_seconds;
     double time_warp;
+    uint64_t max_photo_bytes;
+    double checkin_radius_m;
 } ins_options;
 
 /*

@@ -28,6 +28,12 @@ const char *const ins_app_table_names[] = {
     [T_ALERTS] = "alerts",
     [T_ALERTS_OPEN] = "alerts_open",
     [T_REPORTS] = "reports",
+    [T_TASK_FORMER] = "task_former",
+    [T_FINDINGS] = "findings",
+    [T_FINDINGS_HISTORY] = "findings_history",
+    [T_PHOTOS] = "photos",
+    [T_TASK_PHOTOS] = "task_photos",
+    [T_UPLOADS] = "uploads",
     [T_COUNT] = NULL,
 };
 

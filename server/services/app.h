@@ -35,6 +35,12 @@ enum ins_app_table {
     T_ALERTS,             /* id → rec.Alert */
     T_ALERTS_OPEN,        /* id → '' while not acknowledged */
     T_REPORTS,            /* report id → rec.Report (reconciliation) */
+    T_TASK_FORMER,        /* inspector id, task id → '': taken off the team */
+    T_FINDINGS,           /* task id, department → rec.Findings (current) */
+    T_FINDINGS_HISTORY,   /* task id, department, version (u32) → rec.Findings */
+    T_PHOTOS,             /* photo id (hex SHA-256) → rec.Photo */
+    T_TASK_PHOTOS,        /* task id, photo id → '' */
+    T_UPLOADS,            /* upload id → photo id: finished uploads */
     T_COUNT
 };
 
@@ -49,6 +55,8 @@ typedef struct ins_app {
     ins_server *server;
     ins_followers followers; /* streams woken by every commit */
     double checkin_radius_m;
+    uint64_t max_photo_bytes;
+    struct ins_jobs *jobs; /* blocking disk work off the gRPC workers */
     /* Clock: the store's clock runs `warp` times faster than real time from
      * `warp_base_ns` (1 = real time; tests of deadlines use more). */
     double warp;

@@ -132,6 +132,31 @@ static int schedule(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *task, char *sta
     return 0;
 }
 
+/* Pins the latest published version of each department's template. */
+static int pin_templates(ins_wtxn *t, ins_mut *mu, const Inspect__V1__ServiceItem *item,
+                         Inspect__V1__Task *task, Inspect__V1__TemplateRef *refs,
+                         Inspect__V1__TemplateRef **ptrs)
+{
+    for (size_t i = 0; i < item->n_departments && i < 16; i++) {
+        const Inspect__V1__RequiredDepartment *rd = item->departments[i];
+        Inspect__V1__Template *tpl = NULL;
+        int rc = ins_dir_latest_template(NULL, t, rd->template_id, &tpl);
+        if (rc == INS_ENOTFOUND)
+            return ins_mut_fail(mu, INS_ESTATE, "template %s of service item %s is not published",
+                                rd->template_id, item->code);
+        if (rc)
+            return rc;
+        inspect__v1__template_ref__init(&refs[i]);
+        refs[i].department = rd->department;
+        refs[i].template_id = rd->template_id;
+        refs[i].version = tpl->version;
+        protobuf_c_message_free_unpacked(&tpl->base, NULL);
+        ptrs[task->n_templates++] = &refs[i];
+    }
+    task->templates = ptrs;
+    return 0;
+}
+
 static int create_task_apply(ins_wtxn *t, ins_mut *mu)
 {
     const Inspect__V1__CreateTaskRequest *req =
@@ -153,6 +178,7 @@ static int create_task_apply(ins_wtxn *t, ins_mut *mu)
         rc = ins_counter_next(t, "task", &n);
     char id[32], start[INS_DATE_STRLEN], dl[INS_DATE_STRLEN];
     char *depts[16];
+    Inspect__V1__TemplateRef refs[16], *ref_ptrs[16];
     Inspect__V1__Task task = INSPECT__V1__TASK__INIT;
     if (rc == 0) {
         snprintf(id, sizeof id, "T-%06llu", (unsigned long long)n);
@@ -166,6 +192,9 @@ static int create_task_apply(ins_wtxn *t, ins_mut *mu)
         for (size_t i = 0; i < item->n_departments && i < 16; i++)
             depts[task.n_required_departments++] = item->departments[i]->department;
         task.required_departments = depts;
+        rc = pin_templates(t, mu, item, &task, refs, ref_ptrs);
+    }
+    if (rc == 0) {
         task.state = INSPECT__V1__TASK_STATE__TASK_STATE_PENDING;
         task.town = app->town;
         task.latitude = app->latitude;

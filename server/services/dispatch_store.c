@@ -122,6 +122,9 @@ static int update_members(ins_wtxn *t, const Inspect__V1__Task *task, const Insp
             ins_key_text(&k, task->id);
             rc = ins_wtxn_del(t, T_TASKS_BY_INSPECTOR, k.buf, k.len);
             rc = rc == INS_ENOTFOUND ? 0 : rc;
+            /* Remembered so his tablet learns the task was taken away. */
+            if (rc == 0)
+                rc = ins_wtxn_put(t, T_TASK_FORMER, k.buf, k.len, "", 0, 0);
         }
         if (rc == 0 && was_open && (!stays || !is_open))
             rc = load_add(t, id, -1);
@@ -136,6 +139,10 @@ static int update_members(ins_wtxn *t, const Inspect__V1__Task *task, const Insp
         ins_key_text(&k, id);
         ins_key_text(&k, task->id);
         int rc = ins_wtxn_put(t, T_TASKS_BY_INSPECTOR, k.buf, k.len, "", 0, 0);
+        if (rc == 0 && !was) {
+            rc = ins_wtxn_del(t, T_TASK_FORMER, k.buf, k.len);
+            rc = rc == INS_ENOTFOUND ? 0 : rc;
+        }
         if (rc == 0 && is_open && (!was || !was_open))
             rc = load_add(t, id, +1);
         if (rc)

@@ -293,16 +293,27 @@ static const Inspect__V1__Assignment *named_for(const Inspect__V1__AssignTeamReq
 
 /* ---- AssignTeam ---------------------------------------------------------- */
 
+/* The team being built: members kept from the task (not owned) and new
+ * ones (owned, in `members`). */
 typedef struct team {
     Inspect__V1__TeamMember members[17];
     Inspect__V1__TeamMember *ptrs[17];
-    size_t n;
+    size_t n, n_owned;
 } team;
 
 static void team_free(team *tm)
 {
-    for (size_t i = 0; i < tm->n; i++)
+    for (size_t i = 0; i < tm->n_owned; i++)
         ins_dsp_member_free(&tm->members[i]);
+}
+
+/* Non-zero when the team already has a member of `dept`. */
+static int team_has(const team *tm, const char *dept)
+{
+    for (size_t i = 0; i < tm->n; i++)
+        if (strcmp(tm->ptrs[i]->department, dept) == 0)
+            return 1;
+    return 0;
 }
 
 /* Fills one slot: the named member, or the best by the rules. On "nobody
@@ -311,7 +322,7 @@ static int fill_slot(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
                      const Inspect__V1__Application *app, const slot *s,
                      const Inspect__V1__Assignment *named, team *tm, int *refused)
 {
-    Inspect__V1__TeamMember *m = &tm->members[tm->n];
+    Inspect__V1__TeamMember *m = &tm->members[tm->n_owned];
     const char *excluded[40];
     size_t nx =
         team_ids(task, (const Inspect__V1__TeamMember *const *)tm->ptrs, tm->n, NULL, excluded, 40);
@@ -343,6 +354,7 @@ static int fill_slot(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
         m->role = s->lead ? INSPECT__V1__MEMBER_ROLE__MEMBER_ROLE_LEAD
                           : INSPECT__V1__MEMBER_ROLE__MEMBER_ROLE_MEMBER;
         tm->ptrs[tm->n++] = m;
+        tm->n_owned++;
     }
     return rc;
 }
@@ -374,7 +386,7 @@ static int assign_team_apply(ins_wtxn *t, ins_mut *mu)
         return rc;
     slot slots[17];
     size_t n = 0;
-    team tm = {.n = 0};
+    team tm = {.n = 0, .n_owned = 0};
     int refused = 0, override = 0;
     if (old->state != INSPECT__V1__TASK_STATE__TASK_STATE_PENDING)
         rc = ins_mut_fail(mu, INS_ESTATE,
@@ -387,7 +399,13 @@ static int assign_team_apply(ins_wtxn *t, ins_mut *mu)
         rc = team_slots(t, mu, old, slots, &n);
     if (rc == 0)
         rc = check_named(mu, req, slots, n);
+    /* A task left short by a decline keeps its members; only the empty
+     * slots are filled. */
+    for (size_t i = 0; rc == 0 && i < old->n_team && i < 17; i++)
+        tm.ptrs[tm.n++] = old->team[i];
     for (size_t i = 0; rc == 0 && !refused && i < n; i++) {
+        if (team_has(&tm, slots[i].dept))
+            continue;
         const Inspect__V1__Assignment *named = named_for(req, slots[i].dept);
         rc = fill_slot(t, mu, old, app, &slots[i], named, &tm, &refused);
         override |= named && named->override;

@@ -38,6 +38,11 @@ const ProtobufCMessage *ins_mut_request(const ins_mut *mu)
     return mu->req;
 }
 
+ins_app *ins_mut_app(const ins_mut *mu)
+{
+    return ins_app_of(mu->call);
+}
+
 const char *ins_mut_actor(const ins_mut *mu)
 {
     return mu->principal;

@@ -34,6 +34,8 @@ void ins_mut_submit(ins_call *call, const ProtobufCMessage *req, const char *req
 
 /* The request copy (valid during apply). */
 const ProtobufCMessage *ins_mut_request(const ins_mut *mu);
+/* The app of the mutation's call (configuration, store). */
+ins_app *ins_mut_app(const ins_mut *mu);
 /* The principal's name, for audit entries. */
 const char *ins_mut_actor(const ins_mut *mu);
 

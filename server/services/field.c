@@ -1,0 +1,307 @@
+/*
+ * field.c - inspect.v1.Field: the method table, RespondTask and CheckIn,
+ * and what the other Field files share (field_impl.h). Sync is in
+ * field_sync.c, findings in field_findings.c, photos in field_upload.c.
+ */
+#include "field.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assign.h"
+#include "directory_impl.h"
+#include "entities.pb-c.h"
+#include "field_impl.h"
+#include "licensing_store.h"
+#include "geo.h"
+#include "ins_error.h"
+#include "records.h"
+
+int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *inspector,
+                        Inspect__V1__Task **task, size_t *idx)
+{
+    int rc = ins_task_wget(t, id, task);
+    if (rc == INS_ENOTFOUND)
+        return ins_mut_fail(mu, rc, "no task %s", id);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < (*task)->n_team; i++)
+        if (strcmp((*task)->team[i]->inspector_id, inspector) == 0) {
+            *idx = i;
+            return 0;
+        }
+    protobuf_c_message_free_unpacked(&(*task)->base, NULL);
+    *task = NULL;
+    return ins_mut_fail(mu, INS_EPERM, "inspector %s is not on the team of task %s", inspector, id);
+}
+
+void ins_fld_key_findings(ins_key *k, const char *task_id, const char *department)
+{
+    ins_key_init(k);
+    ins_key_text(k, task_id);
+    ins_key_text(k, department);
+}
+
+int ins_fld_photo_stored(ins_wtxn *t, const char *id)
+{
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, id);
+    ins_val v;
+    return ins_wtxn_get(t, T_PHOTOS, k.buf, k.len, &v) == 0;
+}
+
+int ins_fld_check_submitted(ins_wtxn *t, Inspect__V1__Task *task, const char *actor, int *moved)
+{
+    if (moved)
+        *moved = 0;
+    if (!ins_task_counts_as_open(task->state))
+        return 0;
+    for (size_t i = 0; i < task->n_required_departments; i++) {
+        ins_key k;
+        ins_fld_key_findings(&k, task->id, task->required_departments[i]);
+        Inspect__V1__Findings *f = NULL;
+        int rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
+                                &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
+        if (rc == INS_ENOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        size_t missing = f->n_missing_photos;
+        protobuf_c_message_free_unpacked(&f->base, NULL);
+        if (missing)
+            return 0;
+    }
+    Inspect__V1__Task old = *task;
+    task->state = INSPECT__V1__TASK_STATE__TASK_STATE_SUBMITTED;
+    int rc = ins_task_write(t, task, &old, actor, "submitted");
+    if (rc == 0 && moved)
+        *moved = 1;
+    return rc;
+}
+
+/* Non-zero when every member has accepted. */
+static int all_accepted(const Inspect__V1__Task *task)
+{
+    for (size_t i = 0; i < task->n_team; i++)
+        if (task->team[i]->response != INSPECT__V1__MEMBER_RESPONSE__MEMBER_RESPONSE_ACCEPTED)
+            return 0;
+    return task->n_team > 0;
+}
+
+/* ---- RespondTask --------------------------------------------------------- */
+
+static int respond_reply(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *task,
+                         Inspect__V1__TeamMember *replacement)
+{
+    Inspect__V1__RespondTaskResponse resp = INSPECT__V1__RESPOND_TASK_RESPONSE__INIT;
+    resp.task = task;
+    resp.replacement = replacement;
+    return ins_mut_reply(t, mu, &resp.base);
+}
+
+/* A decline: the member leaves; the best qualified colleague takes the
+ * place, or the slot stays empty (the task goes back to PENDING for
+ * AssignTeam); the bureau is alerted either way. */
+static int decline(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx, const char *reason)
+{
+    const Inspect__V1__TeamMember *gone = old->team[idx];
+    Inspect__V1__Application *app = NULL;
+    int rc = ins_app_wget(t, old->application_id, &app);
+    if (rc)
+        return rc;
+    const char *qual = ""; /* the slot's qualification, from the item */
+    ins_key ik;
+    ins_dir_key_item(&ik, old->service_item);
+    Inspect__V1__ServiceItem *item = NULL;
+    rc = ins_recio_wget(t, T_ITEMS, &ik, &inspect__rec__service_item__descriptor,
+                        &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item);
+    for (size_t i = 0; rc == 0 && i < item->n_departments; i++)
+        if (strcmp(item->departments[i]->department, gone->department) == 0)
+            qual = item->departments[i]->qualification;
+    Inspect__V1__TeamMember m = INSPECT__V1__TEAM_MEMBER__INIT;
+    char why[INS_ASSIGN_WHYLEN], msg[1200];
+    int found = 0;
+    if (rc == 0) {
+        rc = ins_dsp_choose_member(t, old, app, gone->department, qual, gone->inspector_id, &m, why,
+                                   sizeof why);
+        found = rc == 0;
+        if (rc == INS_ESTATE)
+            rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_NO_QUALIFIED, old,
+                                 gone->department, why, NULL);
+    }
+    Inspect__V1__TeamMember *members[17];
+    Inspect__V1__Task task = *old;
+    task.team = members;
+    task.n_team = 0;
+    for (size_t i = 0; i < old->n_team && i < 17; i++) {
+        if (i != idx)
+            members[task.n_team++] = old->team[i];
+        else if (found) {
+            m.role = gone->role;
+            members[task.n_team++] = &m;
+        }
+    }
+    task.state = found ? INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED
+                       : INSPECT__V1__TASK_STATE__TASK_STATE_PENDING;
+    if (rc == 0) {
+        snprintf(msg, sizeof msg, "task %s: %s declined: %s; %s", old->id, gone->inspector_id,
+                 reason, found ? m.inspector_id : "nobody else qualifies, assign the team again");
+        rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_MEMBER_DECLINED, old,
+                             gone->department, msg, NULL);
+    }
+    if (rc == 0)
+        rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "member_declined");
+    if (rc == 0)
+        rc = respond_reply(t, mu, &task, found ? &m : NULL);
+    if (found)
+        ins_dsp_member_free(&m);
+    if (item)
+        protobuf_c_message_free_unpacked(&item->base, NULL);
+    protobuf_c_message_free_unpacked(&app->base, NULL);
+    return rc;
+}
+
+static int respond_apply(ins_wtxn *t, ins_mut *mu)
+{
+    const Inspect__V1__RespondTaskRequest *req =
+        (const Inspect__V1__RespondTaskRequest *)ins_mut_request(mu);
+    Inspect__V1__Task *old = NULL;
+    size_t idx = 0;
+    int rc = ins_fld_member_task(t, mu, req->task_id, ins_mut_actor(mu), &old, &idx);
+    if (rc)
+        return rc;
+    if (!ins_task_counts_as_open(old->state))
+        rc = ins_mut_fail(mu, INS_ESTATE, "task %s is past the field work; nothing to respond to",
+                          req->task_id);
+    else if (!req->accept)
+        rc = decline(t, mu, old, idx, req->reason);
+    else {
+        Inspect__V1__TeamMember me = *old->team[idx];
+        Inspect__V1__Task task = *old;
+        Inspect__V1__TeamMember *members[17];
+        for (size_t i = 0; i < old->n_team && i < 17; i++)
+            members[i] = i == idx ? &me : old->team[i];
+        task.team = members;
+        me.response = INSPECT__V1__MEMBER_RESPONSE__MEMBER_RESPONSE_ACCEPTED;
+        if (task.state == INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED && all_accepted(&task))
+            task.state = INSPECT__V1__TASK_STATE__TASK_STATE_ACCEPTED;
+        rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "member_accepted");
+        if (rc == 0)
+            rc = respond_reply(t, mu, &task, NULL);
+    }
+    protobuf_c_message_free_unpacked(&old->base, NULL);
+    return rc;
+}
+
+static void respond_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__RespondTaskRequest *req = (const Inspect__V1__RespondTaskRequest *)msg;
+    if (!req->request_id[0] || !req->task_id[0]) {
+        ins_call_fail(call, INS_EINVAL, "request_id and task_id are required");
+        return;
+    }
+    if (!req->accept && !req->reason[0]) {
+        ins_call_fail(call, INS_EINVAL, "declining needs a reason");
+        return;
+    }
+    ins_mut_submit(call, msg, req->request_id, respond_apply);
+}
+
+/* ---- CheckIn ------------------------------------------------------------- */
+
+static int checkin_apply(ins_wtxn *t, ins_mut *mu)
+{
+    const Inspect__V1__CheckInRequest *req =
+        (const Inspect__V1__CheckInRequest *)ins_mut_request(mu);
+    Inspect__V1__Task *old = NULL;
+    size_t idx = 0;
+    int rc = ins_fld_member_task(t, mu, req->task_id, ins_mut_actor(mu), &old, &idx);
+    if (rc)
+        return rc;
+    double radius = ins_mut_app(mu)->checkin_radius_m;
+    double d = ins_geo_distance_m(req->latitude, req->longitude, old->latitude, old->longitude);
+    if (!ins_task_counts_as_open(old->state))
+        rc = ins_mut_fail(mu, INS_ESTATE, "task %s is past the field work", req->task_id);
+    else if (d > radius && !req->reason[0])
+        rc = ins_mut_fail(mu, INS_ESTATE,
+                          "you are %.0f m from the site of task %s (the limit is %.0f m); move "
+                          "closer or give a reason to check in from here",
+                          d, req->task_id, radius);
+    if (rc) {
+        protobuf_c_message_free_unpacked(&old->base, NULL);
+        return rc;
+    }
+    Inspect__V1__CheckIn ci = INSPECT__V1__CHECK_IN__INIT;
+    ci.inspector_id = (char *)ins_mut_actor(mu);
+    ci.server_unix = ins_wtxn_unix(t);
+    ci.device_unix = req->device_unix;
+    ci.latitude = req->latitude;
+    ci.longitude = req->longitude;
+    ci.distance_m = d;
+    ci.reason = d > radius ? req->reason : "";
+    Inspect__V1__CheckIn **cis = calloc(old->n_checkins + 1, sizeof *cis);
+    Inspect__V1__TeamMember me = *old->team[idx];
+    Inspect__V1__TeamMember *members[17];
+    Inspect__V1__Task task = *old;
+    if (!cis) {
+        protobuf_c_message_free_unpacked(&old->base, NULL);
+        return ENOMEM;
+    }
+    memcpy(cis, old->checkins, old->n_checkins * sizeof *cis);
+    cis[old->n_checkins] = &ci;
+    task.checkins = cis;
+    task.n_checkins = old->n_checkins + 1;
+    for (size_t i = 0; i < old->n_team && i < 17; i++)
+        members[i] = i == idx ? &me : old->team[i];
+    task.team = members;
+    me.response = INSPECT__V1__MEMBER_RESPONSE__MEMBER_RESPONSE_ACCEPTED; /* on site: he came */
+    task.state = INSPECT__V1__TASK_STATE__TASK_STATE_ON_SITE;
+    rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "checked_in");
+    if (rc == 0) {
+        Inspect__V1__CheckInResponse resp = INSPECT__V1__CHECK_IN_RESPONSE__INIT;
+        resp.checkin = &ci;
+        resp.task = &task;
+        rc = ins_mut_reply(t, mu, &resp.base);
+    }
+    free(cis);
+    protobuf_c_message_free_unpacked(&old->base, NULL);
+    return rc;
+}
+
+static void checkin_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__CheckInRequest *req = (const Inspect__V1__CheckInRequest *)msg;
+    char why[128];
+    if (!req->request_id[0] || !req->task_id[0]) {
+        ins_call_fail(call, INS_EINVAL, "request_id and task_id are required");
+        return;
+    }
+    if (ins_geo_check(req->latitude, req->longitude, why, sizeof why) != 0) {
+        ins_call_fail(call, INS_EINVAL, "%s", why);
+        return;
+    }
+    ins_mut_submit(call, msg, req->request_id, checkin_apply);
+}
+
+static const ins_method_ops respond_ops = INS_MUT_OPS(respond_start);
+static const ins_method_ops checkin_ops = INS_MUT_OPS(checkin_start);
+
+#define INSPECTOR INS_ROLE_BIT(INS_ROLE_INSPECTOR)
+
+static const ins_method_def field_methods[] = {
+    {"SyncTasks", INS_UNARY, INSPECTOR, &ins_fld_sync_ops},
+    {"RespondTask", INS_UNARY, INSPECTOR, &respond_ops},
+    {"CheckIn", INS_UNARY, INSPECTOR, &checkin_ops},
+    {"SubmitFindings", INS_UNARY, INSPECTOR, &ins_fld_submit_ops},
+    {"UploadPhoto", INS_CLIENT_STREAM, INSPECTOR, &ins_fld_upload_ops},
+    {"GetUploadStatus", INS_UNARY, INSPECTOR, &ins_fld_upload_status_ops},
+};
+
+const ins_service_def ins_field_service = {
+    .descriptor = &inspect__v1__field__descriptor,
+    .methods = field_methods,
+    .n_methods = sizeof field_methods / sizeof field_methods[0],
+};

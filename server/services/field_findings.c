@@ -1,0 +1,199 @@
+/*
+ * field_findings.c - Field.SubmitFindings: one department's findings for a
+ * task, checked against the exact template version the task pinned, signed
+ * when the inspector has a key, kept in versions until reconciliation.
+ * Findings may name photos that are still on their way; the task becomes
+ * SUBMITTED when every department's findings and every photo are stored.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "directory_impl.h"
+#include "entities.pb-c.h"
+#include "field_impl.h"
+#include "findings_rules.h"
+#include "ins_error.h"
+#include "records.h"
+
+/* The template version the task pinned for `dept`. */
+static const Inspect__V1__TemplateRef *pinned(const Inspect__V1__Task *task, const char *dept)
+{
+    for (size_t i = 0; i < task->n_templates; i++)
+        if (strcmp(task->templates[i]->department, dept) == 0)
+            return task->templates[i];
+    return NULL;
+}
+
+/* Checks the answers against the template and the signature against the
+ * inspector's key. */
+static int check_body(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
+                      const Inspect__V1__SubmitFindingsRequest *req)
+{
+    const Inspect__V1__FindingsBody *b = req->findings;
+    const Inspect__V1__TemplateRef *ref = pinned(task, b->department);
+    if (!ref)
+        return ins_mut_fail(mu, INS_ESTATE, "task %s pins no template for department %s", task->id,
+                            b->department);
+    if (b->template_version != ref->version)
+        return ins_mut_fail(mu, INS_ESTATE,
+                            "task %s is checked with template %s version %u, not %u; sync the "
+                            "task again",
+                            task->id, ref->template_id, ref->version, b->template_version);
+    ins_key k;
+    ins_dir_key_template(&k, ref->template_id, ref->version);
+    Inspect__V1__Template *tpl = NULL;
+    int rc = ins_recio_wget(t, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
+                            &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl);
+    if (rc)
+        return rc;
+    char why[300];
+    if (ins_findings_validate(b, tpl, task->check_items, task->n_check_items, why, sizeof why))
+        rc = ins_mut_fail(mu, INS_EINVAL, "%s", why);
+    protobuf_c_message_free_unpacked(&tpl->base, NULL);
+    if (rc)
+        return rc;
+    ins_dir_key_inspector(&k, b->inspector_id);
+    Inspect__V1__Inspector *in = NULL;
+    rc = ins_recio_wget(t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
+                        &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&in);
+    if (rc == 0 && in->public_key.len) {
+        uint8_t digest[32];
+        ins_findings_digest(b, digest);
+        if (ins_findings_verify(in->public_key.data, in->public_key.len, digest,
+                                req->signature.data, req->signature.len) != 0)
+            rc = ins_mut_fail(mu, INS_EAUTH,
+                              "the findings' signature does not verify with the key registered "
+                              "for %s; sign SHA-256 of the FindingsBody with that key",
+                              b->inspector_id);
+    }
+    if (in)
+        protobuf_c_message_free_unpacked(&in->base, NULL);
+    return rc;
+}
+
+/* The photo ids the answers name that are not stored yet. */
+static size_t missing_photos(ins_wtxn *t, const Inspect__V1__FindingsBody *b, char **out,
+                             size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_answers; i++)
+        for (size_t p = 0; p < b->answers[i]->n_photo_ids && n < cap; p++) {
+            char *id = b->answers[i]->photo_ids[p];
+            int dup = 0;
+            for (size_t j = 0; j < n; j++)
+                dup |= strcmp(out[j], id) == 0;
+            if (!dup && !ins_fld_photo_stored(t, id))
+                out[n++] = id;
+        }
+    return n;
+}
+
+/* Stores the findings as the current version, the earlier one kept. */
+static int store_findings(ins_wtxn *t, ins_mut *mu, Inspect__V1__Findings *f)
+{
+    const Inspect__V1__FindingsBody *b = f->body;
+    ins_key k;
+    ins_fld_key_findings(&k, b->task_id, b->department);
+    Inspect__V1__Findings *old = NULL;
+    int rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
+                            &inspect__v1__findings__descriptor, (ProtobufCMessage **)&old);
+    if (rc && rc != INS_ENOTFOUND)
+        return rc;
+    f->version = old ? old->version + 1 : 1;
+    char id[200];
+    snprintf(id, sizeof id, "%s/%s", b->task_id, b->department);
+    const char *depts[2] = {"bureau", b->department};
+    ins_change ch = {
+        ins_mut_actor(mu), "findings", id, old ? "resubmitted" : "submitted", depts, 2};
+    if (old) { /* the earlier version stays, under its number */
+        ins_key hk;
+        ins_fld_key_findings(&hk, b->task_id, b->department);
+        ins_key_u32(&hk, (uint32_t)old->version);
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        rc = ins_rec_encode(&old->base, &inspect__rec__findings__descriptor, &bytes, &len);
+        if (rc == 0)
+            rc = ins_wtxn_put(t, T_FINDINGS_HISTORY, hk.buf, hk.len, bytes, len, 0);
+        free(bytes);
+        protobuf_c_message_free_unpacked(&old->base, NULL);
+        if (rc)
+            return rc;
+    }
+    return ins_recio_store(t, T_FINDINGS, &k, &f->base, &inspect__rec__findings__descriptor, &ch);
+}
+
+static int submit_apply(ins_wtxn *t, ins_mut *mu)
+{
+    const Inspect__V1__SubmitFindingsRequest *req =
+        (const Inspect__V1__SubmitFindingsRequest *)ins_mut_request(mu);
+    const Inspect__V1__FindingsBody *b = req->findings;
+    Inspect__V1__Task *task = NULL;
+    size_t idx = 0;
+    int rc = ins_fld_member_task(t, mu, b->task_id, ins_mut_actor(mu), &task, &idx);
+    if (rc)
+        return rc;
+    if (strcmp(task->team[idx]->department, b->department) != 0)
+        rc = ins_mut_fail(mu, INS_EPERM, "%s is on task %s for department %s, not %s",
+                          ins_mut_actor(mu), task->id, task->team[idx]->department, b->department);
+    else if (task->state == INSPECT__V1__TASK_STATE__TASK_STATE_RECONCILED ||
+             task->state == INSPECT__V1__TASK_STATE__TASK_STATE_CLOSED)
+        rc = ins_mut_fail(mu, INS_ESTATE,
+                          "task %s is already reconciled; findings can no longer change", task->id);
+    else if (task->state == INSPECT__V1__TASK_STATE__TASK_STATE_CANCELLED ||
+             task->state == INSPECT__V1__TASK_STATE__TASK_STATE_PENDING)
+        rc = ins_mut_fail(mu, INS_ESTATE, "task %s takes no findings in its state", task->id);
+    if (rc == 0)
+        rc = check_body(t, mu, task, req);
+    char *missing[256];
+    Inspect__V1__Findings f = INSPECT__V1__FINDINGS__INIT;
+    if (rc == 0) {
+        f.body = req->findings;
+        f.signature = req->signature;
+        f.received_unix = ins_wtxn_unix(t);
+        f.missing_photos = missing;
+        f.n_missing_photos = missing_photos(t, b, missing, 256);
+        rc = store_findings(t, mu, &f);
+    }
+    if (rc == 0 && task->state == INSPECT__V1__TASK_STATE__TASK_STATE_SUBMITTED) {
+        /* A resubmission naming a photo still on its way reopens the wait. */
+        if (f.n_missing_photos) {
+            Inspect__V1__Task before = *task;
+            task->state = INSPECT__V1__TASK_STATE__TASK_STATE_ON_SITE;
+            rc = ins_task_write(t, task, &before, ins_mut_actor(mu), "awaiting_photos");
+        }
+    } else if (rc == 0) {
+        rc = ins_fld_check_submitted(t, task, ins_mut_actor(mu), NULL);
+    }
+    if (rc == 0) {
+        Inspect__V1__SubmitFindingsResponse resp = INSPECT__V1__SUBMIT_FINDINGS_RESPONSE__INIT;
+        resp.findings = &f;
+        resp.task = task;
+        rc = ins_mut_reply(t, mu, &resp.base);
+    }
+    protobuf_c_message_free_unpacked(&task->base, NULL);
+    return rc;
+}
+
+static void submit_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__SubmitFindingsRequest *req = (const Inspect__V1__SubmitFindingsRequest *)msg;
+    const Inspect__V1__FindingsBody *b = req->findings;
+    const ins_principal *p = ins_call_principal(call);
+    if (!req->request_id[0] || !b || !b->task_id[0] || !b->department[0]) {
+        ins_call_fail(call, INS_EINVAL,
+                      "request_id and findings (with task_id and department) are required");
+        return;
+    }
+    if (strcmp(b->inspector_id, p->name) != 0) {
+        ins_call_fail(call, INS_EPERM,
+                      "findings.inspector_id is %s but the caller is %s: an inspector submits "
+                      "his own findings",
+                      b->inspector_id, p->name);
+        return;
+    }
+    ins_mut_submit(call, msg, req->request_id, submit_apply);
+}
+
+const ins_method_ops ins_fld_submit_ops = INS_MUT_OPS(submit_start);

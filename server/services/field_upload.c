@@ -1,0 +1,479 @@
+/*
+ * field_upload.c - Field.UploadPhoto and Field.GetUploadStatus: photos in
+ * chunks over a weak link, committed as they arrive, resumable after any
+ * disconnect or restart, verified by size and SHA-256, stored once.
+ *
+ * The call is a small state machine (see `ustate`): the header is checked
+ * and the upload staged on a job thread (staging waits for a durable
+ * commit); each chunk is appended asynchronously by the blob writer, which
+ * wakes the call when the chunk is durable, and only then is the next chunk
+ * read — so a slow or stalled tablet holds no thread. Finishing (hash check,
+ * filing the content, the photo record) runs on a job thread too.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entities.pb-c.h"
+#include "field_impl.h"
+#include "ins_blob.h"
+#include "ins_error.h"
+#include "jobs.h"
+#include "records.h"
+
+#define CHUNK_MAX (1u << 20)
+
+typedef enum ustate {
+    U_HEADER,    /* waiting for the header */
+    U_STAGING,   /* staging job running */
+    U_READY,     /* reading the next chunk */
+    U_APPENDING, /* a chunk is being made durable */
+    U_FINISHING, /* finish job running */
+} ustate;
+
+typedef struct upload {
+    ins_call *call;
+    ins_store *store;
+    ustate st;
+    Inspect__V1__UploadHeader *hdr; /* owned copy */
+    char uploader[INS_PRINCIPAL_MAX];
+    uint64_t committed;
+    uint8_t *buf; /* the chunk in flight */
+    /* Results handed from other threads; read after the wake. */
+    int err;
+    uint64_t offset;
+    char photo_id[65];
+    int duplicate;
+} upload;
+
+static void hex(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static void upload_read(upload *u)
+{
+    u->st = U_READY;
+    if (ins_call_read(u->call) != 0)
+        ins_call_fail(u->call, INS_ECANCELLED, "upload stopped");
+}
+
+/* Answers with the photo (a new upload, or one finished before). */
+static void reply_photo(upload *u)
+{
+    Inspect__V1__UploadPhotoResponse resp = INSPECT__V1__UPLOAD_PHOTO_RESPONSE__INIT;
+    resp.photo_id = u->photo_id;
+    resp.size = u->hdr->total_size;
+    resp.duplicate = u->duplicate;
+    ins_call_reply(u->call, &resp.base);
+}
+
+/* ---- finishing (job thread) ---------------------------------------------- */
+
+/* Findings of `task` waiting for photo `id` stop waiting; the task may now
+ * be complete. */
+static int photo_arrived(ins_wtxn *t, const char *task_id, const char *id, const char *actor)
+{
+    Inspect__V1__Task *task = NULL;
+    int rc = ins_task_wget(t, task_id, &task);
+    if (rc)
+        return rc == INS_ENOTFOUND ? 0 : rc;
+    for (size_t d = 0; rc == 0 && d < task->n_required_departments; d++) {
+        ins_key k;
+        ins_fld_key_findings(&k, task_id, task->required_departments[d]);
+        Inspect__V1__Findings *f = NULL;
+        rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
+                            &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
+        if (rc) {
+            rc = rc == INS_ENOTFOUND ? 0 : rc;
+            continue;
+        }
+        char **left = malloc((f->n_missing_photos + 1) * sizeof *left);
+        size_t n = 0;
+        for (size_t i = 0; left && i < f->n_missing_photos; i++)
+            if (strcasecmp(f->missing_photos[i], id) != 0)
+                left[n++] = f->missing_photos[i];
+        if (!left) {
+            rc = ENOMEM;
+        } else if (n != f->n_missing_photos) {
+            char eid[200];
+            snprintf(eid, sizeof eid, "%s/%s", task_id, task->required_departments[d]);
+            const char *depts[2] = {"bureau", task->required_departments[d]};
+            ins_change ch = {actor, "findings", eid, "photo_arrived", depts, 2};
+            Inspect__V1__Findings now = *f;
+            now.missing_photos = left;
+            now.n_missing_photos = n;
+            rc = ins_recio_store(t, T_FINDINGS, &k, &now.base, &inspect__rec__findings__descriptor,
+                                 &ch);
+        }
+        free(left);
+        protobuf_c_message_free_unpacked(&f->base, NULL);
+    }
+    if (rc == 0)
+        rc = ins_fld_check_submitted(t, task, actor, NULL);
+    protobuf_c_message_free_unpacked(&task->base, NULL);
+    return rc;
+}
+
+static int register_apply(ins_wtxn *t, void *arg)
+{
+    upload *u = arg;
+    const Inspect__V1__UploadHeader *h = u->hdr;
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, u->photo_id);
+    ins_val v;
+    u->duplicate = ins_wtxn_get(t, T_PHOTOS, k.buf, k.len, &v) == 0;
+    int rc = 0;
+    if (!u->duplicate) {
+        Inspect__V1__Photo p = INSPECT__V1__PHOTO__INIT;
+        p.photo_id = u->photo_id;
+        p.size = h->total_size;
+        p.media_type = h->media_type;
+        p.capture_unix = h->capture_unix;
+        p.latitude = h->latitude;
+        p.longitude = h->longitude;
+        p.task_id = h->task_id;
+        p.item_code = h->item_code;
+        p.uploaded_by = u->uploader;
+        p.uploaded_unix = ins_wtxn_unix(t);
+        ins_change ch = {u->uploader, "photo", u->photo_id, "stored", NULL, 0};
+        rc = ins_wtxn_blob_ref(t, h->sha256.data);
+        if (rc == 0)
+            rc = ins_recio_store(t, T_PHOTOS, &k, &p.base, &inspect__rec__photo__descriptor, &ch);
+    }
+    ins_key uk, tk;
+    ins_key_init(&uk);
+    ins_key_text(&uk, h->upload_id);
+    ins_key_init(&tk);
+    ins_key_text(&tk, h->task_id);
+    ins_key_text(&tk, u->photo_id);
+    if (rc == 0)
+        rc = ins_wtxn_put(t, T_UPLOADS, uk.buf, uk.len, u->photo_id, 64, 0);
+    if (rc == 0)
+        rc = ins_wtxn_put(t, T_TASK_PHOTOS, tk.buf, tk.len, "", 0, 0);
+    if (rc == 0)
+        rc = photo_arrived(t, h->task_id, u->photo_id, u->uploader);
+    return rc;
+}
+
+static void finish_job(void *arg)
+{
+    upload *u = arg;
+    uint8_t sha[32];
+    u->err = ins_blob_finish(u->store, u->hdr->upload_id, sha);
+    if (u->err == 0) {
+        hex(sha, 32, u->photo_id);
+        u->err = ins_store_exec(u->store, register_apply, u);
+    }
+}
+
+static void stage_job(void *arg)
+{
+    upload *u = arg;
+    u->err = ins_blob_stage_begin(u->store, u->hdr->upload_id, u->hdr->total_size,
+                                  u->hdr->sha256.data, &u->offset);
+}
+
+/* ---- chunks (blob writer thread) ----------------------------------------- */
+
+static void append_done(void *arg, int err, uint64_t committed)
+{
+    upload *u = arg;
+    ins_call *call = u->call;
+    u->err = err;
+    u->offset = committed;
+    ins_call_wake(call);
+    ins_call_unref(call);
+}
+
+/* ---- the call (worker thread) -------------------------------------------- */
+
+/* Checks the header; the caller must be on the task's team. Returns 0 or
+ * has failed the call. */
+static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
+{
+    ins_app *app = ins_app_of(u->call);
+    size_t idlen = strlen(h->upload_id);
+    if (idlen == 0 || idlen > INS_UPLOAD_ID_MAX || !h->task_id[0] || !h->item_code[0]) {
+        ins_call_fail(u->call, INS_EINVAL,
+                      "header needs upload_id (1..%d bytes), task_id and item_code",
+                      INS_UPLOAD_ID_MAX);
+        return -1;
+    }
+    if (h->sha256.len != 32 || h->total_size == 0) {
+        ins_call_fail(u->call, INS_EINVAL, "header needs total_size > 0 and a 32-byte sha256");
+        return -1;
+    }
+    if (h->total_size > app->max_photo_bytes) {
+        ins_call_fail(u->call, INS_ETOOBIG,
+                      "photo is %" PRIu64 " bytes; the limit is %" PRIu64 " bytes (%.0f MiB)",
+                      h->total_size, app->max_photo_bytes,
+                      (double)app->max_photo_bytes / (1 << 20));
+        return -1;
+    }
+    ins_rtxn *r = NULL;
+    Inspect__V1__Task *task = NULL;
+    int rc = ins_store_read_begin(app->store, &r);
+    if (rc == 0)
+        rc = ins_task_get(r, h->task_id, &task);
+    ins_rtxn_end(r);
+    int member = 0;
+    for (size_t i = 0; task && i < task->n_team; i++)
+        member |= strcmp(task->team[i]->inspector_id, u->uploader) == 0;
+    if (task)
+        protobuf_c_message_free_unpacked(&task->base, NULL);
+    if (rc == INS_ENOTFOUND)
+        ins_call_fail(u->call, rc, "no task %s", h->task_id);
+    else if (rc)
+        ins_call_fail(u->call, rc, "reading task %s: %s", h->task_id, ins_strerror(rc));
+    else if (!member)
+        ins_call_fail(u->call, INS_EPERM, "inspector %s is not on the team of task %s", u->uploader,
+                      h->task_id);
+    return rc || !member ? -1 : 0;
+}
+
+/* An upload finished before (its answer lost on the way): answer again. */
+static int finished_before(upload *u)
+{
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, u->hdr->upload_id);
+    ins_rtxn *r = NULL;
+    ins_val v;
+    int found = 0;
+    if (ins_store_read_begin(u->store, &r) == 0 &&
+        ins_rtxn_get(r, T_UPLOADS, k.buf, k.len, &v) == 0 && v.len == 64) {
+        memcpy(u->photo_id, v.data, 64);
+        u->photo_id[64] = '\0';
+        found = 1;
+    }
+    ins_rtxn_end(r);
+    if (found) {
+        u->duplicate = 1;
+        reply_photo(u);
+    }
+    return found;
+}
+
+static void on_header(upload *u, const Inspect__V1__UploadHeader *h)
+{
+    if (check_header(u, h) != 0)
+        return;
+    size_t len = protobuf_c_message_get_packed_size(&h->base);
+    uint8_t *tmp = malloc(len ? len : 1);
+    if (tmp) {
+        protobuf_c_message_pack(&h->base, tmp);
+        u->hdr = inspect__v1__upload_header__unpack(NULL, len, tmp);
+        free(tmp);
+    }
+    if (!u->hdr) {
+        ins_call_fail(u->call, ENOMEM, "out of memory");
+        return;
+    }
+    if (finished_before(u))
+        return;
+    u->st = U_STAGING;
+    if (ins_jobs_submit(ins_app_of(u->call)->jobs, u->call, stage_job, u) != 0)
+        ins_call_fail(u->call, INS_ESHUTDOWN, "server is shutting down; resume later");
+}
+
+static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
+{
+    if (c->offset != u->committed) {
+        ins_call_fail(u->call, INS_EOFFSET,
+                      "chunk at offset %" PRIu64 ", but the committed offset is %" PRIu64
+                      ": resume from there",
+                      c->offset, u->committed);
+        return;
+    }
+    if (c->data.len == 0 || c->data.len > CHUNK_MAX ||
+        c->offset + c->data.len > u->hdr->total_size) {
+        ins_call_fail(u->call, INS_EINVAL,
+                      "chunk of %zu bytes at %" PRIu64 ": chunks hold 1..%u bytes and end "
+                      "within the declared %" PRIu64 " bytes",
+                      c->data.len, c->offset, CHUNK_MAX, u->hdr->total_size);
+        return;
+    }
+    if (!u->buf && !(u->buf = malloc(CHUNK_MAX))) {
+        ins_call_fail(u->call, ENOMEM, "out of memory");
+        return;
+    }
+    memcpy(u->buf, c->data.data, c->data.len);
+    u->st = U_APPENDING;
+    ins_call_ref(u->call); /* dropped in append_done */
+    int rc = ins_blob_append_async(u->store, u->hdr->upload_id, c->offset, u->buf, c->data.len,
+                                   append_done, u);
+    if (rc != 0) {
+        ins_call_unref(u->call);
+        ins_call_fail(u->call, rc,
+                      rc == INS_EBUSY ? "the server is busy writing; resume from offset %" PRIu64
+                                      : "cannot store the chunk; resume from offset %" PRIu64,
+                      u->committed);
+    }
+}
+
+static void upload_on_read(ins_call *call, const ProtobufCMessage *msg)
+{
+    upload *u = ins_call_data(call);
+    const Inspect__V1__UploadPhotoRequest *req = (const Inspect__V1__UploadPhotoRequest *)msg;
+    if (!req) { /* the tablet half-closed */
+        if (u->st == U_HEADER)
+            ins_call_fail(call, INS_EINVAL, "the upload ended before its header");
+        else if (u->committed < u->hdr->total_size)
+            ins_call_fail(call, INS_ESTATE,
+                          "only %" PRIu64 " of %" PRIu64
+                          " bytes arrived; resume from offset %" PRIu64,
+                          u->committed, u->hdr->total_size, u->committed);
+        else if (ins_jobs_submit(ins_app_of(call)->jobs, call, finish_job, u) == 0)
+            u->st = U_FINISHING;
+        else
+            ins_call_fail(call, INS_ESHUTDOWN, "server is shutting down; resume later");
+        return;
+    }
+    if (u->st == U_HEADER && req->part_case == INSPECT__V1__UPLOAD_PHOTO_REQUEST__PART_HEADER)
+        on_header(u, req->header);
+    else if (u->st == U_READY && req->part_case == INSPECT__V1__UPLOAD_PHOTO_REQUEST__PART_CHUNK)
+        on_chunk(u, req->chunk);
+    else
+        ins_call_fail(call, INS_EINVAL,
+                      u->st == U_HEADER ? "the first message must be the header"
+                                        : "after the header only chunks may follow");
+}
+
+static void upload_on_wake(ins_call *call)
+{
+    upload *u = ins_call_data(call);
+    if (ins_call_done(call))
+        return;
+    switch (u->st) {
+    case U_STAGING:
+        if (u->err == INS_EREUSED)
+            ins_call_fail(call, u->err,
+                          "upload id %s was started with another size or hash; choose a new id",
+                          u->hdr->upload_id);
+        else if (u->err)
+            ins_call_fail(call, u->err, "cannot stage the upload: %s", ins_strerror(u->err));
+        else {
+            u->committed = u->offset;
+            upload_read(u);
+        }
+        break;
+    case U_APPENDING:
+        if (u->err == INS_EOFFSET)
+            ins_call_fail(call, u->err,
+                          "chunk out of order: the committed offset is %" PRIu64
+                          "; resume from there",
+                          u->offset);
+        else if (u->err)
+            ins_call_fail(call, u->err, "cannot store the chunk: %s; resume from offset %" PRIu64,
+                          ins_strerror(u->err), u->committed);
+        else {
+            u->committed = u->offset;
+            upload_read(u);
+        }
+        break;
+    case U_FINISHING:
+        if (u->err == INS_EDATALOSS)
+            ins_call_fail(call, u->err,
+                          "the %" PRIu64 " bytes received do not hash to the declared SHA-256; "
+                          "nothing was kept: send the photo again",
+                          u->hdr->total_size);
+        else if (u->err)
+            ins_call_fail(call, u->err, "cannot finish the upload: %s", ins_strerror(u->err));
+        else
+            reply_photo(u);
+        break;
+    default:
+        break; /* no wake is expected in the other states */
+    }
+}
+
+static void upload_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    (void)msg;
+    upload *u = calloc(1, sizeof *u);
+    if (!u) {
+        ins_call_fail(call, ENOMEM, "out of memory");
+        return;
+    }
+    u->call = call;
+    u->store = ins_app_of(call)->store;
+    snprintf(u->uploader, sizeof u->uploader, "%s", ins_call_principal(call)->name);
+    ins_call_set_data(call, u);
+    u->st = U_HEADER;
+    if (ins_call_read(call) != 0)
+        ins_call_fail(call, INS_ECANCELLED, "upload stopped");
+}
+
+static void upload_cleanup(ins_call *call)
+{
+    upload *u = ins_call_data(call);
+    if (!u)
+        return;
+    if (u->hdr)
+        protobuf_c_message_free_unpacked(&u->hdr->base, NULL);
+    free(u->buf);
+    free(u);
+}
+
+const ins_method_ops ins_fld_upload_ops = {
+    .start = upload_start,
+    .on_read = upload_on_read,
+    .on_wake = upload_on_wake,
+    .cleanup = upload_cleanup,
+};
+
+/* ---- GetUploadStatus ----------------------------------------------------- */
+
+static void status_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__GetUploadStatusRequest *req =
+        (const Inspect__V1__GetUploadStatusRequest *)msg;
+    if (!req->upload_id[0] || strlen(req->upload_id) > INS_UPLOAD_ID_MAX) {
+        ins_call_fail(call, INS_EINVAL, "upload_id of 1..%d bytes is required", INS_UPLOAD_ID_MAX);
+        return;
+    }
+    ins_store *store = ins_app_of(call)->store;
+    Inspect__V1__GetUploadStatusResponse resp = INSPECT__V1__GET_UPLOAD_STATUS_RESPONSE__INIT;
+    char photo[65] = "";
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, req->upload_id);
+    ins_rtxn *r = NULL;
+    ins_val v;
+    int rc = ins_store_read_begin(store, &r);
+    if (rc == 0 && ins_rtxn_get(r, T_UPLOADS, k.buf, k.len, &v) == 0 && v.len == 64)
+        memcpy(photo, v.data, 64);
+    ins_rtxn_end(r);
+    if (photo[0]) {
+        resp.state = INSPECT__V1__UPLOAD_STATE__UPLOAD_STATE_COMPLETE;
+        resp.photo_id = photo;
+        ins_call_reply(call, &resp.base);
+        return;
+    }
+    uint64_t offset = 0, total = 0;
+    rc = rc ? rc : ins_blob_status(store, req->upload_id, &offset, &total);
+    if (rc == INS_ENOTFOUND) {
+        ins_call_fail(call, rc, "no upload %s: start it with UploadPhoto", req->upload_id);
+        return;
+    }
+    if (rc) {
+        ins_call_fail(call, rc, "reading upload %s: %s", req->upload_id, ins_strerror(rc));
+        return;
+    }
+    resp.state = INSPECT__V1__UPLOAD_STATE__UPLOAD_STATE_STAGING;
+    resp.committed_offset = offset;
+    resp.total_size = total;
+    resp.photo_id = photo;
+    ins_call_reply(call, &resp.base);
+}
+
+const ins_method_ops ins_fld_upload_status_ops = {.start = status_start};
