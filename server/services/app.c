@@ -34,6 +34,8 @@ const char *const ins_app_table_names[] = {
     [T_PHOTOS] = "photos",
     [T_TASK_PHOTOS] = "task_photos",
     [T_UPLOADS] = "uploads",
+    [T_AUDIT_BY_ENTITY] = "audit_by_entity",
+    [T_AUDIT_BY_ACTOR] = "audit_by_actor",
     [T_COUNT] = NULL,
 };
 

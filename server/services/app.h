@@ -41,6 +41,8 @@ enum ins_app_table {
     T_PHOTOS,             /* photo id (hex SHA-256) → rec.Photo */
     T_TASK_PHOTOS,        /* task id, photo id → '' */
     T_UPLOADS,            /* upload id → photo id: finished uploads */
+    T_AUDIT_BY_ENTITY,    /* entity ("kind/id"), audit seq (u64) → '' */
+    T_AUDIT_BY_ACTOR,     /* actor, audit seq (u64) → '' */
     T_COUNT
 };
 
