@@ -17,6 +17,14 @@
  *
  * All functions are thread-safe. The blocking ones wait for a durable commit:
  * do not call them while holding an ins_rtxn or on a writer thread.
+ *
+ * Where the CPU goes: an append hashes its bytes into the upload's running
+ * SHA-256 on the calling thread (about 40 us per 64 KiB) before queueing, so
+ * the one blob writer only copies bytes and commits. Appends of one upload
+ * should come from one stream, in order; others still work but make finish
+ * re-hash. Finish re-hashes the stored chunks on the calling thread (about
+ * 20 ms per 32 MiB) when no running hash can be trusted: after a restart, a
+ * failed commit or out-of-order appends.
  */
 #ifndef INS_BLOB_H
 #define INS_BLOB_H
