@@ -4,7 +4,13 @@
  * client stream delivers them (each acknowledged only once durable; queued
  * appends share commits), then finish (size and SHA-256 check).
  * Prints MB/s of the ingest phase on the last line as "STORE_MBS <value>".
+ *
+ * The upload bytes come from a fixed pseudo-random generator (incompressible,
+ * the same in every run); `--write-input FILE` writes exactly those bytes, in
+ * upload order, so bench/blobs can give dd the same bytes to write.
+ *
  * Usage: bench_blobs DIR TOTAL_MIB [uploads]
+ *        bench_blobs --write-input FILE TOTAL_MIB [uploads]
  */
 #include <pthread.h>
 #include <sched.h>
@@ -38,6 +44,19 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Upload i's bytes: splitmix64 seeded by i. */
+static void fill(uint8_t *p, size_t n, int i)
+{
+    uint64_t x = 0x9E3779B97F4A7C15ULL * (uint64_t)(i + 1);
+    for (size_t j = 0; j < n; j += 8) {
+        uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        memcpy(p + j, &z, n - j < 8 ? n - j : 8);
+    }
+}
+
 typedef struct inflight {
     sem_t slots;
     int err;
@@ -46,6 +65,7 @@ typedef struct inflight {
 static void append_done(void *arg, int err, uint64_t committed)
 {
     inflight *f = arg;
+    (void)committed;
     if (err)
         f->err = err;
     sem_post(&f->slots);
@@ -78,15 +98,43 @@ static void *ingest(void *arg)
     return NULL;
 }
 
+static int write_input(const char *path, int n)
+{
+    FILE *f = fopen(path, "wb");
+    uint8_t *buf = malloc(per_upload);
+    if (!f || !buf) {
+        perror(path);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        fill(buf, per_upload, i);
+        if (fwrite(buf, 1, per_upload, f) != per_upload) {
+            perror(path);
+            return 1;
+        }
+    }
+    free(buf);
+    return fclose(f) != 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: bench_blobs DIR TOTAL_MIB [uploads]\n");
+    int gen = argc > 1 && strcmp(argv[1], "--write-input") == 0;
+    if (argc < 3 + gen) {
+        fprintf(stderr, "usage: bench_blobs [--write-input FILE | DIR] TOTAL_MIB [uploads]\n");
         return 2;
     }
+    argv += gen;
+    argc -= gen;
     size_t total = (size_t)atol(argv[2]) << 20;
     int n = argc > 3 ? atoi(argv[3]) : 16;
+    if (n < 1 || total / (size_t)n < CHUNK) {
+        fprintf(stderr, "need at least one 64 KiB chunk per upload\n");
+        return 2;
+    }
     per_upload = total / (size_t)n / CHUNK * CHUNK;
+    if (gen)
+        return write_input(argv[1], n);
     ins_store_options o = {.data_dir = argv[1],
                            .schema_version = 1,
                            .initial_map_bytes = total + total / 4,
@@ -103,8 +151,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         snprintf(u[i].id, sizeof(u[i].id), "bench-%d", i);
         u[i].data = malloc(per_upload);
-        for (size_t j = 0; j < per_upload; j++)
-            u[i].data[j] = (uint8_t)(j * 7 + (size_t)i * 13 + (j >> 12));
+        fill(u[i].data, per_upload, i);
         unsigned int hl = 32;
         EVP_Digest(u[i].data, per_upload, u[i].sha, &hl, EVP_sha256(), NULL);
         if ((rc = ins_blob_stage_begin(store, u[i].id, per_upload, u[i].sha, NULL)) != 0) {
@@ -128,10 +175,11 @@ int main(int argc, char **argv)
         free(u[i].data);
     }
     double fin = now_s() - t1;
-    double mbs = (double)(per_upload * (size_t)n) / secs / 1e6;
-    printf("blob store: %d uploads x %zu KiB in 64 KiB chunks, %.2f s, %.0f MB/s durable\n", n,
-           per_upload >> 10, secs, mbs);
-    printf("finish (size + SHA-256 check) of all uploads: %.3f s\n", fin);
+    double bytes = (double)(per_upload * (size_t)n);
+    double mbs = bytes / secs / 1e6;
+    printf("  store: %d uploads x %zu KiB in 64 KiB chunks, %.2f s, %.0f MB/s durable; "
+           "finish (size + SHA-256 check) of all %.3f s, %.0f MB/s with finish\n",
+           n, per_upload >> 10, secs, mbs, fin, bytes / (secs + fin) / 1e6);
     ins_store_close(store);
     free(u);
     free(th);
