@@ -250,7 +250,8 @@ static int checkin_apply(ins_wtxn *t, ins_mut *mu)
         protobuf_c_message_free_unpacked(&old->base, NULL);
         return ENOMEM;
     }
-    memcpy(cis, old->checkins, old->n_checkins * sizeof *cis);
+    if (old->n_checkins) /* a task's first check-in: old->checkins is NULL */
+        memcpy(cis, old->checkins, old->n_checkins * sizeof *cis);
     cis[old->n_checkins] = &ci;
     task.checkins = cis;
     task.n_checkins = old->n_checkins + 1;
