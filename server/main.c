@@ -18,6 +18,7 @@
 #include "app.h"
 #include "auth.h"
 #include "directory.h"
+#include "departments.h"
 #include "dispatch.h"
 #include "field.h"
 #include "health.h"
@@ -47,12 +48,18 @@ static int write_port_file(const char *path, int port)
 
 static int add_services(ins_server *srv)
 {
+    /* clang-format off */
     static const ins_service_def *const services[] = {
-        &ins_health_service,     /* grpc.health.v1 */
-        &ins_reflection_service, /* grpc.reflection.v1alpha */
-        &ins_session_service,    &ins_directory_service, &ins_licensing_service,
-        &ins_dispatch_service,   &ins_field_service,
+        &ins_health_service,      /* grpc.health.v1 */
+        &ins_reflection_service,  /* grpc.reflection.v1alpha */
+        &ins_session_service,
+        &ins_directory_service,
+        &ins_licensing_service,
+        &ins_dispatch_service,
+        &ins_field_service,
+        &ins_departments_service,
     };
+    /* clang-format on */
     for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
         int rc = ins_server_add_service(srv, services[i]);
         if (rc != 0)

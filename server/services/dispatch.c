@@ -157,10 +157,9 @@ static int pin_templates(ins_wtxn *t, ins_mut *mu, const Inspect__V1__ServiceIte
     return 0;
 }
 
-static int create_task_apply(ins_wtxn *t, ins_mut *mu)
+int ins_dsp_open_task(ins_wtxn *t, ins_mut *mu, const char *actor,
+                      const Inspect__V1__CreateTaskRequest *req, char *id_out)
 {
-    const Inspect__V1__CreateTaskRequest *req =
-        (const Inspect__V1__CreateTaskRequest *)ins_mut_request(mu);
     Inspect__V1__Application *app = NULL;
     Inspect__V1__ServiceItem *item = NULL;
     int rc = check_application(t, mu, req, &app);
@@ -203,15 +202,17 @@ static int create_task_apply(ins_wtxn *t, ins_mut *mu)
         rc = schedule(t, mu, &task, start, dl);
     }
     if (rc == 0)
-        rc = ins_task_write(t, &task, NULL, ins_mut_actor(mu), "created");
+        rc = ins_task_write(t, &task, NULL, actor, "created");
     if (rc == 0 && app->stage == INSPECT__V1__STAGE__STAGE_REVIEW) {
         Inspect__V1__Application moved = *app;
         moved.stage = INSPECT__V1__STAGE__STAGE_INSPECTION;
         moved.version = app->version + 1;
         moved.updated_unix = ins_wtxn_unix(t);
-        rc = ins_app_write(t, &moved, app, ins_mut_actor(mu), "stage");
+        rc = ins_app_write(t, &moved, app, actor, "stage");
     }
-    if (rc == 0) {
+    if (rc == 0 && id_out)
+        memcpy(id_out, id, strlen(id) + 1);
+    if (rc == 0 && mu) {
         Inspect__V1__CreateTaskResponse resp = INSPECT__V1__CREATE_TASK_RESPONSE__INIT;
         resp.task = &task;
         rc = ins_mut_reply(t, mu, &resp.base);
@@ -221,6 +222,12 @@ static int create_task_apply(ins_wtxn *t, ins_mut *mu)
     if (app)
         protobuf_c_message_free_unpacked(&app->base, NULL);
     return rc;
+}
+
+static int create_task_apply(ins_wtxn *t, ins_mut *mu)
+{
+    return ins_dsp_open_task(t, mu, ins_mut_actor(mu),
+                             (const Inspect__V1__CreateTaskRequest *)ins_mut_request(mu), NULL);
 }
 
 static void create_task_start(ins_call *call, const ProtobufCMessage *msg)

@@ -29,6 +29,16 @@ int ins_dsp_choose_member(ins_wtxn *t, const Inspect__V1__Task *task,
                           Inspect__V1__TeamMember *member, char *why, size_t whylen);
 void ins_dsp_member_free(Inspect__V1__TeamMember *m);
 
+/*
+ * Opens a task inside the write transaction as CreateTask does (checks,
+ * deadline, pinned templates, the application moved to inspection). With a
+ * mutation `mu` failures carry its message and the response is stored;
+ * with mu NULL (reconciliation opening a re-inspection) failures are plain
+ * codes. `id_out` (optional, 32 bytes) receives the new id.
+ */
+int ins_dsp_open_task(ins_wtxn *t, ins_mut *mu, const char *actor,
+                      const Inspect__V1__CreateTaskRequest *req, char *id_out);
+
 /* Non-zero when `p` may see `task` (a department: only its own tasks). */
 int ins_dsp_may_see(const ins_principal *p, const Inspect__V1__Task *task);
 

@@ -18,6 +18,7 @@
 #include "geo.h"
 #include "ins_error.h"
 #include "records.h"
+#include "reports.h"
 
 int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *inspector,
                         Inspect__V1__Task **task, size_t *idx)
@@ -79,7 +80,8 @@ int ins_fld_check_submitted(ins_wtxn *t, Inspect__V1__Task *task, const char *ac
     int rc = ins_task_write(t, task, &old, actor, "submitted");
     if (rc == 0 && moved)
         *moved = 1;
-    return rc;
+    /* Everything is in: reconcile now, in the same transaction. */
+    return rc ? rc : ins_report_reconcile(t, task, actor);
 }
 
 /* Non-zero when every member has accepted. */

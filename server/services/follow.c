@@ -125,6 +125,8 @@ static int read_batch(ins_follow *f)
     if (rc == 0)
         rc = ins_feed_read(ctx.r, f->cursor, INS_FOLLOW_BATCH, on_entry, &ctx, &next);
     ins_rtxn_end(ctx.r);
+    if (rc == 0 && f->flush)
+        rc = f->flush(f);
     if (rc != 0) {
         ins_call_fail(f->call, rc, "%s", ctx.why[0] ? ctx.why : ins_strerror(rc));
         return -1;

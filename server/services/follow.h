@@ -49,6 +49,9 @@ struct ins_follow {
     uint64_t cursor; /* last feed sequence read */
     int keep_open;   /* 0: finish when the feed is drained */
     ins_follow_pick_fn pick;
+    /* Optional: called after each batch of feed entries, to queue what pick
+     * gathered (PullChanges sends changes in batches). Returns 0 or ENOMEM. */
+    int (*flush)(ins_follow *f);
     void *arg; /* the handler's own state */
     ProtobufCMessage **queue;
     size_t head, len, cap;

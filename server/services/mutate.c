@@ -24,6 +24,7 @@ struct ins_mut {
     ins_mut_apply_fn apply;
     ProtobufCMessage *req;
     char principal[INS_PRINCIPAL_MAX];
+    char department[INS_DEPARTMENT_MAX];
     char *request_id;
     /* Set by apply (writer thread), read after the wake (worker thread). */
     char why[512];
@@ -41,6 +42,11 @@ const ProtobufCMessage *ins_mut_request(const ins_mut *mu)
 ins_app *ins_mut_app(const ins_mut *mu)
 {
     return ins_app_of(mu->call);
+}
+
+const char *ins_mut_department(const ins_mut *mu)
+{
+    return mu->department;
 }
 
 const char *ins_mut_actor(const ins_mut *mu)
@@ -107,6 +113,7 @@ void ins_mut_submit(ins_call *call, const ProtobufCMessage *req, const char *req
     mu->call = call;
     mu->apply = apply;
     snprintf(mu->principal, sizeof mu->principal, "%s", ins_call_principal(call)->name);
+    snprintf(mu->department, sizeof mu->department, "%s", ins_call_principal(call)->department);
     mu->m.apply = mut_apply;
     mu->m.done = mut_done;
     mu->m.arg = mu;
@@ -163,6 +170,8 @@ int ins_mut_refuse(ins_wtxn *t, ins_mut *mu, int err, const char *fmt, ...)
 
 int ins_mut_fail(ins_mut *mu, int err, const char *fmt, ...)
 {
+    if (!mu)
+        return err; /* work done for the server itself: no caller to tell */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(mu->why, sizeof mu->why, fmt, ap);

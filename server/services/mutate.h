@@ -36,6 +36,8 @@ void ins_mut_submit(ins_call *call, const ProtobufCMessage *req, const char *req
 const ProtobufCMessage *ins_mut_request(const ins_mut *mu);
 /* The app of the mutation's call (configuration, store). */
 ins_app *ins_mut_app(const ins_mut *mu);
+/* The principal's department ("" when none). */
+const char *ins_mut_department(const ins_mut *mu);
 /* The principal's name, for audit entries. */
 const char *ins_mut_actor(const ins_mut *mu);
 
@@ -55,7 +57,8 @@ int ins_mut_refuse(ins_wtxn *t, ins_mut *mu, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /*
- * In apply: sets the message sent with a failure, and returns `err` so apply
+ * In apply: sets the message sent with a failure (`mu` may be NULL: then
+ * only `err` is returned), and returns `err` so apply
  * can `return ins_mut_fail(mu, INS_ENOTFOUND, "...", ...)`.
  */
 int ins_mut_fail(ins_mut *mu, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
