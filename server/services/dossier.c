@@ -1,0 +1,815 @@
+/*
+ * dossier.c - Audit.ExportDossier: one tar archive (libarchive, pax format)
+ * holding everything about one application, streamed in chunks of at most
+ * 64 KiB, which `inspectctl dossier verify` checks offline.
+ *
+ * Contents, in archive order:
+ *   application.json, records/application/<id>.pb
+ *   tasks/<task>.json, records/task/<task>.pb                     each task
+ *   findings/<task>/<dept>.json, records/findings/<task>/<dept>.pb current
+ *   findings/<task>/<dept>.v<N>.json, records/findings/...v<N>.pb  earlier
+ *   photos/<sha>.json, records/photo/<sha>.pb, photos/<sha>.<ext>  each photo
+ *   reports/<id>.json, records/report/<id>.pb                      each report
+ *   audit.json     every audit entry of those entities, in sequence order
+ *   manifest.json  every file above with size and SHA-256, the entity of each
+ *                  record file, and the audit chain head at export time
+ *   manifest.sha256  SHA-256 of manifest.json, so a changed byte in the
+ *                  manifest is named too
+ * The records/…pb files are the exact stored record bytes: each one's SHA-256
+ * is the record_sha256 of its entity's newest audit entry (of one of its
+ * entries, for earlier findings versions), and every audit entry's hash can
+ * be recomputed from its fields in audit.json (ins_audit.h has the rule).
+ *
+ * Consistency and memory. Everything but the photo bytes is read in ONE
+ * read snapshot when the call starts: the record bytes of the case (a few
+ * KiB each), the audit entries of its entities, the chain head. A commit
+ * during the export can therefore not tear the dossier. Photos are content
+ * addressed and immutable, so their bytes are read later, 64 KiB at a time,
+ * while the archive is written. The archive is produced incrementally: a
+ * step writes one file (or one photo piece) into the output buffer through
+ * libarchive's write callback, the buffer is sent in chunks, and the next
+ * step runs only once the buffer has drained below one chunk — so memory is
+ * the case's records plus about two chunks, whatever the photos weigh. JSON
+ * files are printed from the record bytes when their turn comes.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "app.h"
+#include "audit_impl.h"
+#include "dossier_json.h"
+#include "ins_blob.h"
+#include "ins_error.h"
+#include "ins_key.h"
+#include "inspect/v1/audit.pb-c.h"
+#include "inspect/v1/departments.pb-c.h"
+#include "inspect/v1/dispatch.pb-c.h"
+#include "inspect/v1/field.pb-c.h"
+#include "inspect/v1/licensing.pb-c.h"
+
+#define CHUNK       (64 * 1024)
+#define PHOTO_PIECE (64 * 1024)
+
+typedef enum file_kind {
+    F_RECORD, /* raw record bytes */
+    F_JSON,   /* a record printed as JSON */
+    F_PHOTO,  /* photo bytes from the blob store */
+    F_TEXT,   /* bytes built at plan time (audit.json) */
+} file_kind;
+
+typedef struct dfile {
+    file_kind kind;
+    char *path;
+    char *entity;     /* "kind/id": records and their JSON */
+    uint32_t version; /* earlier findings versions; 0 for current */
+    uint8_t *raw;     /* F_RECORD, F_TEXT: owned; F_JSON: the record's */
+    size_t raw_len;
+    const ProtobufCMessageDescriptor *desc; /* F_JSON */
+    uint8_t sha[32];                        /* F_PHOTO: its id */
+    uint64_t size;                          /* F_PHOTO */
+} dfile;
+
+/* A row of the manifest, filled as each file is written. */
+typedef struct mrow {
+    uint64_t size;
+    uint8_t sha[32];
+} mrow;
+
+typedef struct dossier {
+    ins_store *s;
+    char app_id[256];
+    int64_t exported_unix;
+    dfile *files;
+    size_t n_files, cap_files;
+    mrow *rows;
+    char **entities; /* whose audit entries go into audit.json */
+    size_t n_entities, cap_entities;
+    ins_aud_entry head;
+    /* writing */
+    struct archive *ar;
+    size_t next;        /* index of the file being written */
+    int in_photo;       /* a photo's header is written, its bytes go on */
+    uint64_t photo_off; /* bytes of it written */
+    EVP_MD_CTX *md;     /* SHA-256 of the file being written */
+    uint8_t *piece;     /* PHOTO_PIECE buffer */
+    int manifest_done, closed, finished, sending;
+    uint8_t manifest_sha[32];
+    /* the output not yet sent */
+    uint8_t *out;
+    size_t out_len, out_cap;
+    int out_err;
+} dossier;
+
+/* ---- plan (one snapshot) ---------------------------------------------------- */
+
+static void safe_name(char *out, size_t cap, const char *in)
+{
+    size_t n = 0;
+    for (; *in && n + 1 < cap; in++) {
+        char c = *in;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '@' || c == '+' || (c == '.' && n > 0);
+        out[n++] = ok ? c : '_';
+    }
+    out[n] = '\0';
+    if (n == 0 && cap > 1)
+        snprintf(out, cap, "_");
+}
+
+static dfile *add_file(dossier *d, file_kind kind, const char *path)
+{
+    if (d->n_files == d->cap_files) {
+        size_t cap = d->cap_files ? d->cap_files * 2 : 32;
+        dfile *p = realloc(d->files, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        d->files = p;
+        d->cap_files = cap;
+    }
+    dfile *f = &d->files[d->n_files];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->path = strdup(path);
+    if (!f->path)
+        return NULL;
+    d->n_files++;
+    return f;
+}
+
+static int add_entity(dossier *d, const char *entity)
+{
+    for (size_t i = 0; i < d->n_entities; i++)
+        if (strcmp(d->entities[i], entity) == 0)
+            return 0;
+    if (d->n_entities == d->cap_entities) {
+        size_t cap = d->cap_entities ? d->cap_entities * 2 : 32;
+        char **p = realloc(d->entities, cap * sizeof *p);
+        if (!p)
+            return ENOMEM;
+        d->entities = p;
+        d->cap_entities = cap;
+    }
+    if (!(d->entities[d->n_entities] = strdup(entity)))
+        return ENOMEM;
+    d->n_entities++;
+    return 0;
+}
+
+/*
+ * Adds the record stored at `key` of `table` as records/<rec_path>.pb and,
+ * printed as `desc`, as <json_path>.json. `entity` is its audit entity.
+ * Returns 0, INS_ENOTFOUND, ENOMEM, LMDB errors.
+ */
+static int add_record(dossier *d, ins_rtxn *r, unsigned table, const ins_key *key,
+                      const char *entity, uint32_t version, const ProtobufCMessageDescriptor *desc,
+                      const char *json_path, const char *rec_path)
+{
+    ins_val v;
+    int rc = ins_rtxn_get(r, table, key->buf, key->len, &v);
+    if (rc)
+        return rc;
+    char path[1200];
+    snprintf(path, sizeof path, "records/%s.pb", rec_path);
+    dfile *rf = add_file(d, F_RECORD, path);
+    if (!rf || !(rf->raw = malloc(v.len ? v.len : 1)) || !(rf->entity = strdup(entity)))
+        return ENOMEM;
+    memcpy(rf->raw, v.data, v.len);
+    rf->raw_len = v.len;
+    rf->version = version;
+    uint8_t *raw = rf->raw;
+    size_t raw_len = rf->raw_len;
+    snprintf(path, sizeof path, "%s.json", json_path);
+    dfile *jf = add_file(d, F_JSON, path);
+    if (!jf || !(jf->entity = strdup(entity)))
+        return ENOMEM;
+    jf->raw = raw;
+    jf->raw_len = raw_len;
+    jf->desc = desc;
+    jf->version = version;
+    /* the JSON is written first: swap the two */
+    dfile tmp = d->files[d->n_files - 1];
+    d->files[d->n_files - 1] = d->files[d->n_files - 2];
+    d->files[d->n_files - 2] = tmp;
+    return version ? 0 : add_entity(d, entity);
+}
+
+/* Collects the second text component of every key under `prefix` (a task
+ * id), or (task, text, u32) triples for the findings history. */
+typedef struct keys_ctx {
+    char (*names)[256];
+    uint32_t *versions;
+    size_t n, cap;
+    int with_version, err;
+} keys_ctx;
+
+static int key_one(void *arg, const ins_val *key, const ins_val *val)
+{
+    keys_ctx *kc = arg;
+    (void)val;
+    if (kc->n == kc->cap) {
+        size_t cap = kc->cap ? kc->cap * 2 : 16;
+        char(*p)[256] = realloc(kc->names, cap * sizeof *p);
+        uint32_t *vp = p ? realloc(kc->versions, cap * sizeof *vp) : NULL;
+        if (p)
+            kc->names = p;
+        if (!vp)
+            return kc->err = ENOMEM;
+        kc->versions = vp;
+        kc->cap = cap;
+    }
+    ins_key_reader kr;
+    ins_keyr_init(&kr, key->data, key->len);
+    kc->versions[kc->n] = 0;
+    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, kc->names[kc->n], 256) ||
+        (kc->with_version && ins_keyr_u32(&kr, &kc->versions[kc->n])))
+        return kc->err = INS_ECORRUPT;
+    kc->n++;
+    return 0;
+}
+
+static int scan_keys(ins_rtxn *r, unsigned table, const char *first, int with_version, keys_ctx *kc)
+{
+    ins_key p;
+    ins_key_init(&p);
+    ins_key_text(&p, first);
+    memset(kc, 0, sizeof *kc);
+    kc->with_version = with_version;
+    int rc = ins_rtxn_scan(r, table, p.buf, p.len, NULL, 0, key_one, kc);
+    return kc->err ? kc->err : rc;
+}
+
+static void keys_free(keys_ctx *kc)
+{
+    free(kc->names);
+    free(kc->versions);
+}
+
+static const char *photo_ext(const char *media_type)
+{
+    static const struct {
+        const char *type, *ext;
+    } map[] = {{"image/jpeg", "jpg"},      {"image/png", "png"},   {"image/heic", "heic"},
+               {"image/heif", "heif"},     {"image/webp", "webp"}, {"image/tiff", "tif"},
+               {"application/pdf", "pdf"}, {"video/mp4", "mp4"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (media_type && strcasecmp(media_type, map[i].type) == 0)
+            return map[i].ext;
+    return "bin";
+}
+
+static int unhex32(const char *s, uint8_t out[32])
+{
+    if (strlen(s) != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+static int add_photo(dossier *d, ins_rtxn *r, const char *photo_id)
+{
+    char entity[300], sname[256], path[600];
+    snprintf(entity, sizeof entity, "photo/%s", photo_id);
+    for (size_t i = 0; i < d->n_entities; i++)
+        if (strcmp(d->entities[i], entity) == 0)
+            return 0; /* already in, from another task */
+    safe_name(sname, sizeof sname, photo_id);
+    snprintf(path, sizeof path, "photos/%s", sname);
+    char rec[300];
+    snprintf(rec, sizeof rec, "photo/%s", sname);
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, photo_id);
+    int rc = add_record(d, r, T_PHOTOS, &k, entity, 0, &inspect__v1__photo__descriptor, path, rec);
+    if (rc == INS_ENOTFOUND)
+        return 0; /* referenced by the task, not stored (yet) */
+    if (rc)
+        return rc;
+    const dfile *rf = &d->files[d->n_files - 1];
+    Inspect__V1__Photo *p = (Inspect__V1__Photo *)protobuf_c_message_unpack(
+        &inspect__v1__photo__descriptor, NULL, rf->raw_len, rf->raw);
+    if (!p)
+        return INS_ECORRUPT;
+    snprintf(path, sizeof path, "photos/%s.%s", sname, photo_ext(p->media_type));
+    uint8_t sha[32];
+    rc = unhex32(photo_id, sha);
+    protobuf_c_message_free_unpacked(&p->base, NULL);
+    if (rc)
+        return INS_ECORRUPT;
+    uint64_t size = 0;
+    rc = ins_blob_stat(d->s, sha, &size);
+    if (rc)
+        return rc == INS_ENOTFOUND ? INS_ECORRUPT : rc;
+    dfile *f = add_file(d, F_PHOTO, path);
+    if (!f || !(f->entity = strdup(entity)))
+        return ENOMEM;
+    memcpy(f->sha, sha, 32);
+    f->size = size;
+    return 0;
+}
+
+static int add_task(dossier *d, ins_rtxn *r, const char *task_id)
+{
+    char entity[600], sname[256], sdept[256], json[800], rec[800];
+    safe_name(sname, sizeof sname, task_id);
+    snprintf(entity, sizeof entity, "task/%s", task_id);
+    snprintf(json, sizeof json, "tasks/%s", sname);
+    snprintf(rec, sizeof rec, "task/%s", sname);
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, task_id);
+    int rc = add_record(d, r, T_TASKS, &k, entity, 0, &inspect__v1__task__descriptor, json, rec);
+    if (rc)
+        return rc == INS_ENOTFOUND ? 0 : rc; /* index row without a task: nothing to add */
+
+    keys_ctx kc;
+    rc = scan_keys(r, T_FINDINGS, task_id, 0, &kc);
+    for (size_t i = 0; rc == 0 && i < kc.n; i++) {
+        safe_name(sdept, sizeof sdept, kc.names[i]);
+        snprintf(entity, sizeof entity, "findings/%s/%s", task_id, kc.names[i]);
+        snprintf(json, sizeof json, "findings/%s/%s", sname, sdept);
+        snprintf(rec, sizeof rec, "findings/%s/%s", sname, sdept);
+        ins_key_init(&k);
+        ins_key_text(&k, task_id);
+        ins_key_text(&k, kc.names[i]);
+        rc = add_record(d, r, T_FINDINGS, &k, entity, 0, &inspect__v1__findings__descriptor, json,
+                        rec);
+    }
+    keys_free(&kc);
+    if (rc)
+        return rc;
+
+    rc = scan_keys(r, T_FINDINGS_HISTORY, task_id, 1, &kc);
+    for (size_t i = 0; rc == 0 && i < kc.n; i++) {
+        safe_name(sdept, sizeof sdept, kc.names[i]);
+        snprintf(entity, sizeof entity, "findings/%s/%s", task_id, kc.names[i]);
+        snprintf(json, sizeof json, "findings/%s/%s.v%" PRIu32, sname, sdept, kc.versions[i]);
+        snprintf(rec, sizeof rec, "findings/%s/%s.v%" PRIu32, sname, sdept, kc.versions[i]);
+        ins_key_init(&k);
+        ins_key_text(&k, task_id);
+        ins_key_text(&k, kc.names[i]);
+        ins_key_u32(&k, kc.versions[i]);
+        rc = add_record(d, r, T_FINDINGS_HISTORY, &k, entity, kc.versions[i],
+                        &inspect__v1__findings__descriptor, json, rec);
+    }
+    keys_free(&kc);
+    if (rc)
+        return rc;
+
+    rc = scan_keys(r, T_TASK_PHOTOS, task_id, 0, &kc);
+    for (size_t i = 0; rc == 0 && i < kc.n; i++)
+        rc = add_photo(d, r, kc.names[i]);
+    keys_free(&kc);
+    if (rc)
+        return rc;
+
+    char rid[300];
+    snprintf(rid, sizeof rid, "R-%s", task_id);
+    safe_name(sname, sizeof sname, rid);
+    snprintf(entity, sizeof entity, "report/%s", rid);
+    snprintf(json, sizeof json, "reports/%s", sname);
+    snprintf(rec, sizeof rec, "report/%s", sname);
+    ins_key_init(&k);
+    ins_key_text(&k, rid);
+    rc = add_record(d, r, T_REPORTS, &k, entity, 0, &inspect__v1__report__descriptor, json, rec);
+    return rc == INS_ENOTFOUND ? 0 : rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void put_entry(ins_jbuf *b, const ins_aud_entry *e)
+{
+    ins_jbuf_printf(b, "{\"seq\":%" PRIu64 ",\"time_ns\":%" PRIu64 ",\"actor\":", e->seq,
+                    e->time_ns);
+    ins_jbuf_str(b, e->actor);
+    ins_jbuf_raw(b, ",\"action\":");
+    ins_jbuf_str(b, e->action);
+    ins_jbuf_raw(b, ",\"entity\":");
+    ins_jbuf_str(b, e->entity);
+    ins_jbuf_raw(b, ",\"record_sha256\":");
+    ins_jbuf_hex(b, e->record_sha256, 32);
+    ins_jbuf_raw(b, ",\"prev_hash\":");
+    ins_jbuf_hex(b, e->prev_hash, 32);
+    ins_jbuf_raw(b, ",\"hash\":");
+    ins_jbuf_hex(b, e->hash, 32);
+    ins_jbuf_raw(b, "}");
+}
+
+/* audit.json: every entry of the case's entities, in sequence order. */
+static int add_audit(dossier *d, ins_rtxn *r)
+{
+    uint64_t *seqs = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < d->n_entities; i++)
+        rc = ins_aud_index(r, T_AUDIT_BY_ENTITY, d->entities[i], 0, 0, &seqs, &n, &cap);
+    if (rc) {
+        free(seqs);
+        return rc;
+    }
+    qsort(seqs, n, sizeof *seqs, cmp_u64);
+    ins_jbuf b = {0};
+    ins_jbuf_raw(&b, "{\"format\":\"inspect-dossier-audit/1\",\"application_id\":");
+    ins_jbuf_str(&b, d->app_id);
+    ins_jbuf_raw(&b, ",\n\"hash_rule\":\"SHA-256(prev_hash || be64 seq || be64 time_ns || "
+                     "be16 len || actor || be16 len || action || be16 len || entity || "
+                     "record_sha256)\",\n\"entries\":[");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (i && seqs[i] == seqs[i - 1])
+            continue;
+        ins_aud_entry e;
+        rc = ins_aud_get(r, seqs[i], &e);
+        if (rc == INS_ENOTFOUND)
+            rc = INS_ECORRUPT;
+        if (rc)
+            break;
+        ins_jbuf_raw(&b, i ? ",\n" : "\n");
+        put_entry(&b, &e);
+        ins_aud_clear(&e);
+    }
+    ins_jbuf_raw(&b, "\n]}\n");
+    free(seqs);
+    if (rc == 0 && (rc = ins_jbuf_err(&b)) == 0) {
+        dfile *f = add_file(d, F_TEXT, "audit.json");
+        if (!f)
+            rc = ENOMEM;
+        else {
+            f->raw = (uint8_t *)b.p;
+            f->raw_len = b.len;
+            b.p = NULL;
+        }
+    }
+    ins_jbuf_free(&b);
+    return rc;
+}
+
+/* Reads the whole plan in one snapshot. Returns 0, INS_ENOTFOUND (no such
+ * application), INS_ECORRUPT, ENOMEM, LMDB errors. */
+static int plan(dossier *d, ins_store *s)
+{
+    ins_rtxn *r = NULL;
+    int rc = ins_store_read_begin(s, &r);
+    if (rc)
+        return rc;
+    char sname[256], json[300], entity[300];
+    safe_name(sname, sizeof sname, d->app_id);
+    snprintf(entity, sizeof entity, "application/%s", d->app_id);
+    snprintf(json, sizeof json, "application/%s", sname);
+    ins_key k;
+    ins_key_init(&k);
+    ins_key_text(&k, d->app_id);
+    rc = add_record(d, r, T_APPLICATIONS, &k, entity, 0, &inspect__v1__application__descriptor,
+                    "application", json);
+    if (rc == 0) {
+        keys_ctx kc;
+        rc = scan_keys(r, T_TASKS_BY_APP, d->app_id, 0, &kc);
+        for (size_t i = 0; rc == 0 && i < kc.n; i++)
+            rc = add_task(d, r, kc.names[i]);
+        keys_free(&kc);
+    }
+    if (rc == 0)
+        rc = add_audit(d, r);
+    if (rc == 0)
+        rc = ins_aud_head(s, r, &d->head);
+    ins_rtxn_end(r);
+    if (rc == 0 && !(d->rows = calloc(d->n_files + 1, sizeof *d->rows)))
+        rc = ENOMEM;
+    return rc;
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static la_ssize_t on_write(struct archive *a, void *arg, const void *buf, size_t len)
+{
+    dossier *d = arg;
+    (void)a;
+    if (d->out_len + len > d->out_cap) {
+        size_t cap = d->out_cap ? d->out_cap : 2 * CHUNK;
+        while (cap < d->out_len + len)
+            cap *= 2;
+        uint8_t *p = realloc(d->out, cap);
+        if (!p) {
+            d->out_err = ENOMEM;
+            return -1;
+        }
+        d->out = p;
+        d->out_cap = cap;
+    }
+    memcpy(d->out + d->out_len, buf, len);
+    d->out_len += len;
+    return (la_ssize_t)len;
+}
+
+static int ar_fail(dossier *d)
+{
+    return d->out_err ? d->out_err : INS_EINTERNAL;
+}
+
+static int write_header(dossier *d, const char *path, uint64_t size)
+{
+    struct archive_entry *e = archive_entry_new();
+    if (!e)
+        return ENOMEM;
+    archive_entry_set_pathname(e, path);
+    archive_entry_set_size(e, (la_int64_t)size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, d->exported_unix, 0);
+    int rc = archive_write_header(d->ar, e) == ARCHIVE_OK ? 0 : ar_fail(d);
+    archive_entry_free(e);
+    return rc;
+}
+
+/* A whole file in one go, its manifest row filled. */
+static int write_whole(dossier *d, const char *path, const void *data, size_t len, mrow *row)
+{
+    int rc = write_header(d, path, len);
+    if (rc)
+        return rc;
+    if (len && archive_write_data(d->ar, data, len) != (la_ssize_t)len)
+        return ar_fail(d);
+    if (archive_write_finish_entry(d->ar) != ARCHIVE_OK)
+        return ar_fail(d);
+    if (row) {
+        unsigned int hl = 32;
+        row->size = len;
+        EVP_Digest(data, len, row->sha, &hl, EVP_sha256(), NULL);
+    }
+    return 0;
+}
+
+static const char *kind_name(const dfile *f)
+{
+    switch (f->kind) {
+    case F_RECORD:
+        return f->version ? "record_version" : "record";
+    case F_JSON:
+        return "json";
+    case F_PHOTO:
+        return "photo";
+    case F_TEXT:
+        return "audit";
+    }
+    return "file";
+}
+
+static int write_manifest(dossier *d)
+{
+    ins_jbuf b = {0};
+    ins_jbuf_raw(&b, "{\"format\":\"inspect-dossier/1\",\"application_id\":");
+    ins_jbuf_str(&b, d->app_id);
+    ins_jbuf_printf(&b, ",\"exported_unix\":%" PRId64 ",\n\"chain_head\":", d->exported_unix);
+    if (d->head.seq) {
+        ins_jbuf_raw(&b, "\n");
+        put_entry(&b, &d->head);
+    } else {
+        ins_jbuf_raw(&b, "null");
+    }
+    ins_jbuf_raw(&b, ",\n\"files\":[");
+    for (size_t i = 0; i < d->n_files; i++) {
+        const dfile *f = &d->files[i];
+        ins_jbuf_raw(&b, i ? ",\n{\"path\":" : "\n{\"path\":");
+        ins_jbuf_str(&b, f->path);
+        ins_jbuf_printf(&b, ",\"size\":%" PRIu64 ",\"sha256\":", d->rows[i].size);
+        ins_jbuf_hex(&b, d->rows[i].sha, 32);
+        ins_jbuf_raw(&b, ",\"kind\":");
+        ins_jbuf_str(&b, kind_name(f));
+        if (f->entity) {
+            ins_jbuf_raw(&b, ",\"entity\":");
+            ins_jbuf_str(&b, f->entity);
+        }
+        if (f->version)
+            ins_jbuf_printf(&b, ",\"version\":%" PRIu32, f->version);
+        ins_jbuf_raw(&b, "}");
+    }
+    ins_jbuf_raw(&b, "\n]}\n");
+    int rc = ins_jbuf_err(&b);
+    mrow row;
+    if (rc == 0)
+        rc = write_whole(d, "manifest.json", b.p, b.len, &row);
+    if (rc == 0) {
+        char sum[96];
+        static const char hex[] = "0123456789abcdef";
+        for (int i = 0; i < 32; i++) {
+            sum[2 * i] = hex[row.sha[i] >> 4];
+            sum[2 * i + 1] = hex[row.sha[i] & 15];
+        }
+        memcpy(sum + 64, "  manifest.json\n", 17);
+        rc = write_whole(d, "manifest.sha256", sum, strlen(sum), NULL);
+    }
+    ins_jbuf_free(&b);
+    return rc;
+}
+
+/* Writes the next piece of the photo being written. */
+static int photo_piece(dossier *d, ins_store *s)
+{
+    dfile *f = &d->files[d->next];
+    size_t want =
+        f->size - d->photo_off < PHOTO_PIECE ? (size_t)(f->size - d->photo_off) : PHOTO_PIECE;
+    size_t got = 0;
+    int rc = want ? ins_blob_read(s, f->sha, d->photo_off, d->piece, want, &got) : 0;
+    if (rc)
+        return rc;
+    if (got != want)
+        return INS_ECORRUPT;
+    if (got) {
+        EVP_DigestUpdate(d->md, d->piece, got);
+        if (archive_write_data(d->ar, d->piece, got) != (la_ssize_t)got)
+            return ar_fail(d);
+    }
+    d->photo_off += got;
+    if (d->photo_off < f->size)
+        return 0;
+    unsigned int hl = 32;
+    EVP_DigestFinal_ex(d->md, d->rows[d->next].sha, &hl);
+    d->rows[d->next].size = f->size;
+    if (memcmp(d->rows[d->next].sha, f->sha, 32) != 0)
+        return INS_EDATALOSS;
+    if (archive_write_finish_entry(d->ar) != ARCHIVE_OK)
+        return ar_fail(d);
+    d->in_photo = 0;
+    d->next++;
+    return 0;
+}
+
+/* One step: one file, one photo piece, the manifest, or the close.
+ * Returns 0 or an error (the dossier is then abandoned). */
+static int step(dossier *d, ins_store *s, char *why, size_t whylen)
+{
+    if (d->in_photo)
+        return photo_piece(d, s);
+    if (d->next == d->n_files) {
+        if (!d->manifest_done) {
+            d->manifest_done = 1;
+            return write_manifest(d);
+        }
+        d->closed = 1;
+        return archive_write_close(d->ar) == ARCHIVE_OK ? 0 : ar_fail(d);
+    }
+    dfile *f = &d->files[d->next];
+    snprintf(why, whylen, "%s", f->path);
+    if (f->kind == F_PHOTO) {
+        int rc = write_header(d, f->path, f->size);
+        if (rc)
+            return rc;
+        EVP_DigestInit_ex(d->md, EVP_sha256(), NULL);
+        d->in_photo = 1;
+        d->photo_off = 0;
+        return photo_piece(d, s);
+    }
+    int rc;
+    if (f->kind == F_JSON) {
+        ProtobufCMessage *m = protobuf_c_message_unpack(f->desc, NULL, f->raw_len, f->raw);
+        if (!m)
+            return INS_ECORRUPT;
+        ins_jbuf b = {0};
+        ins_jbuf_pb(&b, m);
+        ins_jbuf_raw(&b, "\n");
+        protobuf_c_message_free_unpacked(m, NULL);
+        rc = ins_jbuf_err(&b);
+        if (rc == 0)
+            rc = write_whole(d, f->path, b.p, b.len, &d->rows[d->next]);
+        ins_jbuf_free(&b);
+    } else {
+        rc = write_whole(d, f->path, f->raw, f->raw_len, &d->rows[d->next]);
+    }
+    if (rc == 0)
+        d->next++;
+    return rc;
+}
+
+static void dossier_free(dossier *d)
+{
+    if (!d)
+        return;
+    if (d->ar)
+        archive_write_free(d->ar); /* closes first if needed; output is dropped */
+    for (size_t i = 0; i < d->n_files; i++) {
+        free(d->files[i].path);
+        free(d->files[i].entity);
+        if (d->files[i].kind != F_JSON)
+            free(d->files[i].raw);
+    }
+    free(d->files);
+    free(d->rows);
+    for (size_t i = 0; i < d->n_entities; i++)
+        free(d->entities[i]);
+    free(d->entities);
+    ins_aud_clear(&d->head);
+    EVP_MD_CTX_free(d->md);
+    free(d->piece);
+    free(d->out);
+    free(d);
+}
+
+/* Sends a chunk when one is ready, else writes on; finishes at the end. */
+static void pump(ins_call *call)
+{
+    dossier *d = ins_call_data(call);
+    ins_store *s = ins_app_of(call)->store;
+    while (!d->sending && !d->finished && !ins_call_done(call)) {
+        if (d->out_len >= CHUNK || (d->closed && d->out_len > 0)) {
+            size_t n = d->out_len < CHUNK ? d->out_len : CHUNK;
+            Inspect__V1__DossierChunk c = INSPECT__V1__DOSSIER_CHUNK__INIT;
+            c.data = (ProtobufCBinaryData){n, d->out};
+            if (ins_call_send(call, &c.base) != 0)
+                return;
+            memmove(d->out, d->out + n, d->out_len - n);
+            d->out_len -= n;
+            d->sending = 1;
+            return;
+        }
+        if (d->closed) {
+            d->finished = 1;
+            ins_call_finish(call);
+            return;
+        }
+        char why[1200] = "";
+        int rc = step(d, s, why, sizeof why);
+        if (rc) {
+            ins_call_fail(call, rc, "exporting the dossier of %s%s%s: %s", d->app_id,
+                          why[0] ? " at " : "", why, ins_strerror(rc));
+            d->finished = 1;
+            return;
+        }
+    }
+}
+
+static void export_start(ins_call *call, const ProtobufCMessage *msg)
+{
+    const Inspect__V1__ExportDossierRequest *req = (const Inspect__V1__ExportDossierRequest *)msg;
+    if (!req->application_id[0]) {
+        ins_call_fail(call, INS_EINVAL, "application_id is required");
+        return;
+    }
+    if (strlen(req->application_id) >= sizeof((dossier *)0)->app_id) {
+        ins_call_fail(call, INS_EINVAL, "application_id is longer than 255 bytes");
+        return;
+    }
+    dossier *d = calloc(1, sizeof *d);
+    if (!d) {
+        ins_call_fail(call, ENOMEM, "out of memory");
+        return;
+    }
+    ins_call_set_data(call, d);
+    snprintf(d->app_id, sizeof d->app_id, "%s", req->application_id);
+    ins_store *s = ins_app_of(call)->store;
+    d->s = s;
+    d->exported_unix = (int64_t)(ins_store_now(s) / 1000000000u);
+    int rc = plan(d, s);
+    if (rc == INS_ENOTFOUND) {
+        ins_call_fail(call, rc, "no application %s", d->app_id);
+        return;
+    }
+    if (rc) {
+        ins_call_fail(call, rc, "reading the case %s: %s", d->app_id, ins_strerror(rc));
+        return;
+    }
+    d->md = EVP_MD_CTX_new();
+    d->piece = malloc(PHOTO_PIECE);
+    d->ar = archive_write_new();
+    if (!d->md || !d->piece || !d->ar || archive_write_set_format_pax_restricted(d->ar) ||
+        archive_write_set_bytes_in_last_block(d->ar, 1) ||
+        archive_write_open(d->ar, d, NULL, on_write, NULL) != ARCHIVE_OK) {
+        ins_call_fail(call, ENOMEM, "cannot start the archive: %s",
+                      d->ar ? archive_error_string(d->ar) : "out of memory");
+        return;
+    }
+    pump(call);
+}
+
+static void export_on_sent(ins_call *call, int ok)
+{
+    dossier *d = ins_call_data(call);
+    d->sending = 0;
+    if (ok)
+        pump(call);
+}
+
+static void export_cleanup(ins_call *call)
+{
+    dossier_free(ins_call_data(call));
+}
+
+const ins_method_ops ins_aud_export_ops = {
+    .start = export_start,
+    .on_sent = export_on_sent,
+    .cleanup = export_cleanup,
+};
