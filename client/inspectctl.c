@@ -22,6 +22,9 @@
 #ifdef INS_HAVE_BACKUP
 #include "cmd_backup.h"
 #endif
+#ifdef INS_HAVE_AUDIT
+#include "cmd_dossier.h"
+#endif
 #ifdef INS_HAVE_DIRECTORY
 #include "cmd_directory.h"
 #endif
@@ -191,6 +194,10 @@ static const command commands[] = {
 #ifdef INS_HAVE_BACKUP
     {"backup", "hot copy of a data folder into a backup folder (offline)", NULL, ins_cmd_backup},
     {"restore", "replace a data folder's store with a backup (offline)", NULL, ins_cmd_restore},
+#endif
+#ifdef INS_HAVE_AUDIT
+    {"audit", "the audit trail and its hash chain (auditor)", ins_cmd_audit, NULL},
+    {"dossier", "export a case dossier; verify one offline", ins_cmd_dossier, NULL},
 #endif
 };
 
