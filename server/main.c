@@ -16,6 +16,7 @@
 #include <grpc/grpc.h>
 
 #include "app.h"
+#include "audit.h"
 #include "auth.h"
 #include "directory.h"
 #include "departments.h"
@@ -58,6 +59,7 @@ static int add_services(ins_server *srv)
         &ins_dispatch_service,
         &ins_field_service,
         &ins_departments_service,
+        &ins_audit_service, /* inspect.v1.Audit */
     };
     /* clang-format on */
     for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
