@@ -32,6 +32,9 @@
 #include "cmd_licensing.h"
 #include "cmd_seed.h"
 #endif
+#ifdef INS_HAVE_DISPATCH
+#include "cmd_dispatch.h"
+#endif
 
 const char ins_cli_global_help[] =
     "Global options (before or after the command):\n"
@@ -187,6 +190,11 @@ static const command commands[] = {
     {"applications", "list, get, upsert or move applications along the flow", ins_cmd_applications,
      NULL},
     {"seed", "check or load the demo district's seed files", ins_cmd_seed, NULL},
+#endif
+#ifdef INS_HAVE_DISPATCH
+    {"tasks", "create, assign, replace, cancel, get or list inspection tasks", ins_cmd_tasks, NULL},
+    {"alerts", "list, follow (--follow) or acknowledge alerts", ins_cmd_alerts, NULL},
+    {"decision", "record a joint consultation review's decision", ins_cmd_decision, NULL},
 #endif
 #ifdef INS_HAVE_TOKEN
     {"token", "issue a bearer token from a data folder's key (offline)", NULL, ins_cmd_token},
