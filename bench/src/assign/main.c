@@ -30,6 +30,7 @@
 
 #include "app.h"
 #include "directory_impl.h"
+#include "dispatch_impl.h"
 #include "dispatch_store.h"
 #include "entities.pb-c.h"
 #include "ins_client.h"
@@ -311,6 +312,49 @@ static int put_one(ins_wtxn *t, void *arg)
     return ins_wtxn_put(t, T_COUNTERS, "bench-noop", 10, v, 8, 0);
 }
 
+/* In process, no commit: what AssignTeam's apply spends choosing a team -
+ * reading the task and application and choosing both members by the rules
+ * (ins_dsp_choose_member: decode the department's inspectors, their loads,
+ * evaluate) - for `n` pending tasks, into lat[]. */
+typedef struct probe_ctx {
+    size_t n;
+    double *lat;
+    int err;
+} probe_ctx;
+
+static int probe_apply(ins_wtxn *t, void *arg)
+{
+    probe_ctx *pc = arg;
+    for (size_t i = 0; i < pc->n; i++) {
+        char id[32], why[512];
+        snprintf(id, sizeof id, "T-%06zu", i + 1);
+        double a = now_s();
+        Inspect__V1__Task *task = NULL;
+        Inspect__V1__Application *app = NULL;
+        int rc = ins_task_wget(t, id, &task);
+        if (rc == 0)
+            rc = ins_app_wget(t, task->application_id, &app);
+        for (size_t s = 0; rc == 0 && s < task->n_required_departments; s++) {
+            Inspect__V1__TeamMember m = INSPECT__V1__TEAM_MEMBER__INIT;
+            char qual[64];
+            snprintf(qual, sizeof qual, "%s-inspection", task->required_departments[s]);
+            rc =
+                ins_dsp_choose_member(t, task, app, task->required_departments[s],
+                                      s == 0 ? "site-inspection" : qual, NULL, &m, why, sizeof why);
+            if (rc == 0)
+                ins_dsp_member_free(&m);
+        }
+        pc->lat[i] = (now_s() - a) * 1e3;
+        if (app)
+            protobuf_c_message_free_unpacked(&app->base, NULL);
+        if (task)
+            protobuf_c_message_free_unpacked(&task->base, NULL);
+        if (rc)
+            return pc->err = rc;
+    }
+    return 0;
+}
+
 static int cmd_load(const char *dir, size_t pending)
 {
     ins_store *s = NULL;
@@ -365,10 +409,21 @@ static int cmd_load(const char *dir, size_t pending)
             break;
         lat[i] = (now_s() - a) * 1e3;
     }
+    probe_ctx pc = {.n = pending < 500 ? pending : 500};
+    double probe[500];
+    pc.lat = probe;
+    if (rc == 0 && pc.n > 0)
+        rc = ins_store_exec(s, probe_apply, &pc);
     ins_store_close(s);
     if (rc) {
-        fprintf(stderr, "bench_assign: no-op mutation: %s\n", ins_strerror(rc));
+        fprintf(stderr, "bench_assign: no-op mutation / probe: %s\n", ins_strerror(rc));
         return 1;
+    }
+    if (pc.n > 0) {
+        qsort(probe, pc.n, sizeof probe[0], cmp_double);
+        printf("in process: choosing a team (task, application, 2 x ins_dsp_choose_member over "
+               "%d inspectors each, no commit, %zu): p50 %.3f ms  p99 %.3f ms\n",
+               PER_DEPT, pc.n, pct(probe, pc.n, 50), pct(probe, pc.n, 99));
     }
     qsort(lat, NOOP, sizeof lat[0], cmp_double);
     printf("baseline writer  (one-row durable mutation, in process, %d): p50 %.3f ms  "
