@@ -32,6 +32,9 @@
 #include "cmd_licensing.h"
 #include "cmd_seed.h"
 #endif
+#ifdef INS_HAVE_FIELD
+#include "cmd_field.h"
+#endif
 #ifdef INS_HAVE_DISPATCH
 #include "cmd_dispatch.h"
 #endif
@@ -190,6 +193,10 @@ static const command commands[] = {
     {"applications", "list, get, upsert or move applications along the flow", ins_cmd_applications,
      NULL},
     {"seed", "check or load the demo district's seed files", ins_cmd_seed, NULL},
+#endif
+#ifdef INS_HAVE_FIELD
+    {"field", "what an inspector's tablet does: sync, check in, findings, photos", ins_cmd_field,
+     NULL},
 #endif
 #ifdef INS_HAVE_DISPATCH
     {"tasks", "create, assign, replace, cancel, get or list inspection tasks", ins_cmd_tasks, NULL},

@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -797,8 +798,11 @@ class FieldTest(unittest.TestCase):
         with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
             f.write(photo.data)
             f.flush()
+            # a slow link (2 MB/s) so that the server commits as the bytes
+            # come, reset twice: at 40 % of the first connection's bytes and
+            # at 40 % of the second's
             with FaultProxy(self.server.port, reset_after=int(len(photo.data) * 0.4),
-                            resets=2) as px:
+                            resets=2, bandwidth=2_000_000) as px:
                 res = self.ctl(who, "upload", f.name, "--task", task.id, "--item",
                                "yard_photo", "--chunk-bytes", str(CHUNK),
                                "--upload-id", "ctl-" + photo.id[:16], server=px.addr)
@@ -806,7 +810,12 @@ class FieldTest(unittest.TestCase):
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn(photo.id, res.stdout)
         self.assertEqual(resets, 2, res.stderr)
-        self.assertIn("resum", res.stderr)  # it said it resumed
+        # it said where it resumed: from what the server had committed
+        offsets = [int(x) for x in re.findall(r"resuming \S+ at offset (\d+)", res.stderr)]
+        self.assertEqual(len(offsets), 2, res.stderr)
+        self.assertGreater(offsets[0], 0, res.stderr)
+        self.assertGreater(offsets[1], offsets[0], res.stderr)
+        self.assertTrue(all(o % CHUNK == 0 for o in offsets), offsets)
         st = self.status(who, "ctl-" + photo.id[:16])
         self.assertEqual(st.state, field_pb2.UPLOAD_STATE_COMPLETE)
         self.assertEqual(st.photo_id, photo.id)
