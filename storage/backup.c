@@ -2,10 +2,11 @@
  * backup.c - hot backup and restore (see ins_backup.h).
  *
  * The copy is made by LMDB itself (mdb_env_copy2 with MDB_CP_COMPACT) from a
- * read snapshot, so a running server is not disturbed. `blobs` is copied
- * before `meta`; afterwards every blob the copied meta references is looked
- * up in the copied blobs, and blobs is copied again if one finished between
- * the two copies.
+ * read snapshot, so a running server is not disturbed. The blob stripes
+ * (`blobs`, `blobs-1`, ...) are copied before `meta`; afterwards every blob
+ * the copied meta references is looked up in the copied stripes, and they are
+ * copied again if one finished between the copies. A store from before the
+ * stripes has `blobs` only; so may its backups.
  */
 #include "store_impl.h"
 #include "ins_backup.h"
@@ -25,6 +26,22 @@ static int path_of(char *out, size_t n, const char *dir, const char *env, const 
     int w =
         file ? snprintf(out, n, "%s/%s/%s", dir, env, file) : snprintf(out, n, "%s/%s", dir, env);
     return w < 0 || (size_t)w >= n ? ENAMETOOLONG : 0;
+}
+
+static void stripe_name(char out[24], unsigned i)
+{
+    if (i == 0)
+        snprintf(out, 24, "blobs");
+    else
+        snprintf(out, 24, "blobs-%u", i);
+}
+
+/* Does dir hold stripe i (its data file)? */
+static int has_stripe(const char *dir, unsigned i)
+{
+    char name[24], p[4096];
+    stripe_name(name, i);
+    return path_of(p, sizeof(p), dir, name, "data.mdb") == 0 && access(p, R_OK) == 0;
 }
 
 /* Copies environment `name` of data_dir into to_dir/name. */
@@ -74,28 +91,37 @@ static int open_copy(const char *dir, const char *name, MDB_env **env)
 /* Returns 0 when every referenced blob is in the copy, INS_ENOTFOUND if not. */
 static int refs_present(const char *to_dir)
 {
-    MDB_env *menv = NULL, *benv = NULL;
-    MDB_txn *mt = NULL, *bt = NULL;
-    MDB_dbi refs, content;
+    MDB_env *menv = NULL, *benv[INS_BLOB_STRIPES] = {NULL};
+    MDB_txn *mt = NULL, *bt[INS_BLOB_STRIPES] = {NULL};
+    MDB_dbi refs, content[INS_BLOB_STRIPES];
     MDB_cursor *c = NULL;
     MDB_val k, v, cv;
+    char name[24];
     int rc = open_copy(to_dir, "meta", &menv);
     if (rc == 0)
-        rc = open_copy(to_dir, "blobs", &benv);
-    if (rc == 0)
         rc = mdb_txn_begin(menv, NULL, MDB_RDONLY, &mt);
-    if (rc == 0)
-        rc = mdb_txn_begin(benv, NULL, MDB_RDONLY, &bt);
-    if (rc == 0 && (rc = mdb_dbi_open(mt, "_blobref", 0, &refs)) == 0 &&
-        (rc = mdb_dbi_open(bt, "_content", 0, &content)) == 0)
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++) {
+        if (i > 0 && !has_stripe(to_dir, i))
+            continue;
+        stripe_name(name, i);
+        if ((rc = open_copy(to_dir, name, &benv[i])) == 0 &&
+            (rc = mdb_txn_begin(benv[i], NULL, MDB_RDONLY, &bt[i])) == 0)
+            rc = mdb_dbi_open(bt[i], "_content", 0, &content[i]);
+    }
+    if (rc == 0 && (rc = mdb_dbi_open(mt, "_blobref", 0, &refs)) == 0)
         rc = mdb_cursor_open(mt, refs, &c);
     for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
         if ((rc = mdb_cursor_get(c, &k, &v, op)) != 0)
             break;
         Inspect__Storage__BlobRef *r =
             inspect__storage__blob_ref__unpack(NULL, v.mv_size, v.mv_data);
-        if (r && r->count > 0 && mdb_get(bt, content, &k, &cv) == MDB_NOTFOUND)
-            rc = INS_ENOTFOUND;
+        if (r && r->count > 0) {
+            int found = 0;
+            for (unsigned i = 0; i < INS_BLOB_STRIPES && !found; i++)
+                found = bt[i] && mdb_get(bt[i], content[i], &k, &cv) == 0;
+            if (!found)
+                rc = INS_ENOTFOUND;
+        }
         if (r)
             inspect__storage__blob_ref__free_unpacked(r, NULL);
     }
@@ -103,34 +129,50 @@ static int refs_present(const char *to_dir)
         mdb_cursor_close(c);
     if (mt)
         mdb_txn_abort(mt);
-    if (bt)
-        mdb_txn_abort(bt);
     if (menv)
         mdb_env_close(menv);
-    if (benv)
-        mdb_env_close(benv);
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++) {
+        if (bt[i])
+            mdb_txn_abort(bt[i]);
+        if (benv[i])
+            mdb_env_close(benv[i]);
+    }
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Copies every stripe data_dir has (removing an older copy first if `again`). */
+static int copy_stripes(const char *data_dir, const char *to_dir, int again)
+{
+    char name[24], p[4096];
+    int rc = 0;
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++) {
+        if (i > 0 && !has_stripe(data_dir, i))
+            continue;
+        stripe_name(name, i);
+        if (again) {
+            if ((rc = path_of(p, sizeof(p), to_dir, name, "data.mdb")) != 0)
+                break;
+            unlink(p);
+        }
+        rc = copy_env(data_dir, to_dir, name);
+    }
+    return rc;
 }
 
 int ins_store_backup(const char *data_dir, const char *to_dir)
 {
-    char p[4096];
     int rc;
 
     if (!data_dir || !to_dir)
         return INS_EINVAL;
     if (mkdir(to_dir, 0750) != 0 && errno != EEXIST)
         return errno;
-    if ((rc = copy_env(data_dir, to_dir, "blobs")) != 0 ||
+    if ((rc = copy_stripes(data_dir, to_dir, 0)) != 0 ||
         (rc = copy_env(data_dir, to_dir, "meta")) != 0)
         return rc;
-    for (int i = 0; (rc = refs_present(to_dir)) == INS_ENOTFOUND && i < COPY_TRIES; i++) {
-        if ((rc = path_of(p, sizeof(p), to_dir, "blobs", "data.mdb")) != 0)
+    for (int i = 0; (rc = refs_present(to_dir)) == INS_ENOTFOUND && i < COPY_TRIES; i++)
+        if ((rc = copy_stripes(data_dir, to_dir, 1)) != 0)
             return rc;
-        unlink(p);
-        if ((rc = copy_env(data_dir, to_dir, "blobs")) != 0)
-            return rc;
-    }
     return rc == INS_ENOTFOUND ? INS_ECORRUPT : rc;
 }
 
@@ -169,37 +211,54 @@ static int copy_file(const char *src, const char *dst)
     return rc;
 }
 
+/* Restores stripe or meta `name` into data_dir; a stripe the backup lacks
+ * (one made before the stripes) is emptied. */
+static int restore_env(const char *from_dir, const char *data_dir, const char *name, int present)
+{
+    char src[4096], dst[4096];
+    int rc;
+    if ((rc = path_of(dst, sizeof(dst), data_dir, name, NULL)) != 0)
+        return rc;
+    if (!present) {
+        path_of(dst, sizeof(dst), data_dir, name, "data.mdb");
+        if (unlink(dst) != 0 && errno != ENOENT)
+            return errno;
+    } else {
+        if (mkdir(dst, 0750) != 0 && errno != EEXIST)
+            return errno;
+        path_of(src, sizeof(src), from_dir, name, "data.mdb");
+        path_of(dst, sizeof(dst), data_dir, name, "data.mdb");
+        if ((rc = copy_file(src, dst)) != 0)
+            return rc;
+    }
+    path_of(dst, sizeof(dst), data_dir, name, "lock.mdb");
+    if (unlink(dst) != 0 && errno != ENOENT)
+        return errno;
+    return 0;
+}
+
 int ins_store_restore(const char *from_dir, const char *data_dir)
 {
-    static const char *const envs[2] = {"blobs", "meta"};
-    char src[4096], dst[4096];
+    char src[4096], name[24];
     int fd, rc;
 
     if (!from_dir || !data_dir)
         return INS_EINVAL;
+    static const char *const need[2] = {"blobs", "meta"};
     for (int i = 0; i < 2; i++) {
-        if ((rc = path_of(src, sizeof(src), from_dir, envs[i], "data.mdb")) != 0)
+        if ((rc = path_of(src, sizeof(src), from_dir, need[i], "data.mdb")) != 0)
             return rc;
         if (access(src, R_OK) != 0)
             return errno;
     }
     if ((rc = ins_store_lock_dir(data_dir, &fd)) != 0)
         return rc;
-    for (int i = 0; i < 2 && rc == 0; i++) {
-        if ((rc = path_of(dst, sizeof(dst), data_dir, envs[i], NULL)) != 0)
-            break;
-        if (mkdir(dst, 0750) != 0 && errno != EEXIST) {
-            rc = errno;
-            break;
-        }
-        path_of(src, sizeof(src), from_dir, envs[i], "data.mdb");
-        path_of(dst, sizeof(dst), data_dir, envs[i], "data.mdb");
-        if ((rc = copy_file(src, dst)) != 0)
-            break;
-        path_of(dst, sizeof(dst), data_dir, envs[i], "lock.mdb");
-        if (unlink(dst) != 0 && errno != ENOENT)
-            rc = errno;
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++) {
+        stripe_name(name, i);
+        rc = restore_env(from_dir, data_dir, name, i == 0 || has_stripe(from_dir, i));
     }
+    if (rc == 0)
+        rc = restore_env(from_dir, data_dir, "meta", 1);
     ins_store_unlock_dir(fd);
     return rc;
 }

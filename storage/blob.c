@@ -1,16 +1,16 @@
 /*
- * blob.c - the photo blob store in the `blobs` environment.
+ * blob.c - the photo blob store, in each blob stripe (`blobs`, `blobs-1`, ...).
  *
  * Tables: _stage (lp(upload id) -> Staging), _chunk ((object, offset) ->
  * bytes), _content (sha256 -> Content), _meta ("obj_next"). An upload gets a
  * fresh object number when staged; its chunks are written under that number,
  * and finishing files the same object under its hash (or drops it when the
  * hash is already stored), so no byte is copied twice. Every operation is a
- * mutation on the blob writer, so concurrent uploads share durable commits.
+ * mutation on its stripe's writer, so concurrent uploads share durable commits.
  * Operations validate before they write (no nested transactions under
  * MDB_WRITEMAP).
  *
- * The blob writer is the one thread every byte goes through, so it does as
+ * A stripe's blob writer is the one thread its bytes go through, so it does as
  * little per byte as it can:
  *  - SHA-256 runs on the submitting threads. Each upload staged since the
  *    store opened has a running hash state; an append that continues it is
@@ -88,6 +88,8 @@ typedef struct blob_op {
     /* finish: the hash computed by the caller (have_hash) of `object` */
     int have_hash, corrupt;
     uint64_t object;
+    ins_bstripe *stripe; /* where the op runs */
+    int existing_only;   /* begin outside the id's home stripe: don't create */
     /* results */
     int status;    /* an error decided and committed by apply (drop on mismatch) */
     int need_hash; /* finish: no trusted running hash; caller hashes `object` */
@@ -111,18 +113,18 @@ static unsigned hs_bucket(const char *id)
 }
 
 /* Writer thread: the writer is the only thread that changes the chains. */
-static hs_entry *hs_find(ins_store *s, const char *id)
+static hs_entry *hs_find(ins_bstripe *b, const char *id)
 {
-    hs_entry *h = s->hs ? s->hs->bucket[hs_bucket(id)] : NULL;
+    hs_entry *h = b->hs ? b->hs->bucket[hs_bucket(id)] : NULL;
     while (h && strcmp(h->id, id) != 0)
         h = h->next;
     return h;
 }
 
 /* Submitting threads: the entry of `id`, locked, or NULL. */
-static hs_entry *hs_lock(ins_store *s, const char *id)
+static hs_entry *hs_lock(ins_bstripe *b, const char *id)
 {
-    struct ins_blob_hs *tab = s->hs;
+    struct ins_blob_hs *tab = b->hs;
     if (!tab)
         return NULL;
     pthread_mutex_lock(&tab->mu);
@@ -144,9 +146,9 @@ static void hs_free(hs_entry *h)
 }
 
 /* Writer: unlinks and frees h, waiting for a submitter hashing into it. */
-static void hs_remove(ins_store *s, hs_entry *h)
+static void hs_remove(ins_bstripe *b, hs_entry *h)
 {
-    struct ins_blob_hs *tab = s->hs;
+    struct ins_blob_hs *tab = b->hs;
     pthread_mutex_lock(&tab->mu);
     for (hs_entry **p = &tab->bucket[hs_bucket(h->id)]; *p; p = &(*p)->next)
         if (*p == h) {
@@ -160,30 +162,30 @@ static void hs_remove(ins_store *s, hs_entry *h)
     hs_free(h);
 }
 
-static void hs_drop(ins_store *s, const char *id)
+static void hs_drop(ins_bstripe *b, const char *id)
 {
-    hs_entry *h = hs_find(s, id);
+    hs_entry *h = hs_find(b, id);
     if (h)
-        hs_remove(s, h);
+        hs_remove(b, h);
 }
 
 /* Writer: a fresh hash run for a new staging of `id` (object, total). Without
  * memory the upload simply has no running hash and finish re-hashes it. */
-static void hs_start(ins_store *s, const char *id, uint64_t object, uint64_t total)
+static void hs_start(ins_bstripe *b, const char *id, uint64_t object, uint64_t total)
 {
-    struct ins_blob_hs *tab = s->hs;
-    hs_entry *h = hs_find(s, id);
+    struct ins_blob_hs *tab = b->hs;
+    hs_entry *h = hs_find(b, id);
     if (!tab)
         return;
     if (!h) {
         if (tab->n >= HS_MAX) { /* forget the oldest run; its finish re-hashes */
             hs_entry *old = NULL;
-            for (size_t b = 0; b < HS_BUCKETS; b++)
-                for (hs_entry *e = tab->bucket[b]; e; e = e->next)
+            for (size_t i = 0; i < HS_BUCKETS; i++)
+                for (hs_entry *e = tab->bucket[i]; e; e = e->next)
                     if (!old || e->gen < old->gen)
                         old = e;
             if (old)
-                hs_remove(s, old);
+                hs_remove(b, old);
         }
         if (!(h = calloc(1, sizeof(*h))))
             return;
@@ -196,9 +198,9 @@ static void hs_start(ins_store *s, const char *id, uint64_t object, uint64_t tot
             return;
         }
         pthread_mutex_lock(&tab->mu);
-        unsigned b = hs_bucket(id);
-        h->next = tab->bucket[b];
-        tab->bucket[b] = h;
+        unsigned i = hs_bucket(id);
+        h->next = tab->bucket[i];
+        tab->bucket[i] = h;
         tab->n++;
         pthread_mutex_unlock(&tab->mu);
     }
@@ -215,9 +217,9 @@ static void hs_start(ins_store *s, const char *id, uint64_t object, uint64_t tot
  * transaction (ok) or failed. The running hash stays trusted only if every
  * append that lands was hashed in order under this run and every hashed
  * append lands. No lock: only the writer changes gen and object. */
-static void hs_note_append(ins_store *s, const blob_op *op, uint64_t object, int ok)
+static void hs_note_append(ins_bstripe *b, const blob_op *op, uint64_t object, int ok)
 {
-    hs_entry *h = hs_find(s, op->id);
+    hs_entry *h = hs_find(b, op->id);
     if (!h)
         return;
     int ours = op->hs_gen != 0 && op->hs_gen == h->gen && h->object == object;
@@ -226,9 +228,10 @@ static void hs_note_append(ins_store *s, const blob_op *op, uint64_t object, int
 }
 
 /* Writer: the final hash of staging `object` of `total` bytes, if trusted. */
-static int hs_final(ins_store *s, const char *id, uint64_t object, uint64_t total, uint8_t out[32])
+static int hs_final(ins_bstripe *b, const char *id, uint64_t object, uint64_t total,
+                    uint8_t out[32])
 {
-    hs_entry *h = hs_find(s, id);
+    hs_entry *h = hs_find(b, id);
     unsigned int hl = 32;
     int ok = 0;
     if (!h)
@@ -269,20 +272,26 @@ static void hs_undo(hs_entry *h, blob_op *op)
     op->hs_gen = 0;
 }
 
-void ins__blob_free_hs(ins_store *s)
+void ins__blob_free_hs(ins_bstripe *b)
 {
-    struct ins_blob_hs *tab = s->hs;
+    struct ins_blob_hs *tab = b->hs;
     if (!tab)
         return;
-    for (size_t b = 0; b < HS_BUCKETS; b++)
-        while (tab->bucket[b]) {
-            hs_entry *h = tab->bucket[b];
-            tab->bucket[b] = h->next;
+    for (size_t i = 0; i < HS_BUCKETS; i++)
+        while (tab->bucket[i]) {
+            hs_entry *h = tab->bucket[i];
+            tab->bucket[i] = h->next;
             hs_free(h);
         }
     pthread_mutex_destroy(&tab->mu);
     free(tab);
-    s->hs = NULL;
+    b->hs = NULL;
+}
+
+/* The stripe whose environment t writes. */
+static ins_bstripe *stripe_of(ins_wtxn *t)
+{
+    return (ins_bstripe *)(void *)((char *)t->env - offsetof(ins_bstripe, env));
 }
 
 /* ---- chunk bytes ---- */
@@ -336,21 +345,21 @@ static off_t chunk_file_offset(struct ins_blob_hs *tab, ins_env *e, const uint8_
 static int put_value(ins_wtxn *t, const uint8_t ck[16], const void *data, size_t len,
                      unsigned flags)
 {
-    ins_store *s = t->s;
+    ins_bstripe *b = stripe_of(t);
     MDB_val key = {16, (void *)ck}, val = {len, NULL};
-    int rc = mdb_put(t->txn, s->bdbi[BT_CHUNK], &key, &val, flags | MDB_RESERVE);
+    int rc = mdb_put(t->txn, b->dbi[BT_CHUNK], &key, &val, flags | MDB_RESERVE);
     if (rc == MDB_MAP_FULL)
         t->map_full = 1;
     if (rc)
         return ins__map_err(rc);
     t->dirty = 1;
-    off_t at = s->hs ? chunk_file_offset(s->hs, t->env, val.mv_data, len) : -1;
+    off_t at = b->hs ? chunk_file_offset(b->hs, t->env, val.mv_data, len) : -1;
     if (at < 0) {
         memcpy(val.mv_data, data, len);
         return 0;
     }
     for (size_t done = 0; done < len;) {
-        ssize_t n = pwrite(s->hs->fd, (const uint8_t *)data + done, len - done, at + (off_t)done);
+        ssize_t n = pwrite(b->hs->fd, (const uint8_t *)data + done, len - done, at + (off_t)done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -388,7 +397,8 @@ static void chunk_key(uint8_t k[16], uint64_t obj, uint64_t off)
  */
 static int put_chunk(ins_wtxn *t, uint64_t obj, uint64_t off, const uint8_t *data, size_t len)
 {
-    size_t psize = t->s->hs ? t->s->hs->psize : 4096;
+    struct ins_blob_hs *tab = stripe_of(t)->hs;
+    size_t psize = tab ? tab->psize : 4096;
     size_t body = (len + LMDB_PAGEHDRSZ) / psize * psize - LMDB_PAGEHDRSZ;
     unsigned flags = MDB_APPEND;
     uint8_t ck[16];
@@ -406,10 +416,11 @@ static int put_chunk(ins_wtxn *t, uint64_t obj, uint64_t off, const uint8_t *dat
     return rc;
 }
 
-static int get_stage(MDB_txn *txn, ins_store *s, const ins_key *k, Inspect__Storage__Staging **out)
+static int get_stage(MDB_txn *txn, ins_bstripe *b, const ins_key *k,
+                     Inspect__Storage__Staging **out)
 {
     ins_val v;
-    int rc = ins__get(txn, s->bdbi[BT_STAGE], k->buf, k->len, &v);
+    int rc = ins__get(txn, b->dbi[BT_STAGE], k->buf, k->len, &v);
     if (rc)
         return rc;
     *out = inspect__storage__staging__unpack(NULL, v.len, v.data);
@@ -433,7 +444,7 @@ static int put_msg(ins_wtxn *t, MDB_dbi dbi, const void *k, size_t kl, const Pro
 static int put_stage(ins_wtxn *t, const ins_key *k, Inspect__Storage__Staging *st)
 {
     st->updated_ns = ins_store_now(t->s);
-    return put_msg(t, t->s->bdbi[BT_STAGE], k->buf, k->len, &st->base);
+    return put_msg(t, stripe_of(t)->dbi[BT_STAGE], k->buf, k->len, &st->base);
 }
 
 /* Deletes every chunk of `obj`. */
@@ -442,7 +453,7 @@ static int drop_chunks(ins_wtxn *t, uint64_t obj)
     MDB_cursor *c;
     MDB_val key, val;
     uint8_t k[16];
-    int rc = mdb_cursor_open(t->txn, t->s->bdbi[BT_CHUNK], &c);
+    int rc = mdb_cursor_open(t->txn, stripe_of(t)->dbi[BT_CHUNK], &c);
     if (rc)
         return rc;
     chunk_key(k, obj, 0);
@@ -469,12 +480,12 @@ static int drop_stage(ins_wtxn *t, const ins_key *k, const Inspect__Storage__Sta
 {
     int rc = drop_chunks(t, st->object);
     if (rc == 0)
-        rc = ins__del(t, t->s->bdbi[BT_STAGE], k->buf, k->len);
+        rc = ins__del(t, stripe_of(t)->dbi[BT_STAGE], k->buf, k->len);
     return rc;
 }
 
 /* Hashes the stored chunks of obj; they must cover exactly 0..size. */
-static int rehash(MDB_txn *txn, ins_store *s, uint64_t obj, uint64_t size, uint8_t out[32])
+static int rehash(MDB_txn *txn, ins_bstripe *b, uint64_t obj, uint64_t size, uint8_t out[32])
 {
     MDB_cursor *c;
     MDB_val key, val;
@@ -482,7 +493,7 @@ static int rehash(MDB_txn *txn, ins_store *s, uint64_t obj, uint64_t size, uint8
     uint64_t at = 0;
     unsigned int hl = 32;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int rc = ctx ? mdb_cursor_open(txn, s->bdbi[BT_CHUNK], &c) : ENOMEM;
+    int rc = ctx ? mdb_cursor_open(txn, b->dbi[BT_CHUNK], &c) : ENOMEM;
     if (rc) {
         EVP_MD_CTX_free(ctx);
         return rc;
@@ -512,27 +523,28 @@ static int rehash(MDB_txn *txn, ins_store *s, uint64_t obj, uint64_t size, uint8
     return rc;
 }
 
-int ins__blob_load(ins_store *s, MDB_txn *txn)
+int ins__blob_load(ins_store *s, ins_bstripe *b, MDB_txn *txn)
 {
     ins_val v;
     MDB_stat st;
     int rc;
-    if (!s->hs) {
+    (void)s;
+    if (!b->hs) {
         struct ins_blob_hs *tab = calloc(1, sizeof(*tab));
         if (!tab)
             return ENOMEM;
         pthread_mutex_init(&tab->mu, NULL);
-        s->hs = tab;
-        tab->direct = mdb_env_get_fd(s->blobs.env, &tab->fd) == 0 &&
-                      mdb_env_stat(s->blobs.env, &st) == 0 && st.ms_psize >= 512;
+        b->hs = tab;
+        tab->direct = mdb_env_get_fd(b->env.env, &tab->fd) == 0 &&
+                      mdb_env_stat(b->env.env, &st) == 0 && st.ms_psize >= 512;
         tab->psize = tab->direct ? st.ms_psize : 4096;
     }
-    rc = ins__get(txn, s->bdbi[BT_META], "obj_next", 8, &v);
-    s->obj_next = 1;
+    rc = ins__get(txn, b->dbi[BT_META], "obj_next", 8, &v);
+    b->obj_next = 1;
     if (rc == INS_ENOTFOUND)
         return 0;
     if (rc == 0 && v.len == 8)
-        s->obj_next = ins_be64_get(v.data);
+        b->obj_next = ins_be64_get(v.data);
     return rc ? rc : v.len == 8 ? 0 : INS_ECORRUPT;
 }
 
@@ -540,9 +552,9 @@ int ins__blob_load(ins_store *s, MDB_txn *txn)
 
 static int op_begin(ins_wtxn *t, blob_op *op, const ins_key *k)
 {
-    ins_store *s = t->s;
+    ins_bstripe *b = stripe_of(t);
     Inspect__Storage__Staging *old = NULL;
-    int rc = get_stage(t->txn, s, k, &old);
+    int rc = get_stage(t->txn, b, k, &old);
     if (rc == 0) {
         if (old->total_size != op->size || memcmp(old->sha256.data, op->sha, 32) != 0) {
             rc = INS_EREUSED;
@@ -557,28 +569,32 @@ static int op_begin(ins_wtxn *t, blob_op *op, const ins_key *k)
         inspect__storage__staging__free_unpacked(old, NULL);
     if (rc != INS_ENOTFOUND)
         return rc;
+    if (op->existing_only) { /* not the id's home stripe: new stagings go there */
+        op->status = INS_ENOTFOUND;
+        return 0;
+    }
     Inspect__Storage__Staging st = INSPECT__STORAGE__STAGING__INIT;
     uint8_t next[8];
     st.format = INS_RECORD_FORMAT;
     st.total_size = op->size;
     st.sha256.data = op->sha;
     st.sha256.len = 32;
-    st.object = s->obj_next;
-    ins_be64_put(next, s->obj_next + 1);
+    st.object = b->obj_next;
+    ins_be64_put(next, b->obj_next + 1);
     if ((rc = put_stage(t, k, &st)) != 0 ||
-        (rc = ins__put(t, s->bdbi[BT_META], "obj_next", 8, next, 8, 0)) != 0)
+        (rc = ins__put(t, b->dbi[BT_META], "obj_next", 8, next, 8, 0)) != 0)
         return rc;
-    s->obj_next++;
+    b->obj_next++;
     op->committed = 0;
-    hs_start(s, op->id, st.object, st.total_size);
+    hs_start(b, op->id, st.object, st.total_size);
     return 0;
 }
 
 static int op_append(ins_wtxn *t, blob_op *op, const ins_key *k)
 {
-    ins_store *s = t->s;
+    ins_bstripe *b = stripe_of(t);
     Inspect__Storage__Staging *st = NULL;
-    int rc = get_stage(t->txn, s, k, &st);
+    int rc = get_stage(t->txn, b, k, &st);
     if (rc)
         goto out;
     op->committed = st->offset;
@@ -592,18 +608,42 @@ static int op_append(ins_wtxn *t, blob_op *op, const ins_key *k)
         if (rc == 0 && (rc = put_stage(t, k, st)) == 0)
             op->committed = st->offset;
     }
-    hs_note_append(s, op, st->object, rc == 0);
+    hs_note_append(b, op, st->object, rc == 0);
 out:
     if (st)
         inspect__storage__staging__free_unpacked(st, NULL);
     return rc;
 }
 
+/* Is content `sha` stored in a stripe other than `self`? (0: yes) */
+static int content_elsewhere(ins_store *s, const ins_bstripe *self, const uint8_t sha[32])
+{
+    int rc = INS_ENOTFOUND;
+    for (unsigned i = 0; i < INS_BLOB_STRIPES && rc == INS_ENOTFOUND; i++) {
+        ins_bstripe *b = &s->bs[i];
+        MDB_txn *txn;
+        ins_val v;
+        if (b == self)
+            continue;
+        if ((rc = ins__env_rd_begin(&b->env, &txn)) != 0)
+            break;
+        rc = ins__get(txn, b->dbi[BT_CONTENT], sha, 32, &v);
+        ins__env_rd_end(&b->env, txn);
+    }
+    return rc;
+}
+
+/* Files the staging's object as content. Identical content finished at the
+ * same moment in two stripes can be stored twice (both copies are read and
+ * collected alike); otherwise a content is stored once. */
 static int file_content(ins_wtxn *t, const Inspect__Storage__Staging *st)
 {
     ins_store *s = t->s;
+    ins_bstripe *b = stripe_of(t);
     ins_val v;
-    int rc = ins__get(t->txn, s->bdbi[BT_CONTENT], st->sha256.data, 32, &v);
+    int rc = ins__get(t->txn, b->dbi[BT_CONTENT], st->sha256.data, 32, &v);
+    if (rc == INS_ENOTFOUND)
+        rc = content_elsewhere(s, b, st->sha256.data);
     if (rc == 0) /* already stored: keep one copy */
         return drop_chunks(t, st->object);
     if (rc != INS_ENOTFOUND)
@@ -613,7 +653,7 @@ static int file_content(ins_wtxn *t, const Inspect__Storage__Staging *st)
     c.object = st->object;
     c.size = st->total_size;
     c.created_ns = ins_store_now(s);
-    return put_msg(t, s->bdbi[BT_CONTENT], st->sha256.data, 32, &c.base);
+    return put_msg(t, b->dbi[BT_CONTENT], st->sha256.data, 32, &c.base);
 }
 
 /*
@@ -624,10 +664,10 @@ static int file_content(ins_wtxn *t, const Inspect__Storage__Staging *st)
  */
 static int op_finish(ins_wtxn *t, blob_op *op, const ins_key *k)
 {
-    ins_store *s = t->s;
+    ins_bstripe *b = stripe_of(t);
     Inspect__Storage__Staging *st = NULL;
     uint8_t got[32];
-    int rc = get_stage(t->txn, s, k, &st);
+    int rc = get_stage(t->txn, b, k, &st);
     op->need_hash = 0;
     if (rc)
         goto out;
@@ -638,7 +678,7 @@ static int op_finish(ins_wtxn *t, blob_op *op, const ins_key *k)
     if (op->have_hash && op->object == st->object) {
         memcpy(got, op->sha, 32);
         rc = op->corrupt ? INS_ECORRUPT : 0;
-    } else if (!hs_final(s, op->id, st->object, st->total_size, got)) {
+    } else if (!hs_final(b, op->id, st->object, st->total_size, got)) {
         op->need_hash = 1;
         op->object = st->object;
         op->size = st->total_size;
@@ -651,10 +691,10 @@ static int op_finish(ins_wtxn *t, blob_op *op, const ins_key *k)
         rc = drop_stage(t, k, st);
     } else if (rc == 0 && (rc = file_content(t, st)) == 0) {
         memcpy(op->sha, got, 32);
-        rc = ins__del(t, s->bdbi[BT_STAGE], k->buf, k->len);
+        rc = ins__del(t, b->dbi[BT_STAGE], k->buf, k->len);
     }
     if (rc == 0)
-        hs_drop(s, op->id);
+        hs_drop(b, op->id);
 out:
     if (st)
         inspect__storage__staging__free_unpacked(st, NULL);
@@ -664,9 +704,9 @@ out:
 static int op_abort(ins_wtxn *t, blob_op *op, const ins_key *k)
 {
     Inspect__Storage__Staging *st = NULL;
-    int rc = get_stage(t->txn, t->s, k, &st);
+    int rc = get_stage(t->txn, stripe_of(t), k, &st);
     if (rc == 0 && (rc = drop_stage(t, k, st)) == 0)
-        hs_drop(t->s, op->id);
+        hs_drop(stripe_of(t), op->id);
     if (st)
         inspect__storage__staging__free_unpacked(st, NULL);
     return rc;
@@ -678,10 +718,11 @@ static int op_sweep(ins_wtxn *t, blob_op *op)
     ins_store *s = t->s;
     uint64_t ttl = s->opt.upload_ttl_s * 1000000000ULL, now = ins_store_now(s);
     uint64_t cutoff = now > ttl ? now - ttl : 0;
+    ins_bstripe *b = stripe_of(t);
     MDB_cursor *c;
     MDB_val key, val;
     size_t n = 0;
-    int rc = mdb_cursor_open(t->txn, s->bdbi[BT_STAGE], &c);
+    int rc = mdb_cursor_open(t->txn, b->dbi[BT_STAGE], &c);
     if (rc)
         return rc;
     op->committed = 0;
@@ -698,7 +739,7 @@ static int op_sweep(ins_wtxn *t, blob_op *op)
                 char buf[INS_UPLOAD_ID_MAX + 1];
                 memcpy(buf, id, idl);
                 buf[idl] = '\0';
-                hs_drop(s, buf);
+                hs_drop(b, buf);
             }
             rc = drop_chunks(t, st->object);
             if (rc == 0 && (rc = mdb_cursor_del(c, 0)) == 0)
@@ -738,14 +779,71 @@ static int blob_apply(ins_wtxn *t, void *arg)
     }
 }
 
+/* ---- stripes ---- */
+
+/* The stripe new stagings of `id` go to: FNV-1a, mixed (murmur3 fmix32). */
+static ins_bstripe *home_of(ins_store *s, const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return &s->bs[h % INS_BLOB_STRIPES];
+}
+
+/* Does stripe b hold a staging under key k? 0, INS_ENOTFOUND or an error. */
+static int stage_in(ins_bstripe *b, const ins_key *k)
+{
+    MDB_txn *txn;
+    ins_val v;
+    int rc = ins__env_rd_begin(&b->env, &txn);
+    if (rc)
+        return rc;
+    rc = ins__get(txn, b->dbi[BT_STAGE], k->buf, k->len, &v);
+    ins__env_rd_end(&b->env, txn);
+    return rc;
+}
+
+/*
+ * The stripe that holds the staging of `id`: its home stripe, or another one
+ * where an older layout put it, or (none yet) its home stripe. A staging is
+ * only ever created in its home stripe (op_begin elsewhere is existing_only),
+ * so it is never in two stripes: one found outside home predates this layout
+ * and once gone does not come back there.
+ */
+static int locate(ins_store *s, const char *id, ins_bstripe **out)
+{
+    ins_bstripe *home = home_of(s, id);
+    ins_key k;
+    int rc = stage_key(id, &k);
+    *out = home;
+    if (rc || INS_BLOB_STRIPES == 1 || (rc = stage_in(home, &k)) != INS_ENOTFOUND)
+        return rc == INS_ENOTFOUND ? 0 : rc;
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++) {
+        if (&s->bs[i] == home)
+            continue;
+        if ((rc = stage_in(&s->bs[i], &k)) == 0) {
+            *out = &s->bs[i];
+            return 0;
+        }
+        if (rc != INS_ENOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- submitting ---- */
 
 /* Writer thread, after the commit: a hashed append whose batch failed to
  * commit did not land, so its run can't be trusted any more. */
-static void note_failed(ins_store *s, blob_op *op, int err)
+static void note_failed(blob_op *op, int err)
 {
     hs_entry *h;
-    if (err && op->kind == OP_APPEND && op->hs_gen && (h = hs_find(s, op->id)) != NULL &&
+    if (err && op->kind == OP_APPEND && op->hs_gen && (h = hs_find(op->stripe, op->id)) != NULL &&
         h->gen == op->hs_gen)
         atomic_store(&h->valid, 0);
 }
@@ -754,7 +852,7 @@ static void sync_done(void *arg, int err, const ins_result *r)
 {
     blob_op *op = arg;
     (void)r;
-    note_failed(op->s, op, err);
+    note_failed(op, err);
     pthread_mutex_lock(&op->mu);
     op->err = err ? err : op->status;
     op->finished = 1;
@@ -770,19 +868,27 @@ static void sync_done(void *arg, int err, const ins_result *r)
  */
 static int submit_append(ins_store *s, blob_op *op, int block)
 {
-    hs_entry *h = hs_lock(s, op->id);
+    ins_bstripe *b = home_of(s, op->id);
+    hs_entry *h = hs_lock(b, op->id); /* a running hash: staged in its home stripe */
     int rc;
     op->s = s;
     op->hs_gen = 0;
+    if (!h) {
+        if ((rc = locate(s, op->id, &b)) != 0)
+            return rc;
+        if (b != home_of(s, op->id))
+            h = hs_lock(b, op->id);
+    }
+    op->stripe = b;
     if (!h)
-        return ins__writer_submit(&s->bw, &op->m, block);
+        return ins__writer_submit(&b->w, &op->m, block);
     hs_update(h, op);
-    rc = ins__writer_submit(&s->bw, &op->m, 0); /* once queued, op may be gone */
+    rc = ins__writer_submit(&b->w, &op->m, 0); /* once queued, op may be gone */
     if (rc)
         hs_undo(h, op);
     pthread_mutex_unlock(&h->mu);
     if (rc == INS_EBUSY && block)
-        rc = ins__writer_submit(&s->bw, &op->m, 1);
+        rc = ins__writer_submit(&b->w, &op->m, 1);
     return rc;
 }
 
@@ -810,10 +916,15 @@ static int sync_wait(blob_op *op, int rc)
     return rc;
 }
 
-static int run_sync(ins_store *s, blob_op *op)
+/* Runs op on stripe b, or on the stripe of op->id's staging (b NULL). */
+static int run_sync(ins_store *s, ins_bstripe *b, blob_op *op)
 {
+    int rc = b ? 0 : locate(s, op->id, &b);
+    if (rc)
+        return rc;
+    op->stripe = b;
     sync_init(s, op);
-    return sync_wait(op, ins__writer_submit(&s->bw, &op->m, 1));
+    return sync_wait(op, ins__writer_submit(&b->w, &op->m, 1));
 }
 
 int ins_blob_stage_begin(ins_store *s, const char *upload_id, uint64_t total_size,
@@ -823,7 +934,17 @@ int ins_blob_stage_begin(ins_store *s, const char *upload_id, uint64_t total_siz
     if (!sha256 || total_size == 0)
         return INS_EINVAL;
     memcpy(op.sha, sha256, 32);
-    int rc = run_sync(s, &op);
+    int rc;
+    for (int tries = 0;; tries++) {
+        ins_bstripe *b;
+        if ((rc = locate(s, upload_id, &b)) != 0)
+            break;
+        op.existing_only = b != home_of(s, upload_id);
+        op.status = 0;
+        rc = run_sync(s, b, &op);
+        if (rc != INS_ENOTFOUND || !op.existing_only || tries == 3)
+            break; /* an older staging outside home went meanwhile: stage at home */
+    }
     if (rc == 0 && offset)
         *offset = op.committed;
     return rc;
@@ -846,7 +967,7 @@ static void async_done(void *arg, int err, const ins_result *r)
 {
     blob_op *op = arg;
     (void)r;
-    note_failed(op->s, op, err);
+    note_failed(op, err);
     op->cb(op->cb_arg, err ? err : op->status, op->committed);
     free(op);
 }
@@ -880,7 +1001,7 @@ int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32])
     blob_op op = {.kind = OP_FINISH, .id = upload_id};
     int rc;
     for (int tries = 0;; tries++) {
-        if ((rc = run_sync(s, &op)) != 0 || !op.need_hash)
+        if ((rc = run_sync(s, NULL, &op)) != 0 || !op.need_hash)
             break;
         if (tries == 3) { /* the staging was replaced under us again and again */
             rc = INS_ESTATE;
@@ -890,12 +1011,13 @@ int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32])
          * appends): hash the stored chunks here, not on the writer, then
          * finish with that hash if the staging still holds the same object. */
         uint64_t object = op.object, size = op.size;
+        ins_bstripe *b = op.stripe;
         uint8_t got[32];
         MDB_txn *txn;
-        if ((rc = ins__env_rd_begin(&s->blobs, &txn)) != 0)
+        if ((rc = ins__env_rd_begin(&b->env, &txn)) != 0)
             break;
-        rc = rehash(txn, s, object, size, got);
-        ins__env_rd_end(&s->blobs, txn);
+        rc = rehash(txn, b, object, size, got);
+        ins__env_rd_end(&b->env, txn);
         if (rc && rc != INS_ECORRUPT)
             break;
         op = (blob_op){.kind = OP_FINISH,
@@ -913,7 +1035,7 @@ int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32])
 int ins_blob_abort(ins_store *s, const char *upload_id)
 {
     blob_op op = {.kind = OP_ABORT, .id = upload_id};
-    return run_sync(s, &op);
+    return run_sync(s, NULL, &op);
 }
 
 /* ---- reading ---- */
@@ -921,12 +1043,13 @@ int ins_blob_abort(ins_store *s, const char *upload_id)
 int ins_blob_status(ins_store *s, const char *upload_id, uint64_t *offset, uint64_t *total)
 {
     Inspect__Storage__Staging *st = NULL;
+    ins_bstripe *b;
     MDB_txn *txn;
     ins_key k;
     int rc = stage_key(upload_id, &k);
-    if (rc || (rc = ins__env_rd_begin(&s->blobs, &txn)) != 0)
+    if (rc || (rc = locate(s, upload_id, &b)) != 0 || (rc = ins__env_rd_begin(&b->env, &txn)) != 0)
         return rc;
-    rc = get_stage(txn, s, &k, &st);
+    rc = get_stage(txn, b, &k, &st);
     if (rc == 0) {
         if (offset)
             *offset = st->offset;
@@ -935,46 +1058,55 @@ int ins_blob_status(ins_store *s, const char *upload_id, uint64_t *offset, uint6
     }
     if (st)
         inspect__storage__staging__free_unpacked(st, NULL);
-    ins__env_rd_end(&s->blobs, txn);
+    ins__env_rd_end(&b->env, txn);
     return rc;
 }
 
-static int get_content(MDB_txn *txn, ins_store *s, const uint8_t sha[32],
-                       Inspect__Storage__Content **out)
+/* Finds content `sha` in the stripes. On 0, *txn is a read transaction on
+ * *b's environment (end it with ins__env_rd_end) and *out the record. */
+static int find_content(ins_store *s, const uint8_t sha[32], ins_bstripe **b, MDB_txn **txn,
+                        Inspect__Storage__Content **out)
 {
-    ins_val v;
-    int rc = ins__get(txn, s->bdbi[BT_CONTENT], sha, 32, &v);
-    if (rc)
-        return rc;
-    *out = inspect__storage__content__unpack(NULL, v.len, v.data);
-    return *out ? 0 : INS_ECORRUPT;
+    int rc = INS_ENOTFOUND;
+    *out = NULL;
+    for (unsigned i = 0; i < INS_BLOB_STRIPES && rc == INS_ENOTFOUND; i++) {
+        ins_val v;
+        *b = &s->bs[i];
+        if ((rc = ins__env_rd_begin(&(*b)->env, txn)) != 0)
+            return rc;
+        rc = ins__get(*txn, (*b)->dbi[BT_CONTENT], sha, 32, &v);
+        if (rc == 0 && !(*out = inspect__storage__content__unpack(NULL, v.len, v.data)))
+            rc = INS_ECORRUPT;
+        if (rc)
+            ins__env_rd_end(&(*b)->env, *txn);
+    }
+    return rc;
 }
 
 int ins_blob_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size)
 {
     Inspect__Storage__Content *c = NULL;
+    ins_bstripe *b;
     MDB_txn *txn;
-    int rc = ins__env_rd_begin(&s->blobs, &txn);
+    int rc = find_content(s, sha256, &b, &txn, &c);
     if (rc)
         return rc;
-    rc = get_content(txn, s, sha256, &c);
-    if (rc == 0 && size)
+    if (size)
         *size = c->size;
-    if (c)
-        inspect__storage__content__free_unpacked(c, NULL);
-    ins__env_rd_end(&s->blobs, txn);
-    return rc;
+    inspect__storage__content__free_unpacked(c, NULL);
+    ins__env_rd_end(&b->env, txn);
+    return 0;
 }
 
 /* Copies from the chunks of obj, starting at offset, into buf. */
-static int copy_out(MDB_txn *txn, ins_store *s, uint64_t obj, uint64_t offset, uint8_t *buf,
+static int copy_out(MDB_txn *txn, ins_bstripe *b, uint64_t obj, uint64_t offset, uint8_t *buf,
                     size_t len, size_t *nread)
 {
     MDB_cursor *c;
     MDB_val key, val;
     uint8_t k[16];
     size_t got = 0;
-    int rc = mdb_cursor_open(txn, s->bdbi[BT_CHUNK], &c);
+    int rc = mdb_cursor_open(txn, b->dbi[BT_CHUNK], &c);
     if (rc)
         return rc;
     chunk_key(k, obj, offset);
@@ -1011,22 +1143,21 @@ int ins_blob_read(ins_store *s, const uint8_t sha256[32], uint64_t offset, void 
                   size_t *nread)
 {
     Inspect__Storage__Content *c = NULL;
+    ins_bstripe *b;
     MDB_txn *txn;
     *nread = 0;
-    int rc = ins__env_rd_begin(&s->blobs, &txn);
+    int rc = find_content(s, sha256, &b, &txn, &c);
     if (rc)
         return rc;
-    rc = get_content(txn, s, sha256, &c);
-    if (rc == 0 && offset < c->size) {
+    if (offset < c->size) {
         if (len > c->size - offset)
             len = (size_t)(c->size - offset);
-        rc = copy_out(txn, s, c->object, offset, buf, len, nread);
+        rc = copy_out(txn, b, c->object, offset, buf, len, nread);
         if (rc == 0 && *nread != len)
             rc = INS_ECORRUPT;
     }
-    if (c)
-        inspect__storage__content__free_unpacked(c, NULL);
-    ins__env_rd_end(&s->blobs, txn);
+    inspect__storage__content__free_unpacked(c, NULL);
+    ins__env_rd_end(&b->env, txn);
     return rc;
 }
 
@@ -1095,6 +1226,7 @@ int ins_rtxn_blob_refs(ins_rtxn *r, const uint8_t sha256[32], uint64_t *count)
 /* ---- collection ---- */
 
 typedef struct gc_arg {
+    ins_bstripe *stripe;
     uint64_t cutoff;
     size_t collected;
 } gc_arg;
@@ -1118,15 +1250,16 @@ static int gc_apply(ins_wtxn *t, void *arg)
 {
     gc_arg *a = arg;
     ins_store *s = t->s;
-    ins_wtxn b = {.s = s, .env = &s->blobs};
+    ins_env *e = &a->stripe->env;
+    ins_wtxn b = {.s = s, .env = e};
     MDB_cursor *c;
     MDB_val key, val;
     int rc;
-    pthread_rwlock_rdlock(&s->blobs.resize);
-    if ((rc = mdb_txn_begin(s->blobs.env, NULL, 0, &b.txn)) != 0)
+    pthread_rwlock_rdlock(&e->resize);
+    if ((rc = mdb_txn_begin(e->env, NULL, 0, &b.txn)) != 0)
         goto unlock;
     a->collected = 0;
-    if ((rc = mdb_cursor_open(b.txn, s->bdbi[BT_CONTENT], &c)) != 0)
+    if ((rc = mdb_cursor_open(b.txn, a->stripe->dbi[BT_CONTENT], &c)) != 0)
         goto abort;
     for (rc = mdb_cursor_get(c, &key, &val, MDB_FIRST); rc == 0 && a->collected < SWEEP_MAX;
          rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
@@ -1153,7 +1286,7 @@ abort:
     else
         mdb_txn_abort(b.txn);
 unlock:
-    pthread_rwlock_unlock(&s->blobs.resize);
+    pthread_rwlock_unlock(&e->resize);
     return rc == MDB_MAP_FULL ? 0 : rc; /* no room to delete: next sweep */
 }
 
@@ -1162,13 +1295,17 @@ int ins__blob_sweep(ins_store *s)
     uint64_t ttl = s->opt.upload_ttl_s * 1000000000ULL, now = ins_store_now(s);
     gc_arg a = {.cutoff = now > ttl ? now - ttl : 0};
     blob_op op;
-    int rc;
-    do {
-        op = (blob_op){.kind = OP_SWEEP};
-        rc = run_sync(s, &op);
-    } while (rc == 0 && op.committed == SWEEP_MAX);
-    do {
-        rc = rc ? rc : ins__writer_exec(&s->mw, gc_apply, &a);
-    } while (rc == 0 && a.collected == SWEEP_MAX);
+    int rc = 0;
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++)
+        do {
+            op = (blob_op){.kind = OP_SWEEP};
+            rc = run_sync(s, &s->bs[i], &op);
+        } while (rc == 0 && op.committed == SWEEP_MAX);
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++) {
+        a.stripe = &s->bs[i];
+        do {
+            rc = ins__writer_exec(&s->mw, gc_apply, &a);
+        } while (rc == 0 && a.collected == SWEEP_MAX);
+    }
     return rc;
 }

@@ -1,9 +1,11 @@
 /*
- * ins_blob.h - the photo blob store (the `blobs` environment).
+ * ins_blob.h - the photo blob store (the blob stripes `blobs`, `blobs-1`, ...:
+ * environments with a writer each; an upload lives in one of them, see
+ * store_impl.h).
  *
  * An upload is staged under its upload id with its declared size and
  * SHA-256. Chunks are appended strictly in order; each append is committed
- * durably (many concurrent appends share one commit, see the blob writer in
+ * durably (many concurrent appends share one commit, see the writers in
  * writer.c) and the committed offset is what a client resumes from after a
  * disconnect or a restart. Finishing checks the size and the SHA-256 and files
  * the content under its hash, stored once however often it is uploaded; a
@@ -20,7 +22,7 @@
  *
  * Where the CPU goes: an append hashes its bytes into the upload's running
  * SHA-256 on the calling thread (about 40 us per 64 KiB) before queueing, so
- * the one blob writer only copies bytes and commits. Appends of one upload
+ * the blob writers only copy bytes and commit. Appends of one upload
  * should come from one stream, in order; others still work but make finish
  * re-hash. Finish re-hashes the stored chunks on the calling thread (about
  * 20 ms per 32 MiB) when no running hash can be trusted: after a restart, a

@@ -1,5 +1,5 @@
 /*
- * store.c - opening and closing a store: the two environments, the named
+ * store.c - opening and closing a store: meta and the blob stripes, the named
  * tables, the schema stamp and its migrations, the writers and the sweep.
  *
  * meta/_schema holds "engine" (the layout of the engine's own tables) and
@@ -123,10 +123,11 @@ static int check_schema(ins_store *s, ins_wtxn *t, const ins_store_options *opt)
     return rc ? rc : put_u32(t, dbi, "schema", want);
 }
 
-/* Opens the tables of one environment and, for meta, checks the schema. */
-static int open_tables(ins_store *s, ins_env *e, const ins_store_options *opt)
+/* Opens the tables of meta (b NULL; checks the schema) or of blob stripe b. */
+static int open_tables(ins_store *s, ins_bstripe *b, const ins_store_options *opt)
 {
-    int is_meta = e == &s->meta;
+    int is_meta = b == NULL;
+    ins_env *e = is_meta ? &s->meta : &b->env;
     for (;;) {
         ins_wtxn t = {.s = s, .env = e};
         int rc = mdb_txn_begin(e->env, NULL, 0, &t.txn);
@@ -134,7 +135,7 @@ static int open_tables(ins_store *s, ins_env *e, const ins_store_options *opt)
             return rc;
         for (int i = 0; rc == 0 && i < (is_meta ? MT_N : BT_N); i++)
             rc = mdb_dbi_open(t.txn, is_meta ? meta_names[i] : blob_names[i], MDB_CREATE,
-                              is_meta ? &s->mdbi[i] : &s->bdbi[i]);
+                              is_meta ? &s->mdbi[i] : &b->dbi[i]);
         for (size_t i = 0; is_meta && rc == 0 && i < s->n_udbi; i++)
             rc = mdb_dbi_open(t.txn, opt->tables[i], MDB_CREATE, &s->udbi[i]);
         if (rc == 0 && is_meta)
@@ -142,7 +143,7 @@ static int open_tables(ins_store *s, ins_env *e, const ins_store_options *opt)
         if (rc == 0 && is_meta && (rc = ins__feed_load(s, t.txn)) == 0)
             rc = ins__audit_load(s, t.txn);
         if (rc == 0 && !is_meta)
-            rc = ins__blob_load(s, t.txn);
+            rc = ins__blob_load(s, b, t.txn);
         if (rc == 0)
             rc = mdb_txn_commit(t.txn);
         else
@@ -180,22 +181,40 @@ static void set_defaults(ins_store_options *o)
         o->sweep_interval_s = 600;
 }
 
+/* Stripe 0 is "blobs" (the one blob environment of older stores), stripe i
+ * "blobs-i". Each stripe may grow to max_store_bytes, like meta. */
 static int open_envs(ins_store *s, const ins_store_options *opt)
 {
-    char *mp = join(s->dir, "meta"), *bp = join(s->dir, "blobs");
+    char *mp = join(s->dir, "meta");
     int rc = ENOMEM;
-    if (mp && bp)
+    unsigned i = 0;
+    if (mp)
         rc = ins__env_open(&s->meta, mp, 0, s->opt.initial_map_bytes, s->opt.max_store_bytes,
                            (unsigned)(s->n_udbi + MT_N + 1));
-    if (rc == 0 &&
-        (rc = ins__env_open(&s->blobs, bp, MDB_WRITEMAP | MDB_NORDAHEAD, s->opt.initial_map_bytes,
-                            s->opt.max_store_bytes, BT_N + 1)) != 0) {
+    s->meta.name = "meta";
+    free(mp);
+    for (; rc == 0 && i < INS_BLOB_STRIPES; i++) {
+        ins_bstripe *b = &s->bs[i];
+        char *bp;
+        b->idx = i;
+        if (i == 0)
+            snprintf(b->name, sizeof(b->name), "blobs");
+        else
+            snprintf(b->name, sizeof(b->name), "blobs-%u", i);
+        b->env.name = b->name;
+        if (!(bp = join(s->dir, b->name))) {
+            rc = ENOMEM;
+            break;
+        }
+        rc = ins__env_open(&b->env, bp, MDB_WRITEMAP | MDB_NORDAHEAD, s->opt.initial_map_bytes,
+                           s->opt.max_store_bytes, BT_N + 1);
+        free(bp);
+    }
+    if (rc) {
+        while (i-- > 0)
+            ins__env_close(&s->bs[i].env);
         ins__env_close(&s->meta);
     }
-    s->meta.name = "meta";
-    s->blobs.name = "blobs";
-    free(mp);
-    free(bp);
     if (rc)
         detail(opt, "cannot open the store in %s: %s", s->dir, ins_strerror(rc));
     return rc;
@@ -209,8 +228,10 @@ static void free_store(ins_store *s)
         mdb_txn_abort(r->txn);
         free(r);
     }
-    ins__blob_free_hs(s);
-    ins__env_close(&s->blobs);
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++) {
+        ins__blob_free_hs(&s->bs[i]);
+        ins__env_close(&s->bs[i].env);
+    }
     ins__env_close(&s->meta);
     pthread_mutex_destroy(&s->feed_mu);
     pthread_cond_destroy(&s->feed_cv);
@@ -262,17 +283,26 @@ int ins_store_open(const ins_store_options *opt, ins_store **out)
         free_store(s);
         return rc;
     }
-    if ((rc = open_tables(s, &s->meta, opt)) != 0 || (rc = open_tables(s, &s->blobs, opt)) != 0)
+    if ((rc = open_tables(s, NULL, opt)) != 0)
         goto fail;
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
+        if ((rc = open_tables(s, &s->bs[i], opt)) != 0)
+            goto fail;
     s->opt.tables = NULL;
     s->opt.migrations = NULL;
     s->opt.err_detail = NULL;
     ins__writer_init(&s->mw, s, &s->meta, s->opt.queue_capacity, 1);
-    ins__writer_init(&s->bw, s, &s->blobs, s->opt.queue_capacity, 0);
-    if ((rc = ins__writer_start(&s->mw)) != 0 || (rc = ins__writer_start(&s->bw)) != 0 ||
-        (rc = ins__sweeper_start(s)) != 0) {
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
+        ins__writer_init(&s->bs[i].w, s, &s->bs[i].env, s->opt.queue_capacity, 0);
+    rc = ins__writer_start(&s->mw);
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++)
+        rc = ins__writer_start(&s->bs[i].w);
+    if (rc == 0)
+        rc = ins__sweeper_start(s);
+    if (rc) {
         ins__writer_stop(&s->mw);
-        ins__writer_stop(&s->bw);
+        for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
+            ins__writer_stop(&s->bs[i].w);
         goto fail;
     }
     *out = s;
@@ -290,7 +320,8 @@ void ins_store_close(ins_store *s)
         return;
     ins__sweeper_stop(s);
     ins__writer_stop(&s->mw);
-    ins__writer_stop(&s->bw);
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
+        ins__writer_stop(&s->bs[i].w);
     pthread_mutex_lock(&s->feed_mu);
     s->closing = 1;
     pthread_cond_broadcast(&s->feed_cv);
@@ -327,8 +358,11 @@ void ins_store_map_sizes(ins_store *s, size_t *meta, size_t *blobs)
 {
     if (meta)
         *meta = s->meta.mapsize;
-    if (blobs)
-        *blobs = s->blobs.mapsize;
+    if (blobs) {
+        *blobs = 0;
+        for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
+            *blobs += s->bs[i].env.mapsize;
+    }
 }
 
 int ins_store_lock_dir(const char *data_dir, int *fd)

@@ -52,15 +52,38 @@ enum { BT_META, BT_STAGE, BT_CONTENT, BT_CHUNK, BT_N };
 
 struct ins_blob_hs; /* in-memory hash states of uploads, blob.c */
 
+/*
+ * Blob stripes: the blob store is INS_BLOB_STRIPES LMDB environments
+ * ("blobs", "blobs-1", ...), each a complete blob store of its own (stagings,
+ * chunks, content) with its own writer thread and group commit. An upload
+ * lives in one stripe from stage to finish (its staging and its chunks commit
+ * in the same transaction, as with one environment), so while one stripe's
+ * writer waits in its synced commit, another copies its batch. A new upload
+ * goes to the stripe its id hashes to; stagings found elsewhere (a store made
+ * with fewer stripes) stay where they are. Content is looked up in every
+ * stripe.
+ */
+#define INS_BLOB_STRIPES 2
+
+typedef struct ins_bstripe {
+    ins_env env;
+    ins_writer w;
+    MDB_dbi dbi[BT_N];
+    uint64_t obj_next;      /* writer only */
+    struct ins_blob_hs *hs; /* running hashes and chunk-write state */
+    unsigned idx;
+    char name[24];
+} ins_bstripe;
+
 struct ins_store {
     char *dir;
     ins_store_options opt; /* copy; tables/migrations borrowed for open only */
-    ins_env meta, blobs;
+    ins_env meta;
+    ins_bstripe bs[INS_BLOB_STRIPES];
     MDB_dbi *udbi;
     size_t n_udbi;
     MDB_dbi mdbi[MT_N];
-    MDB_dbi bdbi[BT_N];
-    ins_writer mw, bw;
+    ins_writer mw;
 
     /* Meta writer thread state: next sequences and the chain head. */
     uint64_t feed_next, audit_next;
@@ -77,10 +100,6 @@ struct ins_store {
     /* Pool of reset read transactions on meta. */
     pthread_mutex_t pool_mu;
     ins_rtxn *pool;
-
-    /* Blob writer thread state. */
-    uint64_t obj_next;
-    struct ins_blob_hs *hs;
 
     /* Background sweep. */
     pthread_t sweeper;
@@ -145,8 +164,8 @@ int ins__idem_store(ins_wtxn *t, ins_mutation *m);
 int ins__idem_sweep(ins_store *s);
 
 /* blob.c */
-int ins__blob_load(ins_store *s, MDB_txn *txn);
-void ins__blob_free_hs(ins_store *s);
+int ins__blob_load(ins_store *s, ins_bstripe *b, MDB_txn *txn);
+void ins__blob_free_hs(ins_bstripe *b);
 int ins__blob_sweep(ins_store *s);
 
 /* sweep.c */

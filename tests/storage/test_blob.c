@@ -9,6 +9,7 @@
 
 #include "helpers.h"
 #include "ins_blob.h"
+#include "ins_backup.h"
 #include "store_impl.h"
 
 static void fill(uint8_t *p, size_t n, unsigned seed)
@@ -17,14 +18,19 @@ static void fill(uint8_t *p, size_t n, unsigned seed)
         p[i] = (uint8_t)((i * 131 + seed * 7 + (i >> 9)) & 0xff);
 }
 
-static size_t count_table(ins_store *s, MDB_dbi dbi)
+/* Entries of blob table `bt` over all stripes. */
+static size_t count_table(ins_store *s, int bt)
 {
-    MDB_txn *txn;
-    MDB_stat st;
-    ck_assert_int_eq(ins__env_rd_begin(&s->blobs, &txn), 0);
-    ck_assert_int_eq(mdb_stat(txn, dbi, &st), 0);
-    ins__env_rd_end(&s->blobs, txn);
-    return st.ms_entries;
+    size_t n = 0;
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++) {
+        MDB_txn *txn;
+        MDB_stat st;
+        ck_assert_int_eq(ins__env_rd_begin(&s->bs[i].env, &txn), 0);
+        ck_assert_int_eq(mdb_stat(txn, s->bs[i].dbi[bt], &st), 0);
+        ins__env_rd_end(&s->bs[i].env, txn);
+        n += st.ms_entries;
+    }
+    return n;
 }
 
 START_TEST(test_blob_resume_from_committed_offset)
@@ -94,12 +100,12 @@ START_TEST(test_blob_same_content_stored_once)
     uint8_t a[32], b[32];
     fill(data, sizeof(data), 2);
     upload(s, "first", data, sizeof(data), 65536, a);
-    size_t chunks = count_table(s, s->bdbi[BT_CHUNK]);
+    size_t chunks = count_table(s, BT_CHUNK);
     upload(s, "second", data, sizeof(data), 30000, b);
     ck_assert_int_eq(memcmp(a, b, 32), 0);
-    ck_assert_uint_eq(count_table(s, s->bdbi[BT_CONTENT]), 1);
-    ck_assert_uint_eq(count_table(s, s->bdbi[BT_CHUNK]), chunks);
-    ck_assert_uint_eq(count_table(s, s->bdbi[BT_STAGE]), 0);
+    ck_assert_uint_eq(count_table(s, BT_CONTENT), 1);
+    ck_assert_uint_eq(count_table(s, BT_CHUNK), chunks);
+    ck_assert_uint_eq(count_table(s, BT_STAGE), 0);
     ins_store_close(s);
     rm_dir(dir);
 }
@@ -118,7 +124,7 @@ START_TEST(test_blob_hash_mismatch_is_data_loss)
     ck_assert_int_eq(ins_blob_finish(s, "bad", NULL), INS_EDATALOSS);
     ck_assert_int_eq(ins_blob_status(s, "bad", NULL, NULL), INS_ENOTFOUND);
     ck_assert_int_eq(ins_blob_stat(s, sha, NULL), INS_ENOTFOUND);
-    ck_assert_uint_eq(count_table(s, s->bdbi[BT_CHUNK]), 0);
+    ck_assert_uint_eq(count_table(s, BT_CHUNK), 0);
     ins_store_close(s);
     rm_dir(dir);
 }
@@ -189,7 +195,7 @@ START_TEST(test_blob_ttl_collects_stale_and_unreferenced)
     atomic_fetch_add(&fake_now, 3601ULL * 1000000000ULL);
     ck_assert_int_eq(ins_store_sweep(s), 0);
     ck_assert_int_eq(ins_blob_stat(s, h1, NULL), INS_ENOTFOUND);
-    ck_assert_uint_eq(count_table(s, s->bdbi[BT_CHUNK]), 0);
+    ck_assert_uint_eq(count_table(s, BT_CHUNK), 0);
     ins_store_close(s);
     rm_dir(dir);
 }
@@ -321,6 +327,99 @@ START_TEST(test_blob_chunk_sizes_read_back_across_restart)
 }
 END_TEST
 
+/* Stagings of stripe i (0 when the stripe is missing). */
+static size_t stagings_in(ins_store *s, unsigned i)
+{
+    MDB_txn *txn;
+    MDB_stat st;
+    ck_assert_int_eq(ins__env_rd_begin(&s->bs[i].env, &txn), 0);
+    ck_assert_int_eq(mdb_stat(txn, s->bs[i].dbi[BT_STAGE], &st), 0);
+    ins__env_rd_end(&s->bs[i].env, txn);
+    return st.ms_entries;
+}
+
+static void swap_dirs(const char *dir, const char *a, const char *b)
+{
+    char pa[600], pb[600], pt[600];
+    snprintf(pa, sizeof(pa), "%s/%s", dir, a);
+    snprintf(pb, sizeof(pb), "%s/%s", dir, b);
+    snprintf(pt, sizeof(pt), "%s/swap-tmp", dir);
+    ck_assert_int_eq(rename(pa, pt), 0);
+    ck_assert_int_eq(rename(pb, pa), 0);
+    ck_assert_int_eq(rename(pt, pb), 0);
+}
+
+/* Uploads spread over the blob stripes, each staging in one stripe with its
+ * chunks. Stagings and content found outside their home stripe (a store made
+ * with fewer stripes; here the stripe folders are swapped) resume from their
+ * committed offset, are re-staged idempotently where they are (never a second
+ * staging in the home stripe), finish, read back, and survive backup and
+ * restore, which copy every stripe. */
+START_TEST(test_blob_stripes_resume_outside_home_stripe)
+{
+    enum { U = 12, SZ = 40000 };
+    char *dir = tmp_dir(), *bak = tmp_dir(), *dst = tmp_dir(), id[32], path[600];
+    ins_store *s = open_store(dir);
+    static uint8_t data[U][SZ], back[SZ];
+    uint8_t sha[U][32], got[32];
+    uint64_t off;
+    size_t n;
+    for (int u = 0; u < U; u++) {
+        fill(data[u], SZ, 100 + (unsigned)u);
+        ins__sha256(data[u], SZ, sha[u]);
+        snprintf(id, sizeof(id), "stripe-%d", u);
+        ck_assert_int_eq(ins_blob_stage_begin(s, id, SZ, sha[u], &off), 0);
+        ck_assert_int_eq(ins_blob_append(s, id, 0, data[u], 10000 + 1000 * (size_t)u, &off), 0);
+        if (u < 2) { /* finished before the swap */
+            ck_assert_int_eq(ins_blob_append(s, id, off, data[u] + off, SZ - off, &off), 0);
+            ck_assert_int_eq(ins_blob_finish(s, id, got), 0);
+        }
+    }
+    for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
+        ck_assert_uint_gt(stagings_in(s, i), 0); /* both writers had work */
+    ck_assert_uint_eq(count_table(s, BT_STAGE), U - 2);
+    ins_store_close(s);
+    swap_dirs(dir, "blobs", "blobs-1");
+    s = open_store(dir);
+    for (int u = 2; u < U; u++) {
+        uint64_t total, want = 10000 + 1000 * (uint64_t)u;
+        snprintf(id, sizeof(id), "stripe-%d", u);
+        ck_assert_int_eq(ins_blob_status(s, id, &off, &total), 0);
+        ck_assert_uint_eq(off, want);
+        ck_assert_uint_eq(total, SZ);
+        ck_assert_int_eq(ins_blob_stage_begin(s, id, SZ, sha[u], &off), 0);
+        ck_assert_uint_eq(off, want);
+        ck_assert_int_eq(ins_blob_append(s, id, 0, data[u], 5, &off), INS_EOFFSET);
+        ck_assert_uint_eq(off, want);
+        ck_assert_int_eq(ins_blob_append(s, id, off, data[u] + off, SZ - off, &off), 0);
+    }
+    ck_assert_uint_eq(count_table(s, BT_STAGE), U - 2);
+    for (int u = 2; u < U; u++) {
+        snprintf(id, sizeof(id), "stripe-%d", u);
+        ck_assert_int_eq(ins_blob_finish(s, id, got), 0);
+        ck_assert_int_eq(memcmp(got, sha[u], 32), 0);
+    }
+    ck_assert_uint_eq(count_table(s, BT_STAGE), 0);
+    ck_assert_uint_eq(count_table(s, BT_CONTENT), U);
+    for (int u = 0; u < U; u++)
+        ck_assert_int_eq(ins_store_exec(s, ref_apply, sha[u]), 0);
+    ins_store_close(s);
+    snprintf(path, sizeof(path), "%s/copy", bak);
+    ck_assert_int_eq(ins_store_backup(dir, path), 0);
+    ck_assert_int_eq(ins_store_restore(path, dst), 0);
+    s = open_store(dst);
+    for (int u = 0; u < U; u++) {
+        ck_assert_int_eq(ins_blob_read(s, sha[u], 0, back, SZ, &n), 0);
+        ck_assert_uint_eq(n, SZ);
+        ck_assert_int_eq(memcmp(back, data[u], SZ), 0);
+    }
+    ins_store_close(s);
+    rm_dir(dir);
+    rm_dir(bak);
+    rm_dir(dst);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blob");
@@ -331,5 +430,6 @@ int main(void)
     ADD_TEST(s, test_blob_ttl_collects_stale_and_unreferenced);
     ADD_TEST(s, test_blob_concurrent_async_appends_grow_map);
     ADD_TEST(s, test_blob_chunk_sizes_read_back_across_restart);
+    ADD_TEST(s, test_blob_stripes_resume_outside_home_stripe);
     return run_suite(s);
 }
