@@ -5,10 +5,12 @@
  * Findings may name photos that are still on their way; the task becomes
  * SUBMITTED when every department's findings and every photo are stored.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "directory_impl.h"
 #include "entities.pb-c.h"
@@ -81,10 +83,15 @@ static size_t missing_photos(ins_wtxn *t, const Inspect__V1__FindingsBody *b, ch
     for (size_t i = 0; i < b->n_answers; i++)
         for (size_t p = 0; p < b->answers[i]->n_photo_ids && n < cap; p++) {
             char *id = b->answers[i]->photo_ids[p];
+            char low[65]; /* photos are stored under lower-case hex */
+            size_t k = 0;
+            for (; id[k] && k < 64; k++)
+                low[k] = (char)tolower((unsigned char)id[k]);
+            low[k] = '\0';
             int dup = 0;
             for (size_t j = 0; j < n; j++)
-                dup |= strcmp(out[j], id) == 0;
-            if (!dup && !ins_fld_photo_stored(t, id))
+                dup |= strcasecmp(out[j], id) == 0;
+            if (!dup && !ins_fld_photo_stored(t, low))
                 out[n++] = id;
         }
     return n;

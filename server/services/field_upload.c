@@ -257,6 +257,14 @@ static int finished_before(upload *u)
     }
     ins_rtxn_end(r);
     if (found) {
+        char want[65];
+        hex(u->hdr->sha256.data, 32, want);
+        if (strcmp(want, u->photo_id) != 0) { /* the id was used for another photo */
+            ins_call_fail(u->call, INS_EREUSED,
+                          "upload id %s already holds photo %s, not this one; choose a new id",
+                          u->hdr->upload_id, u->photo_id);
+            return 1;
+        }
         u->duplicate = 1;
         reply_photo(u);
     }

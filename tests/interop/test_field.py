@@ -560,6 +560,13 @@ class FieldTest(unittest.TestCase):
         r3 = self.upload_photo(who, task.id, "kitchen_photo", photo)
         self.assertEqual(r3.photo_id, photo.id)
         self.assertTrue(r3.duplicate)
+        # the finished upload id reused for another photo is refused, not
+        # answered with the first photo's id (the new bytes would be lost)
+        other = Photo(5000)
+        msg = self.assertStatus(grpc.StatusCode.ALREADY_EXISTS, self.upload_photo, who, task.id,
+                                "kitchen_photo", other, uid)
+        self.assertIn(uid, msg)
+        self.assertEqual(self.status(who, uid).photo_id, photo.id)
 
     def test_upload_survives_sigkill(self):
         task = self.t_up
@@ -778,6 +785,22 @@ class FieldTest(unittest.TestCase):
         # nothing was stored: the first good submission is version 1
         r = self.submit(who, self.body(pkg, who, m.department, good))
         self.assertEqual(r.findings.version, 1)
+
+    def test_photo_ids_in_upper_case(self):
+        """Findings naming stored photos in upper-case hex wait for nothing."""
+        task = self.t_bad
+        m = self.member(task, True)
+        who = m.inspector_id
+        pkg = self.package(task, who)
+        answers, photos = self.answers(self.template_for(pkg, m.department))
+        for item, p in photos:
+            self.upload_photo(who, task.id, item, p)
+        for a in answers:
+            ids = [i.upper() for i in a.photo_ids]
+            del a.photo_ids[:]
+            a.photo_ids.extend(ids)
+        r = self.submit(who, self.body(pkg, who, m.department, answers))
+        self.assertEqual(list(r.findings.missing_photos), [])
 
     # -- inspectctl field --------------------------------------------------------------
 
