@@ -761,6 +761,7 @@ class DeadlineTest(DispatchCase):
     makes a working day pass in about two seconds."""
 
     server_args = ("--time-warp", "50000")
+    dept_seen = None  # what the lab department's own watch saw for the task
 
     @classmethod
     def setUpClass(cls):
@@ -779,6 +780,8 @@ class DeadlineTest(DispatchCase):
                                         ("lab", "lab-inspection", "lab-site")], 2)
         self.new_application("XD-2026-000001", "lab-permit", "新都街道", 1)
         watch = AlertWatcher(self.channel, self.disp)
+        lab = AlertWatcher(self.channel, self.server.token("department", "lab-desk",
+                                                           department="lab"))
         try:
             task = self.assign(self.create_task("XD-2026-000001").id)
             self.assertEqual(task.limit_working_days, 2)
@@ -793,8 +796,10 @@ class DeadlineTest(DispatchCase):
             self.assertEqual(kinds, [dispatch_pb2.ALERT_KIND_WARNING,
                                      dispatch_pb2.ALERT_KIND_OVERDUE], watch.alerts)
             self.assertIsNone(watch.error)
+            type(self).dept_seen = [a.kind for a in lab.alerts if mine(a)]
         finally:
             watch.close()
+            lab.close()
         warning, overdue = [a for a in watch.alerts if mine(a)]
         self.assertGreaterEqual(warning.raised_unix, task.warning_unix)
         self.assertGreaterEqual(overdue.raised_unix, task.deadline_unix)
@@ -808,6 +813,16 @@ class DeadlineTest(DispatchCase):
         # a cancelled task raises nothing more
         self.cancel(task.id, "逾期")
         self.assertNotIn(task.id, [t.id for t in self.list_tasks(overdue=True)])
+
+    # Server bug: the scheduler raises WARNING and OVERDUE with no department
+    # (scheduler.c passes ""), so a department's own WatchAlerts - and a
+    # dispatcher's filtered by department - never shows the deadline alerts
+    # of the tasks the department takes part in. Runs after the test above
+    # (alphabetical order) and reads what the lab department's watch saw.
+    @unittest.expectedFailure
+    def test_x_department_sees_deadline_alerts_of_its_tasks(self):
+        self.assertEqual(self.dept_seen, [dispatch_pb2.ALERT_KIND_WARNING,
+                                          dispatch_pb2.ALERT_KIND_OVERDUE])
 
 
 class ParallelAssignTest(DispatchCase):
