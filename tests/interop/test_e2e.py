@@ -17,8 +17,9 @@ the industry departments' desks and an auditor.
      opens re-inspection task (REINSPECTION, check_items = rectify_items,
      follows_report) -> team, findings on only those items -> PASS ->
      opinions -> STAGE_DECISION -> SetStage CERTIFIED -> ARCHIVED.
-  4. The dossier of case 3: ExportDossier, `inspectctl dossier verify FILE`
-     OK, one flipped byte refused. Skipped (with a message saying why) only
+  4. The dossier of case 3: ExportDossier holds both tasks, both reports,
+     every department's findings and the photos byte for byte;
+     `inspectctl dossier verify FILE` OK, one flipped byte refused. Skipped (with a message saying why) only
      while `inspectctl dossier --help` fails, i.e. the dossier commands are
      not built into this tree yet.
 
@@ -32,11 +33,13 @@ import hashlib
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
 import unittest
 import uuid
+import zipfile
 
 import grpc
 
@@ -481,7 +484,7 @@ class EndToEnd(unittest.TestCase):
         declared = [f for f in self.app(APP_RECTIFY).declared_facts
                     if f.key == "floor_area_m2"][0].value.number
         short = round(declared * 0.8, 1)  # beyond 5 % and 10 %, and everybody agrees
-        task, _ = self.work(task, overrides={
+        task, photos = self.work(task, overrides={
             "bureau": {"floor_area": short}, "culture": {"floor_area": short},
             "fire": {"floor_area": short, "emergency_lighting": False}})
         self.assertEqual(task.state, D.TASK_STATE_RECONCILED)
@@ -550,9 +553,19 @@ class EndToEnd(unittest.TestCase):
         a = self.app(APP_RECTIFY)
         self.assertEqual((a.stage, a.outcome), (L.STAGE_ARCHIVED, L.OUTCOME_PASS))
         type(self).rectified = {"app": APP_RECTIFY, "tasks": [task.id, re.id],
-                                "reports": [rep.id, rep2.id]}
+                                "reports": [rep.id, rep2.id], "photos": photos}
 
     # -- 4. the dossier of case 3 --------------------------------------------------
+
+    @staticmethod
+    def archive_members(path):
+        """The member names of a tar or zip dossier and a reader of one."""
+        if tarfile.is_tarfile(path):
+            tf = tarfile.open(path)
+            names = tf.getnames()
+            return names, lambda n: tf.extractfile(n).read()
+        zf = zipfile.ZipFile(path)
+        return zf.namelist(), zf.read
 
     def test_4_dossier(self):
         if not self.rectified:
@@ -574,6 +587,18 @@ class EndToEnd(unittest.TestCase):
             res = subprocess.run([INSPECTCTL, "dossier", "verify", path], capture_output=True,
                                  text=True, timeout=60)
             self.assertEqual(res.returncode, 0, f"verify: {res.stdout}\n{res.stderr}")
+            names, read = self.archive_members(path)
+            for t in self.rectified["tasks"]:
+                self.assertIn(f"tasks/{t}.json", names)
+                self.assertIn(f"reports/R-{t}.json", names)
+                for dept in ("bureau", "culture", "fire"):
+                    self.assertIn(f"findings/{t}/{dept}.json", names)
+            self.assertIn("manifest.json", names)
+            for pid, data in self.rectified["photos"].items():
+                jpg = [n for n in names if n.startswith(f"photos/{pid}.")
+                       and not n.endswith(".json")]
+                self.assertEqual(len(jpg), 1, f"photo {pid} not in the dossier")
+                self.assertEqual(read(jpg[0]), data, f"photo {pid} bytes")
             # one changed byte in the middle is found
             bad = bytearray(data)
             bad[len(bad) // 2] ^= 0x01
