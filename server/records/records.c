@@ -37,33 +37,46 @@ int ins_rec_encode(const ProtobufCMessage *wire, const ProtobufCMessageDescripto
     return 0;
 }
 
+/* Reads a varint from an unknown field's bytes; 0 when malformed. */
+static uint64_t varint(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n && i < 10; i++) {
+        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80))
+            return v;
+    }
+    return 0;
+}
+
 int ins_rec_decode(const void *data, size_t len, const ProtobufCMessageDescriptor *rec,
                    const ProtobufCMessageDescriptor *wire, ProtobufCMessage **out)
 {
     *out = NULL;
-    const ProtobufCFieldDescriptor *ff = format_field(rec);
-    if (!ff)
+    if (!format_field(rec))
         return INS_EINVAL;
-    ProtobufCMessage *r = protobuf_c_message_unpack(rec, NULL, len, data);
-    if (!r)
+    /* While the record mirrors the wire message (test_records), its bytes
+     * decode as the wire message directly, the format arriving as an unknown
+     * field: one pass instead of decode, re-encode, decode. */
+    ProtobufCMessage *m = protobuf_c_message_unpack(wire, NULL, len, data);
+    if (!m)
         return INS_ECORRUPT;
-    uint32_t *format = (uint32_t *)((char *)r + ff->offset);
-    if (*format == 0 || *format > INS_REC_FORMAT) {
-        protobuf_c_message_free_unpacked(r, NULL);
+    uint64_t format = 0;
+    for (unsigned i = 0; i < m->n_unknown_fields; i++) {
+        ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
+        if (u->tag == FORMAT_FIELD && u->wire_type == PROTOBUF_C_WIRE_TYPE_VARINT)
+            format = varint(u->data, u->len);
+        free(u->data);
+    }
+    free(m->unknown_fields);
+    m->unknown_fields = NULL;
+    m->n_unknown_fields = 0;
+    if (format == 0 || format > INS_REC_FORMAT) {
+        protobuf_c_message_free_unpacked(m, NULL);
         return INS_ECORRUPT;
     }
-    *format = 0; /* not part of the wire message */
-    size_t n = protobuf_c_message_get_packed_size(r);
-    uint8_t *buf = malloc(n ? n : 1);
-    if (!buf) {
-        protobuf_c_message_free_unpacked(r, NULL);
-        return ENOMEM;
-    }
-    protobuf_c_message_pack(r, buf);
-    protobuf_c_message_free_unpacked(r, NULL);
-    *out = protobuf_c_message_unpack(wire, NULL, n, buf);
-    free(buf);
-    return *out ? 0 : INS_ECORRUPT;
+    *out = m;
+    return 0;
 }
 
 int ins_rec_mirrors(const ProtobufCMessageDescriptor *a, const ProtobufCMessageDescriptor *b,

@@ -15,14 +15,12 @@
 #include "ins_error.h"
 #include "records.h"
 
-#define SNAP_MAX 4096
-
 typedef struct watch {
     ins_follow f;
     char dept[64];
     char town[256];
     char **snap; /* ids sent from the snapshot, to skip on the feed */
-    size_t n_snap;
+    size_t n_snap, cap_snap;
 } watch;
 
 static int alert_get(ins_rtxn *r, const char *id, Inspect__V1__Alert **out)
@@ -34,10 +32,25 @@ static int alert_get(ins_rtxn *r, const char *id, Inspect__V1__Alert **out)
                          &inspect__v1__alert__descriptor, (ProtobufCMessage **)out);
 }
 
-static int wanted(const watch *w, const Inspect__V1__Alert *a)
+/* Whether the watch wants `a`: its town, and its department — the alert's
+ * own, or for an alert about a whole task (a deadline, an escalation) any
+ * department the task needs. */
+static int wanted(const watch *w, ins_rtxn *r, const Inspect__V1__Alert *a)
 {
-    return (!w->dept[0] || strcmp(a->department, w->dept) == 0) &&
-           (!w->town[0] || strcmp(a->town, w->town) == 0);
+    if (w->town[0] && strcmp(a->town, w->town) != 0)
+        return 0;
+    if (!w->dept[0] || strcmp(a->department, w->dept) == 0)
+        return 1;
+    if (a->department[0] || !a->task_id[0])
+        return 0;
+    Inspect__V1__Task *task = NULL;
+    if (ins_task_get(r, a->task_id, &task) != 0)
+        return 0;
+    int needs = 0;
+    for (size_t i = 0; i < task->n_required_departments && !needs; i++)
+        needs = strcmp(task->required_departments[i], w->dept) == 0;
+    protobuf_c_message_free_unpacked(&task->base, NULL);
+    return needs;
 }
 
 typedef struct snap_ctx {
@@ -63,9 +76,19 @@ static int snap_one(void *arg, const ins_val *key, const ins_val *val)
                                   &inspect__v1__alert__descriptor, (ProtobufCMessage **)&a);
     if (rc)
         return sc->err = rc;
-    if (!wanted(w, a) || w->n_snap == SNAP_MAX) {
+    if (!wanted(w, sc->r, a)) {
         protobuf_c_message_free_unpacked(&a->base, NULL);
         return 0;
+    }
+    if (w->n_snap == w->cap_snap) {
+        size_t cap = w->cap_snap ? w->cap_snap * 2 : 64;
+        char **p = realloc(w->snap, cap * sizeof *p);
+        if (!p) {
+            protobuf_c_message_free_unpacked(&a->base, NULL);
+            return sc->err = ENOMEM;
+        }
+        w->snap = p;
+        w->cap_snap = cap;
     }
     w->snap[w->n_snap] = strdup(buf);
     if (!w->snap[w->n_snap]) {
@@ -100,7 +123,7 @@ static int pick_alert(ins_follow *f, ins_rtxn *r, const ins_feed_entry *e, char 
     int rc = alert_get(r, id, &a);
     if (rc)
         return rc == INS_ENOTFOUND ? 0 : rc;
-    if (!wanted(w, a)) {
+    if (!wanted(w, r, a)) {
         protobuf_c_message_free_unpacked(&a->base, NULL);
         return 0;
     }
@@ -130,10 +153,7 @@ static void watch_start(ins_call *call, const ProtobufCMessage *msg)
     }
     ins_app *app = ins_app_of(call);
     watch *w = calloc(1, sizeof *w);
-    if (w)
-        w->snap = calloc(SNAP_MAX, sizeof *w->snap);
-    if (!w || !w->snap) {
-        free(w);
+    if (!w) {
         ins_call_fail(call, ENOMEM, "out of memory");
         return;
     }
@@ -211,6 +231,11 @@ static int ack_apply(ins_wtxn *t, ins_mut *mu)
     a.acknowledged_by = (char *)ins_mut_actor(mu);
     a.acknowledged_unix = ins_wtxn_unix(t);
     rc = ins_wtxn_del(t, T_ALERTS_OPEN, k.buf, k.len);
+    if (rc == 0 || rc == INS_ENOTFOUND) { /* a standing alert may be raised again */
+        ins_key dk;
+        ins_alert_dedup_key(&dk, a.kind, a.task_id, a.department);
+        rc = ins_wtxn_del(t, T_ALERT_DEDUP, dk.buf, dk.len);
+    }
     const char *depts[2] = {"bureau", a.department};
     ins_change ch = {ins_mut_actor(mu), "alert", a.id,
                      "acknowledged",    depts,   a.department[0] ? 2u : 1u};

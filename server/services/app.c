@@ -36,6 +36,7 @@ const char *const ins_app_table_names[] = {
     [T_UPLOADS] = "uploads",
     [T_AUDIT_BY_ENTITY] = "audit_by_entity",
     [T_AUDIT_BY_ACTOR] = "audit_by_actor",
+    [T_ALERT_DEDUP] = "alert_dedup",
     [T_COUNT] = NULL,
 };
 

@@ -43,6 +43,7 @@ enum ins_app_table {
     T_UPLOADS,            /* upload id → photo id: finished uploads */
     T_AUDIT_BY_ENTITY,    /* entity ("kind/id"), audit seq (u64) → '' */
     T_AUDIT_BY_ACTOR,     /* actor, audit seq (u64) → '' */
+    T_ALERT_DEDUP,        /* kind (u32), task id, department → id of the open alert */
     T_COUNT
 };
 

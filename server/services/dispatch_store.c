@@ -238,9 +238,36 @@ int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint3
     return rc;
 }
 
+void ins_alert_dedup_key(ins_key *k, int kind, const char *task_id, const char *department)
+{
+    ins_key_init(k);
+    ins_key_u32(k, (uint32_t)kind);
+    ins_key_text(k, task_id ? task_id : "");
+    ins_key_text(k, department ? department : "");
+}
+
+/* Kinds that describe a standing condition: raised once until acknowledged. */
+static int standing(Inspect__V1__AlertKind kind)
+{
+    return kind == INSPECT__V1__ALERT_KIND__ALERT_KIND_NO_QUALIFIED ||
+           kind == INSPECT__V1__ALERT_KIND__ALERT_KIND_ESCALATED;
+}
+
 int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1__Task *task,
                     const char *department, const char *message, char *out_id)
 {
+    ins_key dk;
+    ins_val dv;
+    if (standing(kind)) { /* still open from an earlier attempt: not again */
+        ins_alert_dedup_key(&dk, kind, task ? task->id : "", department);
+        if (ins_wtxn_get(t, T_ALERT_DEDUP, dk.buf, dk.len, &dv) == 0) {
+            if (out_id && dv.len < 32) {
+                memcpy(out_id, dv.data, dv.len);
+                out_id[dv.len] = '\0';
+            }
+            return 0;
+        }
+    }
     uint64_t n;
     int rc = ins_counter_next(t, "alert", &n);
     if (rc)
@@ -260,10 +287,21 @@ int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1_
     ins_key_init(&k);
     ins_key_text(&k, id);
     rc = ins_wtxn_put(t, T_ALERTS_OPEN, k.buf, k.len, "", 0, 0);
-    const char *depts[2] = {"bureau", department};
-    ins_change ch = {"inspectd", "alert", id, "raised", depts, department && department[0] ? 2 : 1};
+    /* Visible to the bureau and the department concerned; an alert about the
+     * whole task (a deadline, an escalation) to every department on it. */
+    const char *depts[18];
+    size_t nd = 0;
+    depts[nd++] = "bureau";
+    if (department && department[0])
+        depts[nd++] = department;
+    else
+        for (size_t i = 0; task && i < task->n_required_departments && nd < 18; i++)
+            depts[nd++] = task->required_departments[i];
+    ins_change ch = {"inspectd", "alert", id, "raised", depts, nd};
     if (rc == 0)
         rc = ins_recio_store(t, T_ALERTS, &k, &a.base, &inspect__rec__alert__descriptor, &ch);
+    if (rc == 0 && standing(kind))
+        rc = ins_wtxn_put(t, T_ALERT_DEDUP, dk.buf, dk.len, id, strlen(id), 0);
     if (rc == 0 && out_id)
         memcpy(out_id, id, strlen(id) + 1);
     return rc;

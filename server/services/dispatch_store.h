@@ -51,11 +51,18 @@ int ins_inspector_load(ins_wtxn *t, const char *id, uint32_t *out);
 
 /*
  * Raises an alert: a new id, the record, the open-alert row, the audit entry
- * and a feed entry visible to `department` (and the bureau). `*out_id`
+ * and a feed entry visible to the bureau and `department` (or, when it is
+ * empty, every department of `task`). A standing alert (NO_QUALIFIED,
+ * ESCALATED) still open for the same task and department is not raised
+ * again: *out_id gets the open one. `*out_id`
  * (optional, 32 bytes) receives the id. Returns 0 or a storage error.
  */
 int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1__Task *task,
                     const char *department, const char *message, char *out_id);
+
+/* Key of the open standing alert (NO_QUALIFIED, ESCALATED) of a kind for a
+ * task and department: such an alert is raised once until acknowledged. */
+void ins_alert_dedup_key(ins_key *k, int kind, const char *task_id, const char *department);
 
 /* Seconds since the epoch on the store's clock. */
 int64_t ins_wtxn_unix(ins_wtxn *t);

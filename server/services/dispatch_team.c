@@ -185,7 +185,7 @@ static int named_member(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
     int rc = ins_recio_wget(t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
                             &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&in);
     if (rc == INS_ENOTFOUND)
-        return ins_mut_fail(mu, INS_ESTATE, "no inspector %s", inspector_id);
+        return ins_mut_fail(mu, INS_ENOTFOUND, "no inspector %s", inspector_id);
     if (rc)
         return rc;
     uint32_t load = 0;

@@ -566,8 +566,9 @@ class SeededDistrictTest(DispatchCase):
             department="health", inspector_id="fire-001", override=True, override_reason="x")])
         self.assertIn("fire-001", details)
         # no such inspector
-        self.assertStatus(FP, self.assign, task.id, [dispatch_pb2.Assignment(
-            department="health", inspector_id="health-999")])
+        details = self.assertStatus(grpc.StatusCode.NOT_FOUND, self.assign, task.id, [
+            dispatch_pb2.Assignment(department="health", inspector_id="health-999")])
+        self.assertIn("health-999", details)
         # the same department twice
         self.assertStatus(IA, self.assign, task.id, [
             dispatch_pb2.Assignment(department="health", inspector_id="health-001"),
@@ -814,12 +815,9 @@ class DeadlineTest(DispatchCase):
         self.cancel(task.id, "逾期")
         self.assertNotIn(task.id, [t.id for t in self.list_tasks(overdue=True)])
 
-    # Server bug: the scheduler raises WARNING and OVERDUE with no department
-    # (scheduler.c passes ""), so a department's own WatchAlerts - and a
-    # dispatcher's filtered by department - never shows the deadline alerts
-    # of the tasks the department takes part in. Runs after the test above
-    # (alphabetical order) and reads what the lab department's watch saw.
-    @unittest.expectedFailure
+    # Deadline alerts concern the whole task: a department on it sees them
+    # on its own WatchAlerts. Runs after the test above (alphabetical
+    # order) and reads what the lab department's watch saw.
     def test_x_department_sees_deadline_alerts_of_its_tasks(self):
         self.assertEqual(self.dept_seen, [dispatch_pb2.ALERT_KIND_WARNING,
                                           dispatch_pb2.ALERT_KIND_OVERDUE])
