@@ -649,6 +649,12 @@ int ins_stream_finish(ins_stream *s, char **details)
         return GRPC_STATUS_OK;
     }
     gpr_timespec forever = gpr_inf_future(GPR_CLOCK_REALTIME);
+    /* A send that failed means the connection broke under a client stream;
+     * gRPC core 1.51 may then never deliver the status by itself. Cancel
+     * with UNAVAILABLE: a status the transport already knew still wins. */
+    if (s->send_over && !s->send_closed)
+        grpc_call_cancel_with_status(s->call, GRPC_STATUS_UNAVAILABLE,
+                                     "the connection failed while sending", NULL);
     pluck(s, &s->tag_status, forever);
     /* The call is over: every pending batch completes now. */
     if (s->start_pending)
