@@ -23,15 +23,25 @@ typedef struct counters {
     uint8_t audit_hash[32];
 } counters;
 
-static void save(ins_store *s, counters *c)
+/* The feed and audit counters belong to the meta writer: only its batches
+ * advance them, so only it saves and restores them around a rollback. A
+ * blob writer touching them would race the meta writer and could set them
+ * back below what it already committed. */
+static void save(const ins_writer *w, counters *c)
 {
+    const ins_store *s = w->s;
+    if (!w->is_meta)
+        return;
     c->feed_next = s->feed_next;
     c->audit_next = s->audit_next;
     memcpy(c->audit_hash, s->audit_hash, 32);
 }
 
-static void restore(ins_store *s, const counters *c)
+static void restore(const ins_writer *w, const counters *c)
 {
+    ins_store *s = w->s;
+    if (!w->is_meta)
+        return;
     s->feed_next = c->feed_next;
     s->audit_next = c->audit_next;
     memcpy(s->audit_hash, c->audit_hash, 32);
@@ -53,7 +63,7 @@ static int apply_one(ins_writer *w, MDB_txn *parent, ins_mutation *m, int *full,
     counters c;
     int rc;
 
-    save(s, &c);
+    save(w, &c);
     if (w->env->nested && (rc = mdb_txn_begin(w->env->env, parent, 0, &t.txn)) != 0)
         return rc;
     if (m->request_id) {
@@ -82,7 +92,7 @@ out:
         free(t.result);
     }
     if (rc)
-        restore(s, &c);
+        restore(w, &c);
     return rc;
 }
 
@@ -99,13 +109,12 @@ static void fail_pending(ins_mutation *batch, int err)
  * failure excluded), 0 when every mutation has its final error. */
 static int attempt(ins_writer *w, ins_mutation *batch)
 {
-    ins_store *s = w->s;
     ins_env *e = w->env;
     MDB_txn *txn;
     counters c;
     int rc, grow = 0, redo = 0;
 
-    save(s, &c);
+    save(w, &c);
     pthread_rwlock_rdlock(&e->resize);
     if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
         pthread_rwlock_unlock(&e->resize);
@@ -133,7 +142,7 @@ static int attempt(ins_writer *w, ins_mutation *batch)
     if (grow || redo) {
         mdb_txn_abort(txn);
         pthread_rwlock_unlock(&e->resize);
-        restore(s, &c);
+        restore(w, &c);
         if (grow && (rc = ins__env_grow(e)) != 0 && rc != INS_EFULL) {
             fail_pending(batch, rc);
             return 0;
@@ -143,13 +152,13 @@ static int attempt(ins_writer *w, ins_mutation *batch)
     rc = mdb_txn_commit(txn);
     pthread_rwlock_unlock(&e->resize);
     if (rc == MDB_MAP_FULL && e->mapsize < e->maxsize) {
-        restore(s, &c);
+        restore(w, &c);
         rc = ins__env_grow(e);
         if (rc == 0)
             return 1;
     }
     if (rc) {
-        restore(s, &c);
+        restore(w, &c);
         fail_pending(batch, rc == MDB_MAP_FULL ? INS_EFULL : rc);
     }
     return 0;
