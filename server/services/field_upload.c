@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directory_impl.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
 #include "ins_blob.h"
@@ -236,6 +237,39 @@ static void append_done(void *arg, int err, uint64_t committed)
 
 /* ---- the call (worker thread) -------------------------------------------- */
 
+/* Non-zero when `code` is an item of the template `dept` fills for `task`
+ * (the pinned version). */
+static int item_in_template(ins_rtxn *r, const Inspect__V1__Task *task, const char *dept,
+                            const char *code)
+{
+    for (size_t i = 0; i < task->n_templates; i++) {
+        const Inspect__V1__TemplateRef *ref = task->templates[i];
+        if (strcmp(ref->department, dept) != 0)
+            continue;
+        ins_key k;
+        ins_dir_key_template(&k, ref->template_id, ref->version);
+        Inspect__V1__Template *tpl = NULL;
+        if (ins_recio_get(r, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
+                          &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl) != 0)
+            return 0;
+        int found = 0;
+        for (size_t j = 0; j < tpl->n_items && !found; j++)
+            found = strcmp(tpl->items[j]->code, code) == 0;
+        protobuf_c_message_free_unpacked(&tpl->base, NULL);
+        return found;
+    }
+    return 0;
+}
+
+/* Upload ids are the tablet's, scoped to its inspector: the store keeps
+ * "<inspector>/<upload id>", so nobody sees or resumes another's upload.
+ * Returns a malloc'd string or NULL. */
+static char *scoped_id(const char *inspector, const char *id)
+{
+    char *out = NULL;
+    return asprintf(&out, "%s/%s", inspector, id) < 0 ? NULL : out;
+}
+
 /* Checks the header; the caller must be on the task's team. Returns 0 or
  * has failed the call. */
 static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
@@ -259,25 +293,36 @@ static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
                       (double)app->max_photo_bytes / (1 << 20));
         return -1;
     }
+    if (strlen(u->uploader) + 1 + idlen > INS_UPLOAD_ID_MAX) {
+        ins_call_fail(u->call, INS_EINVAL, "upload_id is %zu bytes; at most %zu for %s", idlen,
+                      INS_UPLOAD_ID_MAX - strlen(u->uploader) - 1, u->uploader);
+        return -1;
+    }
     ins_rtxn *r = NULL;
     Inspect__V1__Task *task = NULL;
     int rc = ins_store_read_begin(app->store, &r);
     if (rc == 0)
         rc = ins_task_get(r, h->task_id, &task);
-    ins_rtxn_end(r);
-    int member = 0;
+    const char *dept = NULL;
     for (size_t i = 0; task && i < task->n_team; i++)
-        member |= strcmp(task->team[i]->inspector_id, u->uploader) == 0;
-    if (task)
-        protobuf_c_message_free_unpacked(&task->base, NULL);
+        if (strcmp(task->team[i]->inspector_id, u->uploader) == 0)
+            dept = task->team[i]->department;
+    int item_ok = dept && item_in_template(r, task, dept, h->item_code);
+    ins_rtxn_end(r);
     if (rc == INS_ENOTFOUND)
         ins_call_fail(u->call, rc, "no task %s", h->task_id);
     else if (rc)
         ins_call_fail(u->call, rc, "reading task %s: %s", h->task_id, ins_strerror(rc));
-    else if (!member)
+    else if (!dept)
         ins_call_fail(u->call, INS_EPERM, "inspector %s is not on the team of task %s", u->uploader,
                       h->task_id);
-    return rc || !member ? -1 : 0;
+    else if (!item_ok)
+        ins_call_fail(u->call, INS_EINVAL,
+                      "item %s is not in the checklist department %s fills for task %s",
+                      h->item_code, dept, h->task_id);
+    if (task)
+        protobuf_c_message_free_unpacked(&task->base, NULL);
+    return rc || !dept || !item_ok ? -1 : 0;
 }
 
 /* An upload finished before (its answer lost on the way): answer again. */
@@ -322,10 +367,13 @@ static void on_header(upload *u, const Inspect__V1__UploadHeader *h)
         u->hdr = inspect__v1__upload_header__unpack(NULL, len, tmp);
         free(tmp);
     }
-    if (!u->hdr) {
+    char *scoped = u->hdr ? scoped_id(u->uploader, u->hdr->upload_id) : NULL;
+    if (!scoped) {
         ins_call_fail(u->call, ENOMEM, "out of memory");
         return;
     }
+    free(u->hdr->upload_id); /* allocated by unpack with the default allocator */
+    u->hdr->upload_id = scoped;
     if (finished_before(u))
         return;
     u->st = U_STAGING;
@@ -595,11 +643,16 @@ static void status_start(ins_call *call, const ProtobufCMessage *msg)
         return;
     }
     ins_store *store = ins_app_of(call)->store;
+    char *id = scoped_id(ins_call_principal(call)->name, req->upload_id);
+    if (!id) {
+        ins_call_fail(call, ENOMEM, "out of memory");
+        return;
+    }
     Inspect__V1__GetUploadStatusResponse resp = INSPECT__V1__GET_UPLOAD_STATUS_RESPONSE__INIT;
     char photo[65] = "";
     ins_key k;
     ins_key_init(&k);
-    ins_key_text(&k, req->upload_id);
+    ins_key_text(&k, id);
     ins_rtxn *r = NULL;
     ins_val v;
     int rc = ins_store_read_begin(store, &r);
@@ -607,13 +660,15 @@ static void status_start(ins_call *call, const ProtobufCMessage *msg)
         memcpy(photo, v.data, 64);
     ins_rtxn_end(r);
     if (photo[0]) {
+        free(id);
         resp.state = INSPECT__V1__UPLOAD_STATE__UPLOAD_STATE_COMPLETE;
         resp.photo_id = photo;
         ins_call_reply(call, &resp.base);
         return;
     }
     uint64_t offset = 0, total = 0;
-    rc = rc ? rc : ins_blob_status(store, req->upload_id, &offset, &total);
+    rc = rc ? rc : ins_blob_status(store, id, &offset, &total);
+    free(id);
     if (rc == INS_ENOTFOUND) {
         ins_call_fail(call, rc, "no upload %s: start it with UploadPhoto", req->upload_id);
         return;
