@@ -95,53 +95,26 @@ static void upsert_item_start(ins_call *call, const ProtobufCMessage *msg)
 
 /* ---- ListServiceItems ---------------------------------------------------- */
 
-typedef struct item_list {
-    Inspect__V1__ServiceItem **items;
-    size_t n, cap;
-    int err;
-} item_list;
-
-static int collect_item(void *arg, const ins_val *key, const ins_val *val)
-{
-    item_list *l = arg;
-    (void)key;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        void *p = realloc(l->items, cap * sizeof *l->items);
-        if (!p)
-            return l->err = ENOMEM;
-        l->items = p;
-        l->cap = cap;
-    }
-    ProtobufCMessage *m = NULL;
-    int rc = ins_rec_decode(val->data, val->len, &inspect__rec__service_item__descriptor,
-                            &inspect__v1__service_item__descriptor, &m);
-    if (rc)
-        return l->err = rc;
-    l->items[l->n++] = (Inspect__V1__ServiceItem *)m;
-    return 0;
-}
-
 static void list_items_start(ins_call *call, const ProtobufCMessage *msg)
 {
     (void)msg;
-    item_list l = {0};
+    ProtobufCMessage **items = NULL;
+    size_t n = 0;
     ins_rtxn *r = NULL;
     int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
     if (rc == 0)
-        rc = ins_rtxn_scan(r, T_ITEMS, NULL, 0, NULL, 0, collect_item, &l);
+        rc = ins_recio_collect(r, T_ITEMS, &inspect__rec__service_item__descriptor,
+                               &inspect__v1__service_item__descriptor, &items, &n);
     ins_rtxn_end(r);
     if (rc == 0) {
         Inspect__V1__ListServiceItemsResponse resp = INSPECT__V1__LIST_SERVICE_ITEMS_RESPONSE__INIT;
-        resp.items = l.items;
-        resp.n_items = l.n;
+        resp.items = (void *)items;
+        resp.n_items = n;
         ins_call_reply(call, &resp.base);
+        ins_recio_free_all(items, n);
     } else {
         ins_call_fail(call, rc, "reading service items: %s", ins_strerror(rc));
     }
-    for (size_t i = 0; i < l.n; i++)
-        protobuf_c_message_free_unpacked(&l.items[i]->base, NULL);
-    free(l.items);
 }
 
 /* ---- PublishTemplate ----------------------------------------------------- */

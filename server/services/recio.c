@@ -75,6 +75,53 @@ int ins_recio_store(ins_wtxn *t, ins_table table, const ins_key *key, const Prot
     return rc;
 }
 
+typedef struct collect {
+    const ProtobufCMessageDescriptor *rec, *wire;
+    ProtobufCMessage **items;
+    size_t n, cap;
+    int err;
+} collect;
+
+static int collect_one(void *arg, const ins_val *key, const ins_val *val)
+{
+    collect *c = arg;
+    (void)key;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        void *p = realloc(c->items, cap * sizeof *c->items);
+        if (!p)
+            return c->err = ENOMEM;
+        c->items = p;
+        c->cap = cap;
+    }
+    int rc = ins_rec_decode(val->data, val->len, c->rec, c->wire, &c->items[c->n]);
+    if (rc)
+        return c->err = rc;
+    c->n++;
+    return 0;
+}
+
+void ins_recio_free_all(ProtobufCMessage **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        protobuf_c_message_free_unpacked(items[i], NULL);
+    free(items);
+}
+
+int ins_recio_collect(ins_rtxn *r, ins_table table, const ProtobufCMessageDescriptor *rec,
+                      const ProtobufCMessageDescriptor *wire, ProtobufCMessage ***out, size_t *n)
+{
+    collect c = {.rec = rec, .wire = wire};
+    int rc = ins_rtxn_scan(r, table, NULL, 0, NULL, 0, collect_one, &c);
+    if (c.err || rc) {
+        ins_recio_free_all(c.items, c.n);
+        return c.err ? c.err : rc;
+    }
+    *out = c.items;
+    *n = c.n;
+    return 0;
+}
+
 void ins_page_token_make(const char *id, char *out)
 {
     static const char hex[] = "0123456789abcdef";

@@ -42,6 +42,17 @@ typedef struct ins_change {
 int ins_recio_store(ins_wtxn *t, ins_table table, const ins_key *key, const ProtobufCMessage *wire,
                     const ProtobufCMessageDescriptor *rec, const ins_change *ch);
 
+/*
+ * Decodes every record of `table`, in key order, into a new array of wire
+ * messages (*out, *n). The caller frees them with ins_recio_free_all.
+ * For small tables (departments, service items). Returns 0, INS_ECORRUPT,
+ * ENOMEM or a storage error; on error nothing is returned.
+ */
+int ins_recio_collect(ins_rtxn *r, ins_table table, const ProtobufCMessageDescriptor *rec,
+                      const ProtobufCMessageDescriptor *wire, ProtobufCMessage ***out, size_t *n);
+/* Frees what ins_recio_collect returned. NULL is fine. */
+void ins_recio_free_all(ProtobufCMessage **items, size_t n);
+
 /* Encodes an opaque page token for the last id of a page, and decodes it.
  * `out` must hold 2 * strlen(id) + 1 bytes. Decoding returns 0 or INS_EINVAL. */
 void ins_page_token_make(const char *id, char *out);
