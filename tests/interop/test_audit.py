@@ -65,7 +65,7 @@ class DossierWithPhoto(unittest.TestCase):
         member = task.team[0].inspector_id
         cls.photo = os.urandom(150_000) + b"inspectd-photo-marker" + os.urandom(100_000)
         cls.photo_id = hashlib.sha256(cls.photo).hexdigest()
-        hdr = field_pb2.UploadHeader(upload_id=rid(), task_id=task.id, item_code="site-photo",
+        hdr = field_pb2.UploadHeader(upload_id=rid(), task_id=task.id, item_code="front_photo",
                                      total_size=len(cls.photo),
                                      sha256=hashlib.sha256(cls.photo).digest(),
                                      media_type="image/jpeg", capture_unix=1_790_000_000)
