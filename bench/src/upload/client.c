@@ -157,6 +157,10 @@ static void fail(upload *u, const char *what, int rc, const char *details)
              details ? details : "");
 }
 
+/* The checklist item the photos belong to (an item of the uploader's
+ * department's template for the task). */
+static const char *item_code = "kitchen_photo";
+
 static void *upload_main(void *arg)
 {
     upload *u = arg;
@@ -176,7 +180,7 @@ static void *upload_main(void *arg)
     Inspect__V1__UploadHeader h = INSPECT__V1__UPLOAD_HEADER__INIT;
     h.upload_id = u->upload_id;
     h.task_id = (char *)u->task;
-    h.item_code = "bench-photo";
+    h.item_code = (char *)item_code;
     h.total_size = u->size;
     h.sha256.data = u->sha;
     h.sha256.len = 32;
@@ -246,7 +250,9 @@ static int run(int argc, char **argv)
             fprintf(stderr, "bench_upload_client: %s needs a value\n", argv[i]);
             return 2;
         }
-        if (strcmp(argv[i], "--uploads") == 0)
+        if (strcmp(argv[i], "--item") == 0)
+            item_code = v;
+        else if (strcmp(argv[i], "--uploads") == 0)
             n = atoi(v);
         else if (strcmp(argv[i], "--mib") == 0)
             mib = (size_t)atol(v);
