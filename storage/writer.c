@@ -60,7 +60,7 @@ static int apply_one(ins_writer *w, MDB_txn *parent, ins_mutation *m, int *full,
 {
     ins_store *s = w->s;
     ins_wtxn t = {.s = s, .env = w->env, .txn = parent};
-    counters c;
+    counters c = {0};
     int rc;
 
     save(w, &c);
@@ -111,7 +111,7 @@ static int attempt(ins_writer *w, ins_mutation *batch)
 {
     ins_env *e = w->env;
     MDB_txn *txn;
-    counters c;
+    counters c = {0};
     int rc, grow = 0, redo = 0;
 
     save(w, &c);
