@@ -38,6 +38,9 @@
 #ifdef INS_HAVE_DISPATCH
 #include "cmd_dispatch.h"
 #endif
+#ifdef INS_HAVE_DEPARTMENTS_SYNC
+#include "cmd_departments_sync.h"
+#endif
 
 const char ins_cli_global_help[] =
     "Global options (before or after the command):\n"
@@ -202,6 +205,12 @@ static const command commands[] = {
     {"tasks", "create, assign, replace, cancel, get or list inspection tasks", ins_cmd_tasks, NULL},
     {"alerts", "list, follow (--follow) or acknowledge alerts", ins_cmd_alerts, NULL},
     {"decision", "record a joint consultation review's decision", ins_cmd_decision, NULL},
+#endif
+#ifdef INS_HAVE_DEPARTMENTS_SYNC
+    {"changes", "a department's change feed (--follow until Ctrl-C)", ins_cmd_changes, NULL},
+    {"report", "show a task's reconciliation report", ins_cmd_report, NULL},
+    {"opinion", "record a department's opinion on a report", ins_cmd_opinion, NULL},
+    {"photo", "download a photo, checked against its SHA-256 id", ins_cmd_photo, NULL},
 #endif
 #ifdef INS_HAVE_TOKEN
     {"token", "issue a bearer token from a data folder's key (offline)", NULL, ins_cmd_token},
