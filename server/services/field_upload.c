@@ -33,11 +33,19 @@
 #include "records.h"
 
 #define CHUNK_MAX (1u << 20)
-/* Chunks of one upload in flight (read, queued or being committed); 8 was
- * measured best with bench/upload (1: 260, 4: 340, 8: 395-430 MB/s). Each
- * holds a copy of its chunk: at most WINDOW x 1 MiB per upload, WINDOW x
- * 64 KiB with the tablets' chunks. */
+/* Slots of one upload (filling, refused and waiting, queued or being
+ * committed); 8 was measured best with bench/upload (1: 260, 4: 340, 8:
+ * 395-430 MB/s). Each holds a copy of its bytes: at most WINDOW x
+ * APPEND_MAX per upload. */
 #define WINDOW 8
+/* Consecutive chunks of one upload are gathered in one slot, up to
+ * APPEND_MAX bytes (the most one append may carry), while earlier appends of
+ * the upload are in flight: fewer blob writer operations, chunk records and
+ * wakes per byte (bench/upload: ratio 0.67-0.77 -> 0.92-0.95). Like Nagle,
+ * nothing is held while fewer than LOW_WATER appends are in flight (1: none),
+ * so a slow tablet's chunks go out as they come. */
+#define APPEND_MAX CHUNK_MAX
+#define LOW_WATER  1
 
 typedef enum ustate {
     U_HEADER,    /* waiting for the header */
@@ -48,12 +56,13 @@ typedef enum ustate {
 
 struct upload;
 
-/* One chunk in flight: its bytes stay here until the blob writer is done. */
+/* Consecutive chunks filling, or one append in flight: its bytes stay here
+ * until the blob writer is done. */
 typedef struct uslot {
     struct upload *u;
     uint8_t *buf;
     size_t cap;
-    int busy; /* worker: queued (or pending), not yet collected */
+    int busy; /* worker: filling, pending or queued, not yet collected */
     /* Written by the blob writer under upload.mu, collected by the worker. */
     int done;
     int err;
@@ -68,7 +77,7 @@ typedef struct upload {
     char uploader[INS_PRINCIPAL_MAX];
     /* U_CHUNKS, worker thread only. */
     uint64_t committed; /* durable offset */
-    uint64_t next;      /* offset the next chunk must have: committed + bytes in flight */
+    uint64_t next;      /* offset the next chunk must have: committed + bytes not yet durable */
     int inflight;       /* appends queued and not yet collected */
     int reading;        /* an ins_call_read is outstanding */
     int ended;          /* the tablet half-closed */
@@ -77,6 +86,10 @@ typedef struct upload {
     uslot *pending; /* copied but refused with INS_EBUSY: queued again after an ack */
     uint64_t pending_off;
     size_t pending_len;
+    uslot *fill; /* gathering chunks after `pending` (if any), not yet queued */
+    uint64_t fill_off;
+    size_t fill_len;
+    size_t last_len;  /* the last chunk's size: `fill` is full when another would not fit */
     int werr;         /* first error the blob writer reported */
     uint64_t woffset; /* with it: the offset it reported */
     uslot slots[WINDOW];
@@ -416,7 +429,32 @@ static int submit(upload *u, uslot *sl, uint64_t off, size_t len)
         return rc;
     }
     u->inflight++;
-    u->next = off + len;
+    return 0;
+}
+
+/* Queues the gathered chunks (after `pending`: appends go in order). Returns
+ * 0 (queued, or refused with INS_EBUSY and now pending) or has failed the
+ * call. */
+static int flush(upload *u)
+{
+    if (!u->fill || u->pending)
+        return 0;
+    uslot *sl = u->fill;
+    int rc = submit(u, sl, u->fill_off, u->fill_len);
+    if (rc == INS_EBUSY && u->inflight > 0) { /* queue full: again after an ack */
+        sl->busy = 1;
+        u->pending = sl;
+        u->pending_off = u->fill_off;
+        u->pending_len = u->fill_len;
+        rc = 0;
+    } else if (rc != 0) {
+        ins_call_fail(u->call, rc,
+                      rc == INS_EBUSY ? "the server is busy writing; resume from offset %" PRIu64
+                                      : "cannot store the chunk; resume from offset %" PRIu64,
+                      u->committed);
+        return rc;
+    }
+    u->fill = NULL;
     return 0;
 }
 
@@ -443,8 +481,17 @@ static void pump(upload *u)
             return;
         }
     }
-    if ((u->werr || u->stopped) && u->inflight > 0)
+    /* Gathered chunks go out when the slot is full, when few appends are in
+     * flight (never held while none is), or before a refusal or the finish. */
+    if (u->fill && !u->pending && !u->werr &&
+        (u->fill_len + u->last_len > APPEND_MAX || u->inflight < LOW_WATER || u->stopped ||
+         u->ended) &&
+        flush(u) != 0)
+        return;
+    if (u->werr && u->inflight > 0)
         return; /* refuse with the committed offset once the rest has landed */
+    if (u->stopped && (u->inflight > 0 || u->pending || u->fill))
+        return; /* the same, after the chunks before the bad one */
     if (u->werr == INS_EOFFSET) {
         ins_call_fail(call, u->werr,
                       "chunk out of order: the committed offset is %" PRIu64 "; resume from there",
@@ -458,7 +505,7 @@ static void pump(upload *u)
                       ": resume from there",
                       u->bad_offset, u->committed);
     } else if (u->ended) {
-        if (u->inflight > 0 || u->pending)
+        if (u->inflight > 0 || u->pending || u->fill)
             return;
         if (u->committed < u->hdr->total_size) {
             ins_call_fail(call, INS_ESTATE,
@@ -472,7 +519,8 @@ static void pump(upload *u)
             u->st = U_FINISHING;
         else
             ins_call_fail(call, INS_ESHUTDOWN, "server is shutting down; resume later");
-    } else if (!u->reading && !u->pending && u->inflight < WINDOW) {
+    } else if (!u->reading && !u->pending &&
+               u->inflight + (u->fill ? 1 : 0) < WINDOW) { /* a slot is free */
         u->reading = 1;
         if (ins_call_read(call) != 0)
             ins_call_fail(call, INS_ECANCELLED, "upload stopped");
@@ -497,33 +545,51 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
                       c->data.len, c->offset, CHUNK_MAX, u->hdr->total_size);
         return;
     }
-    uslot *sl = NULL;
-    for (int i = 0; i < WINDOW && !sl; i++)
-        if (!u->slots[i].busy)
-            sl = &u->slots[i];
-    if (sl && sl->cap < c->data.len) { /* grows to the tablet's chunk size once */
-        free(sl->buf);
-        sl->cap = 0;
-        if ((sl->buf = malloc(c->data.len)) != NULL)
-            sl->cap = c->data.len;
+    if (u->fill && u->fill_len + c->data.len > APPEND_MAX) {
+        /* Does not fit: queue what is gathered, start another slot (reads
+         * wait while an append is pending, so flush can move `fill` on). */
+        if (flush(u) != 0)
+            return;
+        if (u->fill) {
+            ins_call_fail(u->call, INS_EBUSY,
+                          "the server is busy writing; resume from offset %" PRIu64, u->committed);
+            return;
+        }
     }
-    if (!sl || !sl->buf) { /* no free slot cannot happen: reads wait for one */
-        ins_call_fail(u->call, ENOMEM, "out of memory");
-        return;
+    if (!u->fill) {
+        /* A slot is free (reads wait for one; no pending when flush left
+         * one: reads wait for that too). */
+        for (int i = 0; i < WINDOW && !u->fill; i++)
+            if (!u->slots[i].busy)
+                u->fill = &u->slots[i];
+        if (!u->fill) {
+            ins_call_fail(u->call, ENOMEM, "out of memory");
+            return;
+        }
+        u->fill->busy = 1;
+        u->fill_off = c->offset;
+        u->fill_len = 0;
     }
-    memcpy(sl->buf, c->data.data, c->data.len);
-    int rc = submit(u, sl, c->offset, c->data.len);
-    if (rc == INS_EBUSY && u->inflight > 0) { /* queue full: again after an ack */
-        sl->busy = 1;
-        u->pending = sl;
-        u->pending_off = c->offset;
-        u->pending_len = c->data.len;
-    } else if (rc != 0) {
-        ins_call_fail(u->call, rc,
-                      rc == INS_EBUSY ? "the server is busy writing; resume from offset %" PRIu64
-                                      : "cannot store the chunk; resume from offset %" PRIu64,
-                      u->committed);
+    uslot *sl = u->fill;
+    size_t need = u->fill_len + c->data.len;
+    if (sl->cap < need) { /* grows to what the tablet's chunks gather to */
+        size_t cap = sl->cap ? sl->cap : c->data.len;
+        while (cap < need)
+            cap *= 2;
+        if (cap > APPEND_MAX)
+            cap = APPEND_MAX;
+        uint8_t *buf = realloc(sl->buf, cap);
+        if (!buf) {
+            ins_call_fail(u->call, ENOMEM, "out of memory");
+            return;
+        }
+        sl->buf = buf;
+        sl->cap = cap;
     }
+    memcpy(sl->buf + u->fill_len, c->data.data, c->data.len);
+    u->fill_len = need;
+    u->last_len = c->data.len;
+    u->next = c->offset + c->data.len;
 }
 
 static void upload_on_read(ins_call *call, const ProtobufCMessage *msg)
