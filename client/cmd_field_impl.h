@@ -1,0 +1,31 @@
+/*
+ * cmd_field_impl.h - what the files of `inspectctl field` share
+ * (client/cmd_field*.c; the group's entry point is cmd_field.h).
+ *
+ * cmd_field.c holds sync, respond, checkin, submit, status and the group's
+ * dispatch; cmd_field_upload.c the resumable photo upload with its progress
+ * display, stall watchdog and retries. Nothing here is for use outside
+ * client/cmd_field*.c.
+ */
+#ifndef INS_CMD_FIELD_IMPL_H
+#define INS_CMD_FIELD_IMPL_H
+
+#include "cli.h"
+
+/* Full gRPC method name of inspect.v1.Field's method `m`. */
+#define FLD_METHOD(m) "/inspect.v1.Field/" m
+
+/*
+ * Parses `text`, the value of option `opt`, as a finite number in lo..hi
+ * into *out. Returns 0, or -1 after printing a usage error naming `opt`;
+ * *out is untouched then.
+ */
+int ins__field_parse_double(const char *opt, const char *text, double lo, double hi, double *out);
+
+/*
+ * `inspectctl field upload` (see cmd_field.h); argv[0] is "upload". Returns
+ * the exit code of cli.h.
+ */
+int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv);
+
+#endif /* INS_CMD_FIELD_IMPL_H */

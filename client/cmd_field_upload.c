@@ -1,0 +1,632 @@
+/*
+ * cmd_field_upload.c - `inspectctl field upload` (see cmd_field.h): the
+ * resumable photo upload, with its progress display, stall watchdog and
+ * retries. The rest of the group is in cmd_field.c.
+ *
+ * Every attempt starts by asking
+ * GetUploadStatus where the server stands (nothing yet, committed up to N,
+ * or complete), then streams the header and the chunks from there. A lost
+ * connection (UNAVAILABLE), a deadline, a cancelled call or a chunk the
+ * server no longer expects (FAILED_PRECONDITION naming the offset) ends the
+ * attempt; the next one waits (backoff doubling from 250 ms to 8 s, with
+ * jitter) and asks again. --retries bounds the attempts in a row that make
+ * no progress. A watchdog thread cancels a call that has moved no byte for
+ * --stall (a link that went silent without a reset), which the loop then
+ * treats like any other dropped connection.
+ */
+#include "cmd_field_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <grpc/status.h>
+#include <openssl/evp.h>
+
+#include "cliutil.h"
+#include "inspect/v1/field.pb-c.h"
+
+#define CHUNK_DEFAULT (64u * 1024)
+#define CHUNK_MAX     (1u << 20) /* the server's limit per chunk */
+#define RETRIES       8
+#define STALL_MS      30000
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static void hexify(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* ---- upload: progress ---------------------------------------------------- */
+
+typedef struct progress {
+    int tty;   /* stderr is a terminal: one bar redrawn in place */
+    int drawn; /* a bar is on the current line */
+    uint64_t total;
+    uint64_t shown; /* bytes at the last plain line */
+    double last;    /* time of the last output */
+    double t0;      /* start of this attempt, for the rate */
+    uint64_t b0;    /* bytes at t0 */
+} progress;
+
+static const char *human(double bytes, char *buf, size_t len)
+{
+    if (bytes >= 1 << 20)
+        snprintf(buf, len, "%.1f MiB", bytes / (1 << 20));
+    else if (bytes >= 1 << 10)
+        snprintf(buf, len, "%.1f KiB", bytes / (1 << 10));
+    else
+        snprintf(buf, len, "%.0f B", bytes);
+    return buf;
+}
+
+static void progress_show(progress *p, uint64_t done, int final)
+{
+    double t = now_s();
+    int pct = p->total ? (int)(done * 100 / p->total) : 100;
+    if (p->tty) {
+        if (!final && t - p->last < 0.1)
+            return;
+        enum { WIDTH = 30 };
+        char bar[WIDTH + 1], a[32], b[32], r[32];
+        int fill = p->total ? (int)(done * WIDTH / p->total) : WIDTH;
+        memset(bar, '#', (size_t)fill);
+        memset(bar + fill, '.', (size_t)(WIDTH - fill));
+        bar[WIDTH] = '\0';
+        double rate = t > p->t0 ? (double)(done - p->b0) / (t - p->t0) : 0;
+        fprintf(stderr, "\r[%s] %3d%%  %s / %s  %s/s   ", bar, pct,
+                human((double)done, a, sizeof a), human((double)p->total, b, sizeof b),
+                human(rate, r, sizeof r));
+        p->drawn = 1;
+        if (final) {
+            fputc('\n', stderr);
+            p->drawn = 0;
+        }
+    } else {
+        if (!final && t - p->last < 5.0 && done - p->shown < p->total / 10)
+            return;
+        if (final && done == p->shown)
+            return;
+        fprintf(stderr, "inspectctl: field upload: %" PRIu64 " of %" PRIu64 " bytes sent (%d%%)\n",
+                done, p->total, pct);
+        p->shown = done;
+    }
+    fflush(stderr);
+    p->last = t;
+}
+
+/* Ends a bar drawn in place so that a message can follow on its own line. */
+static void progress_break(progress *p)
+{
+    if (p->drawn) {
+        fputc('\n', stderr);
+        p->drawn = 0;
+    }
+}
+
+/* ---- upload: stall watchdog ---------------------------------------------- */
+
+typedef struct watchdog {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ins_stream *s; /* the call being watched, or NULL */
+    double last;   /* time of its last progress */
+    double stall;  /* seconds without progress before cancelling */
+    int stop;
+    int fired;
+} watchdog;
+
+static void *watchdog_run(void *arg)
+{
+    watchdog *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        if (w->s != NULL && now_s() - w->last > w->stall) {
+            ins_stream_cancel(w->s);
+            w->fired = 1;
+            w->s = NULL;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Watches `s` from now on (NULL: stop watching, before finishing it).
+ * Returns whether the watchdog cancelled the call watched until now. */
+static int watchdog_set(watchdog *w, ins_stream *s)
+{
+    pthread_mutex_lock(&w->mu);
+    int fired = w->fired;
+    w->s = s;
+    w->last = now_s();
+    w->fired = 0;
+    pthread_mutex_unlock(&w->mu);
+    return fired;
+}
+
+static void watchdog_touch(watchdog *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->last = now_s();
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- upload -------------------------------------------------------------- */
+
+typedef struct upload {
+    int fd;
+    uint64_t total;
+    size_t chunk;
+    uint8_t *buf;
+    char sha_hex[65];
+    Inspect__V1__UploadHeader hdr;
+    int64_t timeout_ms;
+    progress prog;
+    watchdog wd;
+    int read_err; /* errno of a failed read of the photo */
+} upload;
+
+static void upload_help(void)
+{
+    printf("usage: inspectctl field upload PHOTO --task T --item I [--upload-id ID]\n"
+           "                              [--chunk-bytes N] [--media-type M]\n"
+           "                              [--lat X --lon Y] [--retries N] [--stall D]\n\n"
+           "Uploads a photo of a checklist item in chunks, each committed by the server\n"
+           "as it arrives, and prints its photo id (the SHA-256 in hex). Progress shows\n"
+           "on stderr: a bar on a terminal, a line every 10 %% otherwise. After a\n"
+           "dropped connection it asks the server for the committed offset and goes on\n"
+           "from there by itself. Role: inspector (a team member).\n"
+           "  --task T           the task the photo belongs to\n"
+           "  --item I           the template item it documents\n"
+           "  --upload-id ID     1..128 bytes; default: derived from task, item and the\n"
+           "                     photo's hash, so the same command resumes the same upload\n"
+           "  --chunk-bytes N    bytes per chunk (default 65536, at most 1048576)\n"
+           "  --media-type M     default from the file name (image/jpeg, image/png, ...)\n"
+           "  --lat X, --lon Y   where the photo was taken\n"
+           "  --retries N        attempts in a row without progress before giving up\n"
+           "                     (default %d)\n"
+           "  --stall D          cancel and resume a call that moved nothing for D\n"
+           "                     (default 30s)\n"
+           "The deadline of each attempt is --timeout when given, else none.\n\n%s",
+           RETRIES, ins_cli_global_help);
+}
+
+static const char *media_type_of(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".jpg", "image/jpeg"},  {".jpeg", "image/jpeg"}, {".png", "image/png"},
+        {".heic", "image/heic"}, {".webp", "image/webp"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot != NULL && i < sizeof types / sizeof types[0]; i++)
+        if (strcasecmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+static int read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+    while (len > 0) {
+        ssize_t n = pread(fd, buf, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO; /* EIO: the file shrank */
+        buf += n, len -= (size_t)n, off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* SHA-256 of the whole file. */
+static int hash_file(upload *u, uint8_t sha[32])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    for (uint64_t off = 0; ok && off < u->total; off += u->chunk) {
+        size_t n = u->total - off < u->chunk ? (size_t)(u->total - off) : u->chunk;
+        if ((u->read_err = read_at(u->fd, u->buf, n, off)) != 0)
+            ok = 0;
+        else
+            ok = EVP_DigestUpdate(ctx, u->buf, n) == 1;
+    }
+    unsigned len = 0;
+    ok = ok && EVP_DigestFinal_ex(ctx, sha, &len) == 1 && len == 32;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : -1;
+}
+
+/* Worth another attempt after asking where the upload stands. */
+static int retryable(int code, const char *details)
+{
+    switch (code) {
+    case GRPC_STATUS_UNAVAILABLE:
+    case GRPC_STATUS_DEADLINE_EXCEEDED:
+    case GRPC_STATUS_CANCELLED:
+    case GRPC_STATUS_ABORTED:
+        return 1;
+    case GRPC_STATUS_RESOURCE_EXHAUSTED: /* the server's writer is busy */
+        return details != NULL && strstr(details, "busy") != NULL;
+    case GRPC_STATUS_FAILED_PRECONDITION: /* a chunk the server no longer expects */
+        return details != NULL && strstr(details, "offset") != NULL;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * One UploadPhoto call from `from`: the header, the chunks, the answer.
+ * Returns the call's status (*resp set on OK), or -1 when the photo could
+ * not be read (u->read_err).
+ */
+static int upload_attempt(ins_client *c, upload *u, uint64_t from,
+                          Inspect__V1__UploadPhotoResponse **resp, char **details)
+{
+    *resp = NULL;
+    *details = NULL;
+    ins_stream *s = NULL;
+    int code = ins_stream_start(c, FLD_METHOD("UploadPhoto"),
+                                &inspect__v1__upload_photo_response__descriptor, u->timeout_ms, &s);
+    if (code != 0) {
+        *details = strdup("gRPC refused to start the call");
+        return code;
+    }
+    watchdog_set(&u->wd, s);
+    u->prog.t0 = now_s();
+    u->prog.b0 = from;
+    Inspect__V1__UploadPhotoRequest req = INSPECT__V1__UPLOAD_PHOTO_REQUEST__INIT;
+    Inspect__V1__UploadChunk chunk = INSPECT__V1__UPLOAD_CHUNK__INIT;
+    req.part_case = INSPECT__V1__UPLOAD_PHOTO_REQUEST__PART_HEADER;
+    req.header = &u->hdr;
+    int ok = ins_stream_send(s, &req.base) == 0;
+    req.part_case = INSPECT__V1__UPLOAD_PHOTO_REQUEST__PART_CHUNK;
+    req.chunk = &chunk;
+    for (uint64_t off = from; ok && off < u->total;) {
+        size_t n = u->total - off < u->chunk ? (size_t)(u->total - off) : u->chunk;
+        if ((u->read_err = read_at(u->fd, u->buf, n, off)) != 0) {
+            ins_stream_cancel(s);
+            ok = 0;
+            break;
+        }
+        chunk.offset = off;
+        chunk.data.data = u->buf;
+        chunk.data.len = n;
+        ok = ins_stream_send(s, &req.base) == 0;
+        if (ok) {
+            off += n;
+            watchdog_touch(&u->wd);
+            progress_show(&u->prog, off, 0);
+        }
+    }
+    if (ok)
+        ok = ins_stream_close_send(s) == 0;
+    ProtobufCMessage *m = NULL;
+    if (ok) {
+        watchdog_touch(&u->wd);
+        ins_stream_recv(s, INS_TIMEOUT_NONE, &m);
+    }
+    int stalled = watchdog_set(&u->wd, NULL);
+    if (!ok) {
+        /* A send failed: the call is over, and the server's status (if it
+         * ended the call) is on its way; give it a moment. Then cancel:
+         * after a connection reset gRPC core (1.51) may otherwise never
+         * complete the status, and a cancel after the status changes
+         * nothing. */
+        if (ins_stream_recv(s, 2000, &m) == 1) {
+            protobuf_c_message_free_unpacked(m, NULL);
+            m = NULL;
+        }
+        ins_stream_cancel(s);
+    }
+    code = ins_stream_finish(s, details);
+    if (u->read_err != 0) {
+        if (m != NULL)
+            protobuf_c_message_free_unpacked(m, NULL);
+        return -1;
+    }
+    if (code == 0 && m == NULL) {
+        free(*details);
+        *details = strdup("the server finished the upload without an answer");
+        code = GRPC_STATUS_INTERNAL;
+    }
+    if (code == 0)
+        *resp = (Inspect__V1__UploadPhotoResponse *)m;
+    else if (m != NULL)
+        protobuf_c_message_free_unpacked(m, NULL);
+    if (code == GRPC_STATUS_CANCELLED && stalled) {
+        free(*details);
+        char msg[96];
+        snprintf(msg, sizeof msg, "nothing moved for %.0f s; the call was cancelled", u->wd.stall);
+        *details = strdup(msg);
+    }
+    return code;
+}
+
+/* Prints the answer; checks it names our bytes. */
+static int upload_done(ins_cli *cli, upload *u, Inspect__V1__UploadPhotoResponse *r)
+{
+    progress_show(&u->prog, u->total, 1);
+    progress_break(&u->prog);
+    if (strcasecmp(r->photo_id, u->sha_hex) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "the server stored photo %s, but the file hashes to %s",
+                 r->photo_id, u->sha_hex);
+        return ins_cli_fail("field upload", GRPC_STATUS_DATA_LOSS, msg);
+    }
+    if (cli->json)
+        return ins_cu_print_json(&r->base);
+    printf("photo %s (%" PRIu64 " bytes%s)\n", r->photo_id, r->size,
+           r->duplicate ? ", already stored" : "");
+    return INS_EXIT_OK;
+}
+
+static int upload_run(ins_cli *cli, ins_client *c, upload *u, unsigned retries)
+{
+    unsigned failures = 0;
+    double backoff = 0.25;
+    uint64_t best = 0;
+    int code = 0, attempts = 0;
+    char *details = NULL;
+    for (;;) {
+        /* Where does the server stand? */
+        Inspect__V1__GetUploadStatusRequest sreq = INSPECT__V1__GET_UPLOAD_STATUS_REQUEST__INIT;
+        sreq.upload_id = u->hdr.upload_id;
+        ProtobufCMessage *m = NULL;
+        free(details);
+        details = NULL;
+        code = ins_client_unary(c, FLD_METHOD("GetUploadStatus"), &sreq.base,
+                                &inspect__v1__get_upload_status_response__descriptor,
+                                INS_TIMEOUT_DEFAULT, &m, &details);
+        uint64_t from = 0;
+        int ask_again = 0;
+        if (code == 0) {
+            Inspect__V1__GetUploadStatusResponse *st = (Inspect__V1__GetUploadStatusResponse *)m;
+            if (st->state == INSPECT__V1__UPLOAD_STATE__UPLOAD_STATE_COMPLETE) {
+                Inspect__V1__UploadPhotoResponse r = INSPECT__V1__UPLOAD_PHOTO_RESPONSE__INIT;
+                r.photo_id = st->photo_id;
+                r.size = u->total;
+                r.duplicate = 1;
+                int rc = upload_done(cli, u, &r);
+                protobuf_c_message_free_unpacked(m, NULL);
+                free(details);
+                return rc;
+            }
+            from = st->committed_offset;
+            uint64_t declared = st->total_size;
+            protobuf_c_message_free_unpacked(m, NULL);
+            if (declared != u->total || from > u->total) {
+                char msg[200];
+                snprintf(msg, sizeof msg,
+                         "upload %s was started with %" PRIu64 " bytes, this photo has %" PRIu64
+                         "; choose another --upload-id",
+                         u->hdr.upload_id, declared, u->total);
+                free(details);
+                return ins_cli_fail("field upload", GRPC_STATUS_ALREADY_EXISTS, msg);
+            }
+        } else if (code != GRPC_STATUS_NOT_FOUND) {
+            if (!retryable(code, details)) {
+                progress_break(&u->prog);
+                int rc = ins_cli_fail("field upload", code, details);
+                free(details);
+                return rc;
+            }
+            ask_again = 1;
+        }
+        if (!ask_again) {
+            if (from > best || attempts == 0) {
+                failures = 0;
+                backoff = 0.25;
+            }
+            if (from > best)
+                best = from;
+            if (attempts > 0 || from > 0) {
+                progress_break(&u->prog);
+                fprintf(stderr,
+                        "inspectctl: field upload: resuming %s at offset %" PRIu64 " of %" PRIu64
+                        " (%d%%)\n",
+                        u->hdr.upload_id, from, u->total,
+                        u->total ? (int)(from * 100 / u->total) : 0);
+            }
+            attempts++;
+            Inspect__V1__UploadPhotoResponse *r = NULL;
+            free(details);
+            code = upload_attempt(c, u, from, &r, &details);
+            if (code == 0) {
+                int rc = upload_done(cli, u, r);
+                protobuf_c_message_free_unpacked(&r->base, NULL);
+                free(details);
+                return rc;
+            }
+            if (code < 0) {
+                progress_break(&u->prog);
+                fprintf(stderr, "inspectctl: field upload: reading the photo: %s\n",
+                        strerror(u->read_err));
+                free(details);
+                return INS_EXIT_FAIL;
+            }
+            if (!retryable(code, details)) {
+                progress_break(&u->prog);
+                int rc = ins_cli_fail("field upload", code, details);
+                free(details);
+                return rc;
+            }
+        }
+        if (++failures > retries) {
+            progress_break(&u->prog);
+            fprintf(stderr,
+                    "inspectctl: field upload: giving up after %u attempts without "
+                    "progress; run the same command again to resume\n",
+                    retries);
+            int rc = ins_cli_fail("field upload", code, details);
+            free(details);
+            return rc;
+        }
+        double wait = backoff * (0.75 + 0.5 * (double)rand() / RAND_MAX);
+        progress_break(&u->prog);
+        fprintf(stderr, "inspectctl: field upload: %s%s%s; retrying in %.1f s (%u of %u)\n",
+                ins_client_status_name(code), details && details[0] ? ": " : "",
+                details ? details : "", wait, failures, retries);
+        sleep_s(wait);
+        backoff = backoff * 2 > 8 ? 8 : backoff * 2;
+    }
+}
+
+int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
+{
+    const char *task = NULL, *item = NULL, *uid = NULL, *chunk = NULL, *media = NULL;
+    const char *lat = NULL, *lon = NULL, *retries_s = NULL, *stall_s = NULL;
+    ins_cu_opt opts[] = {
+        {"--task", &task, NULL},        {"--item", &item, NULL},
+        {"--upload-id", &uid, NULL},    {"--chunk-bytes", &chunk, NULL},
+        {"--media-type", &media, NULL}, {"--lat", &lat, NULL},
+        {"--lon", &lon, NULL},          {"--retries", &retries_s, NULL},
+        {"--stall", &stall_s, NULL},    {NULL, NULL, NULL},
+    };
+    const char *pos[1];
+    int npos;
+    int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, upload_help, "field upload");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    if (task == NULL || item == NULL || !task[0] || !item[0])
+        return ins_cli_usage_error("field upload: --task and --item are required");
+    if (uid != NULL && (uid[0] == '\0' || strlen(uid) > 128))
+        return ins_cli_usage_error("field upload: --upload-id must have 1..128 bytes");
+    uint64_t chunk_bytes = CHUNK_DEFAULT, retries = RETRIES;
+    if (chunk != NULL && (ins_cu_parse_u64("--chunk-bytes", chunk, CHUNK_MAX, &chunk_bytes) != 0))
+        return INS_EXIT_USAGE;
+    if (chunk_bytes == 0)
+        return ins_cli_usage_error("field upload: --chunk-bytes must be at least 1");
+    if (retries_s != NULL && ins_cu_parse_u64("--retries", retries_s, 1000, &retries) != 0)
+        return INS_EXIT_USAGE;
+    int64_t stall_ms = STALL_MS;
+    if (stall_s != NULL && (ins_cli_parse_duration_ms(stall_s, &stall_ms) != 0 || stall_ms == 0))
+        return ins_cli_usage_error("field upload: --stall: '%s' is not a duration such as 30s",
+                                   stall_s);
+    double la = 0, lo = 0;
+    if ((lat != NULL) != (lon != NULL))
+        return ins_cli_usage_error("field upload: give both --lat and --lon, or neither");
+    if (lat != NULL && (ins__field_parse_double("--lat", lat, -90, 90, &la) != 0 ||
+                        ins__field_parse_double("--lon", lon, -180, 180, &lo) != 0))
+        return INS_EXIT_USAGE;
+
+    upload u;
+    memset(&u, 0, sizeof u);
+    u.fd = open(pos[0], O_RDONLY | O_CLOEXEC);
+    struct stat stt;
+    if (u.fd < 0 || fstat(u.fd, &stt) != 0) {
+        fprintf(stderr, "inspectctl: %s: %s\n", pos[0], strerror(errno));
+        if (u.fd >= 0)
+            close(u.fd);
+        return INS_EXIT_FAIL;
+    }
+    if (!S_ISREG(stt.st_mode) || stt.st_size == 0) {
+        fprintf(stderr, "inspectctl: %s: not a regular, non-empty file\n", pos[0]);
+        close(u.fd);
+        return INS_EXIT_FAIL;
+    }
+    u.total = (uint64_t)stt.st_size;
+    u.chunk = (size_t)chunk_bytes;
+    u.buf = malloc(u.chunk > (1u << 20) ? u.chunk : (1u << 20));
+    uint8_t sha[32];
+    if (u.buf == NULL || hash_file(&u, sha) != 0) {
+        fprintf(stderr, "inspectctl: %s: %s\n", pos[0],
+                u.read_err ? strerror(u.read_err) : "cannot hash it");
+        free(u.buf);
+        close(u.fd);
+        return INS_EXIT_FAIL;
+    }
+    hexify(sha, 32, u.sha_hex);
+    char derived[INS_CU_REQUEST_ID_LEN + 8];
+    if (uid == NULL) {
+        char key[600];
+        int n = snprintf(key, sizeof key, "%s%c%s%c%s", task, 0, item, 0, u.sha_hex);
+        char id[INS_CU_REQUEST_ID_LEN];
+        ins_cu_derived_request_id("field upload", key, (size_t)n, id);
+        snprintf(derived, sizeof derived, "up-%s", id);
+        uid = derived;
+    }
+    inspect__v1__upload_header__init(&u.hdr);
+    u.hdr.upload_id = (char *)uid;
+    u.hdr.task_id = (char *)task;
+    u.hdr.item_code = (char *)item;
+    u.hdr.total_size = u.total;
+    u.hdr.sha256.data = sha;
+    u.hdr.sha256.len = 32;
+    u.hdr.media_type = (char *)(media != NULL ? media : media_type_of(pos[0]));
+    u.hdr.capture_unix = (int64_t)stt.st_mtime;
+    u.hdr.latitude = la;
+    u.hdr.longitude = lo;
+    u.timeout_ms = cli->timeout_set ? cli->timeout_ms : INS_TIMEOUT_NONE;
+    u.prog.tty = isatty(STDERR_FILENO);
+    u.prog.total = u.total;
+    u.wd.stall = (double)stall_ms / 1000.0;
+    srand((unsigned)(time(NULL) ^ getpid()));
+    if (!cli->json)
+        fprintf(stderr,
+                "inspectctl: field upload: %s, %" PRIu64 " bytes, sha256 %s, upload id %s\n",
+                pos[0], u.total, u.sha_hex, uid);
+
+    ins_client *c = NULL;
+    pthread_t th;
+    int have_thread = 0;
+    rc = ins_cli_connect(cli, &c);
+    if (rc == INS_EXIT_OK) {
+        pthread_mutex_init(&u.wd.mu, NULL);
+        pthread_cond_init(&u.wd.cv, NULL);
+        have_thread = pthread_create(&th, NULL, watchdog_run, &u.wd) == 0;
+        if (!have_thread) {
+            fputs("inspectctl: field upload: cannot start the stall watchdog\n", stderr);
+            rc = INS_EXIT_FAIL;
+        }
+    }
+    if (rc == INS_EXIT_OK)
+        rc = upload_run(cli, c, &u, (unsigned)retries);
+    if (have_thread) {
+        pthread_mutex_lock(&u.wd.mu);
+        u.wd.stop = 1;
+        pthread_cond_signal(&u.wd.cv);
+        pthread_mutex_unlock(&u.wd.mu);
+        pthread_join(th, NULL);
+    }
+    if (c != NULL) {
+        pthread_mutex_destroy(&u.wd.mu);
+        pthread_cond_destroy(&u.wd.cv);
+    }
+    ins_client_close(c);
+    free(u.buf);
+    close(u.fd);
+    return rc;
+}
