@@ -23,7 +23,7 @@
 
 #include "pbjson.h"
 
-static void to_hex(const unsigned char *b, size_t n, char *out)
+void ins_cu_hex(const unsigned char *b, size_t n, char *out)
 {
     static const char hx[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -48,14 +48,14 @@ void ins_cu_derived_request_id(const char *tag, const void *data, size_t len,
         memset(md, 0, sizeof md);
         snprintf((char *)md, 16, "%.15s", tag);
     }
-    to_hex(md, 16, out);
+    ins_cu_hex(md, 16, out);
 }
 
 void ins_cu_random_request_id(char out[INS_CU_REQUEST_ID_LEN])
 {
     unsigned char b[16];
     if (getrandom(b, sizeof b, 0) == (ssize_t)sizeof b) {
-        to_hex(b, sizeof b, out);
+        ins_cu_hex(b, sizeof b, out);
         return;
     }
     struct timespec ts;
@@ -526,4 +526,73 @@ int ins_cu_group(ins_cli *cli, int argc, char **argv, const char *group_help,
         if (strcmp(argv[i], subs[k].name) == 0)
             return subs[k].run(cli, argc - i, argv + i);
     return ins_cli_usage_error("%s: unknown command '%s'", argv[0], argv[i]);
+}
+
+int ins_cu_take_repeated(int *argc, char **argv, const char *name, const char **vals, size_t *n,
+                         const char *what)
+{
+    int out = 0;
+    *n = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (i > 0 && strcmp(argv[i], name) == 0) {
+            if (i + 1 >= *argc) {
+                ins_cli_usage_error("%s: %s needs a value", what, name);
+                return -1;
+            }
+            if (*n == INS_CU_MAX_REPEAT) {
+                ins_cli_usage_error("%s: at most %d %s", what, INS_CU_MAX_REPEAT, name);
+                return -1;
+            }
+            vals[(*n)++] = argv[++i];
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    *argc = out;
+    return 0;
+}
+
+const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len)
+{
+    if (unix_s <= 0)
+        return "-";
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+    return buf;
+}
+
+const char *ins_cu_request_id(const char *given, char buf[INS_CU_REQUEST_ID_LEN], const char *what)
+{
+    if (given == NULL) {
+        ins_cu_random_request_id(buf);
+        return buf;
+    }
+    if (given[0] == '\0') {
+        ins_cli_usage_error("%s: --request-id must not be empty", what);
+        return NULL;
+    }
+    return given;
+}
+
+int ins_cu_call_and_show(ins_cli *cli, const char *what, const char *method,
+                         const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
+                         void (*show)(const ProtobufCMessage *))
+{
+    ins_client *c;
+    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
+        return INS_EXIT_FAIL;
+    ProtobufCMessage *resp;
+    int code = ins_cu_call(c, what, method, req, resp_desc, &resp);
+    ins_client_close(c);
+    if (code != 0)
+        return INS_EXIT_FAIL;
+    int rc = INS_EXIT_OK;
+    if (cli->json)
+        rc = ins_cu_print_json(resp);
+    else
+        show(resp);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return rc;
 }

@@ -178,4 +178,34 @@ typedef struct ins_cu_sub {
 int ins_cu_group(ins_cli *cli, int argc, char **argv, const char *group_help,
                  const ins_cu_sub *subs, size_t nsubs);
 
+/* Most values a repeated option (--kind, --check, --member ...) may take. */
+#define INS_CU_MAX_REPEAT 32
+
+/*
+ * Takes every "NAME VALUE" out of argv (in place: *argc shrinks) into
+ * vals[0..*n), at most INS_CU_MAX_REPEAT. Returns 0, or prints a usage
+ * error naming `what` and returns -1 (value missing, too many).
+ */
+int ins_cu_take_repeated(int *argc, char **argv, const char *name, const char **vals, size_t *n,
+                         const char *what);
+
+/* A unix time as "2026-01-02 03:04:05Z" into buf (or "-" for none). */
+const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len);
+
+/* A request id: `given` (--request-id), or a fresh random one written into
+ * `buf`. NULL after a usage error (an empty id), reported under `what`. */
+const char *ins_cu_request_id(const char *given, char buf[INS_CU_REQUEST_ID_LEN], const char *what);
+
+/* Lower-case hex of b[0..n) into out (2n + 1 bytes). Can't fail. */
+void ins_cu_hex(const unsigned char *b, size_t n, char *out);
+
+/*
+ * One unary call on a fresh connection; prints the response as JSON with
+ * --json, else through `show`. Returns the exit code (errors already
+ * reported on stderr).
+ */
+int ins_cu_call_and_show(ins_cli *cli, const char *what, const char *method,
+                         const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
+                         void (*show)(const ProtobufCMessage *));
+
 #endif /* INS_CLIUTIL_H */

@@ -30,50 +30,9 @@
 
 #define DEP_METHOD(m) "/inspect.v1.Departments/" m
 
-#define MAX_REPEAT     32
 #define GRPC_CANCELLED 1
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/*
- * Takes every "NAME VALUE" out of argv (in place: *argc shrinks) into
- * vals[0..*n). Returns 0, or prints a usage error and returns -1 (value
- * missing, more than MAX_REPEAT).
- */
-static int take_repeated(int *argc, char **argv, const char *name, const char **vals, size_t *n,
-                         const char *what)
-{
-    int out = 0;
-    *n = 0;
-    for (int i = 0; i < *argc; i++) {
-        if (i > 0 && strcmp(argv[i], name) == 0) {
-            if (i + 1 >= *argc) {
-                ins_cli_usage_error("%s: %s needs a value", what, name);
-                return -1;
-            }
-            if (*n == MAX_REPEAT) {
-                ins_cli_usage_error("%s: at most %d %s", what, MAX_REPEAT, name);
-                return -1;
-            }
-            vals[(*n)++] = argv[++i];
-            continue;
-        }
-        argv[out++] = argv[i];
-    }
-    *argc = out;
-    return 0;
-}
-
-static const char *fmt_time(int64_t unix_s, char *buf, size_t len)
-{
-    if (unix_s <= 0)
-        return "-";
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return buf;
-}
 
 /* A feed time (ns since the epoch) as one word: 2026-01-02T03:04:05.678Z. */
 static const char *fmt_time_ns(int64_t ns, char *buf, size_t len)
@@ -87,44 +46,6 @@ static const char *fmt_time_ns(int64_t ns, char *buf, size_t len)
     strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(buf, len, "%s.%03dZ", day, (int)(ns % 1000000000 / 1000000));
     return buf;
-}
-
-/* A request id: --request-id, or a fresh random one into `buf`. NULL after
- * a usage error (empty id). */
-static const char *request_id(const char *given, char buf[INS_CU_REQUEST_ID_LEN], const char *what)
-{
-    if (given == NULL) {
-        ins_cu_random_request_id(buf);
-        return buf;
-    }
-    if (given[0] == '\0') {
-        ins_cli_usage_error("%s: --request-id must not be empty", what);
-        return NULL;
-    }
-    return given;
-}
-
-/* One unary call on a fresh connection; prints the response with --json,
- * else through `show`. Returns the exit code. */
-static int call_and_show(ins_cli *cli, const char *what, const char *method,
-                         const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
-                         void (*show)(const ProtobufCMessage *))
-{
-    ins_client *c;
-    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
-        return INS_EXIT_FAIL;
-    ProtobufCMessage *resp;
-    int code = ins_cu_call(c, what, method, req, resp_desc, &resp);
-    ins_client_close(c);
-    if (code != 0)
-        return INS_EXIT_FAIL;
-    int rc = INS_EXIT_OK;
-    if (cli->json)
-        rc = ins_cu_print_json(resp);
-    else
-        show(resp);
-    protobuf_c_message_free_unpacked(resp, NULL);
-    return rc;
 }
 
 static volatile sig_atomic_t interrupted;
@@ -165,9 +86,9 @@ static void print_change(const Inspect__V1__Change *ch)
 
 int ins_cmd_changes(ins_cli *cli, int argc, char **argv)
 {
-    const char *kinds[MAX_REPEAT];
+    const char *kinds[INS_CU_MAX_REPEAT];
     size_t nkinds;
-    if (take_repeated(&argc, argv, "--kind", kinds, &nkinds, "changes") != 0)
+    if (ins_cu_take_repeated(&argc, argv, "--kind", kinds, &nkinds, "changes") != 0)
         return INS_EXIT_USAGE;
     for (size_t i = 0; i < nkinds; i++)
         if (kinds[i][0] == '\0')
@@ -369,7 +290,7 @@ static void print_report(const Inspect__V1__Report *r)
            r->application_id);
     printf("outcome:      %s\n",
            r->outcome ? ins_cu_enum(&inspect__v1__outcome__descriptor, r->outcome) : "-");
-    printf("created:      %s\n", fmt_time(r->created_unix, t1, sizeof t1));
+    printf("created:      %s\n", ins_cu_fmt_time(r->created_unix, t1, sizeof t1));
     for (size_t i = 0; i < r->n_reasons; i++)
         printf("reason:       %s\n", r->reasons[i]);
     if (r->n_rectify_items > 0) {
@@ -436,7 +357,7 @@ static void print_report(const Inspect__V1__Report *r)
         for (size_t i = 0; i < r->n_opinions; i++) {
             const Inspect__V1__Opinion *o = r->opinions[i];
             const char *row[] = {o->department, o->approve ? "approve" : "reject", o->by,
-                                 fmt_time(o->given_unix, t1, sizeof t1), o->reasons};
+                                 ins_cu_fmt_time(o->given_unix, t1, sizeof t1), o->reasons};
             ins_cu_table_row(t, row);
         }
         ins_cu_table_print(t);
@@ -449,7 +370,7 @@ static void print_report(const Inspect__V1__Report *r)
         return;
     }
     printf("\njoint decision: %s by %s at %s\n", d->approve ? "approved" : "rejected", d->by,
-           fmt_time(d->decided_unix, t2, sizeof t2));
+           ins_cu_fmt_time(d->decided_unix, t2, sizeof t2));
     printf("  departments:  ");
     for (size_t i = 0; i < d->n_departments; i++)
         printf("%s%s", i ? ", " : "", d->departments[i]);
@@ -479,8 +400,8 @@ int ins_cmd_report(ins_cli *cli, int argc, char **argv)
         req.report_id = (char *)pos[0];
     else
         req.task_id = (char *)task;
-    return call_and_show(cli, "report", DEP_METHOD("GetReconciliation"), &req.base,
-                         &inspect__v1__report__descriptor, show_report);
+    return ins_cu_call_and_show(cli, "report", DEP_METHOD("GetReconciliation"), &req.base,
+                                &inspect__v1__report__descriptor, show_report);
 }
 
 /* ---- opinion ------------------------------------------------------------ */
@@ -517,7 +438,7 @@ static void show_opinion(const ProtobufCMessage *m)
         char when[32];
         const Inspect__V1__Opinion *o = rep->opinions[i];
         printf("  %-12s %-8s by %s at %s: %s\n", o->department, o->approve ? "approve" : "reject",
-               o->by, fmt_time(o->given_unix, when, sizeof when), o->reasons);
+               o->by, ins_cu_fmt_time(o->given_unix, when, sizeof when), o->reasons);
     }
     if (r->application != NULL)
         printf("application %s: stage %s\n", r->application->id,
@@ -543,7 +464,7 @@ int ins_cmd_opinion(ins_cli *cli, int argc, char **argv)
     if (reasons == NULL || reasons[0] == '\0')
         return ins_cli_usage_error("opinion: --reasons is required");
     char buf[INS_CU_REQUEST_ID_LEN];
-    const char *id = request_id(rid, buf, "opinion");
+    const char *id = ins_cu_request_id(rid, buf, "opinion");
     if (id == NULL)
         return INS_EXIT_USAGE;
     Inspect__V1__SubmitOpinionRequest req = INSPECT__V1__SUBMIT_OPINION_REQUEST__INIT;
@@ -551,8 +472,8 @@ int ins_cmd_opinion(ins_cli *cli, int argc, char **argv)
     req.report_id = (char *)pos[0];
     req.approve = approve;
     req.reasons = (char *)reasons;
-    return call_and_show(cli, "opinion", DEP_METHOD("SubmitOpinion"), &req.base,
-                         &inspect__v1__submit_opinion_response__descriptor, show_opinion);
+    return ins_cu_call_and_show(cli, "opinion", DEP_METHOD("SubmitOpinion"), &req.base,
+                                &inspect__v1__submit_opinion_response__descriptor, show_opinion);
 }
 
 /* ---- photo -------------------------------------------------------------- */

@@ -24,88 +24,9 @@
 
 #define DSP_METHOD(m) "/inspect.v1.Dispatch/" m
 
-#define MAX_REPEAT     32
 #define GRPC_CANCELLED 1
 
 /* ---- helpers ------------------------------------------------------------ */
-
-/*
- * Takes every "NAME VALUE" out of argv (in place: *argc shrinks) into
- * vals[0..*n). Returns 0, or prints a usage error and returns -1 (value
- * missing, more than MAX_REPEAT).
- */
-static int take_repeated(int *argc, char **argv, const char *name, const char **vals, size_t *n,
-                         const char *what)
-{
-    int out = 0;
-    *n = 0;
-    for (int i = 0; i < *argc; i++) {
-        if (i > 0 && strcmp(argv[i], name) == 0) {
-            if (i + 1 >= *argc) {
-                ins_cli_usage_error("%s: %s needs a value", what, name);
-                return -1;
-            }
-            if (*n == MAX_REPEAT) {
-                ins_cli_usage_error("%s: at most %d %s", what, MAX_REPEAT, name);
-                return -1;
-            }
-            vals[(*n)++] = argv[++i];
-            continue;
-        }
-        argv[out++] = argv[i];
-    }
-    *argc = out;
-    return 0;
-}
-
-static const char *fmt_time(int64_t unix_s, char *buf, size_t len)
-{
-    if (unix_s <= 0)
-        return "-";
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return buf;
-}
-
-/* A request id: --request-id, or a fresh random one into `buf`. NULL after
- * a usage error (empty id). */
-static const char *request_id(const char *given, char buf[INS_CU_REQUEST_ID_LEN], const char *what)
-{
-    if (given == NULL) {
-        ins_cu_random_request_id(buf);
-        return buf;
-    }
-    if (given[0] == '\0') {
-        ins_cli_usage_error("%s: --request-id must not be empty", what);
-        return NULL;
-    }
-    return given;
-}
-
-/* One unary call on a fresh connection; prints the response with --json,
- * else through `show`. Returns the exit code. */
-static int call_and_show(ins_cli *cli, const char *what, const char *method,
-                         const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
-                         void (*show)(const ProtobufCMessage *))
-{
-    ins_client *c;
-    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
-        return INS_EXIT_FAIL;
-    ProtobufCMessage *resp;
-    int code = ins_cu_call(c, what, method, req, resp_desc, &resp);
-    ins_client_close(c);
-    if (code != 0)
-        return INS_EXIT_FAIL;
-    int rc = INS_EXIT_OK;
-    if (cli->json)
-        rc = ins_cu_print_json(resp);
-    else
-        show(resp);
-    protobuf_c_message_free_unpacked(resp, NULL);
-    return rc;
-}
 
 static const char *state_name(int s)
 {
@@ -131,10 +52,11 @@ static void print_task(const Inspect__V1__Task *t)
            ins_cu_num(t->longitude));
     printf("limit:        %u working days, %s .. %s\nwarning at:   %s\noverdue at:   %s\n",
            t->limit_working_days, t->start_date, t->deadline_date,
-           fmt_time(t->warning_unix, c1, sizeof c1), fmt_time(t->deadline_unix, c2, sizeof c2));
+           ins_cu_fmt_time(t->warning_unix, c1, sizeof c1),
+           ins_cu_fmt_time(t->deadline_unix, c2, sizeof c2));
     printf("created:      %s\nupdated:      %s\nversion:      %" PRId64 "\n",
-           fmt_time(t->created_unix, c3, sizeof c3), fmt_time(t->updated_unix, c4, sizeof c4),
-           t->version);
+           ins_cu_fmt_time(t->created_unix, c3, sizeof c3),
+           ins_cu_fmt_time(t->updated_unix, c4, sizeof c4), t->version);
     if (t->cancel_reason[0])
         printf("cancelled:    %s\n", t->cancel_reason);
     if (t->n_team == 0) {
@@ -161,8 +83,9 @@ static void print_task(const Inspect__V1__Task *t)
     ins_cu_table_print(tb);
     for (size_t i = 0; i < t->n_checkins; i++)
         printf("check-in: %s at %s, %.0f m from the site%s%s\n", t->checkins[i]->inspector_id,
-               fmt_time(t->checkins[i]->server_unix, c1, sizeof c1), t->checkins[i]->distance_m,
-               t->checkins[i]->reason[0] ? ": " : "", t->checkins[i]->reason);
+               ins_cu_fmt_time(t->checkins[i]->server_unix, c1, sizeof c1),
+               t->checkins[i]->distance_m, t->checkins[i]->reason[0] ? ": " : "",
+               t->checkins[i]->reason);
 }
 
 /* Responses that carry a task in field 1 (create, assign, replace, cancel). */
@@ -200,9 +123,9 @@ static void create_help(void)
 
 static int tasks_create(ins_cli *cli, int argc, char **argv)
 {
-    const char *checks[MAX_REPEAT];
+    const char *checks[INS_CU_MAX_REPEAT];
     size_t nchecks;
-    if (take_repeated(&argc, argv, "--check", checks, &nchecks, "tasks create") != 0)
+    if (ins_cu_take_repeated(&argc, argv, "--check", checks, &nchecks, "tasks create") != 0)
         return INS_EXIT_USAGE;
     const char *rid = NULL, *report = NULL;
     ins_cu_opt opts[] = {
@@ -215,7 +138,7 @@ static int tasks_create(ins_cli *cli, int argc, char **argv)
     if (nchecks > 0 && report == NULL)
         return ins_cli_usage_error("tasks create: --check belongs to a --reinspection");
     char buf[INS_CU_REQUEST_ID_LEN];
-    const char *id = request_id(rid, buf, "tasks create");
+    const char *id = ins_cu_request_id(rid, buf, "tasks create");
     if (id == NULL)
         return INS_EXIT_USAGE;
     Inspect__V1__CreateTaskRequest req = INSPECT__V1__CREATE_TASK_REQUEST__INIT;
@@ -227,8 +150,8 @@ static int tasks_create(ins_cli *cli, int argc, char **argv)
         req.check_items = (char **)checks;
         req.n_check_items = nchecks;
     }
-    return call_and_show(cli, "tasks create", DSP_METHOD("CreateTask"), &req.base,
-                         &inspect__v1__create_task_response__descriptor, show_task_field);
+    return ins_cu_call_and_show(cli, "tasks create", DSP_METHOD("CreateTask"), &req.base,
+                                &inspect__v1__create_task_response__descriptor, show_task_field);
 }
 
 /* ---- tasks assign ------------------------------------------------------- */
@@ -276,9 +199,9 @@ static int parse_member(const char *text, char *buf, size_t len, Inspect__V1__As
 
 static int tasks_assign(ins_cli *cli, int argc, char **argv)
 {
-    const char *members[MAX_REPEAT];
+    const char *members[INS_CU_MAX_REPEAT];
     size_t nmembers;
-    if (take_repeated(&argc, argv, "--member", members, &nmembers, "tasks assign") != 0)
+    if (ins_cu_take_repeated(&argc, argv, "--member", members, &nmembers, "tasks assign") != 0)
         return INS_EXIT_USAGE;
     const char *rid = NULL;
     ins_cu_opt opts[] = {{"--request-id", &rid, NULL}, {NULL, NULL, NULL}};
@@ -287,8 +210,8 @@ static int tasks_assign(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, assign_help, "tasks assign");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    static char bufs[MAX_REPEAT][512];
-    Inspect__V1__Assignment as[MAX_REPEAT], *ptrs[MAX_REPEAT];
+    static char bufs[INS_CU_MAX_REPEAT][512];
+    Inspect__V1__Assignment as[INS_CU_MAX_REPEAT], *ptrs[INS_CU_MAX_REPEAT];
     for (size_t i = 0; i < nmembers; i++) {
         if (parse_member(members[i], bufs[i], sizeof bufs[i], &as[i]) != 0)
             return ins_cli_usage_error("tasks assign: --member '%s' is not "
@@ -297,7 +220,7 @@ static int tasks_assign(ins_cli *cli, int argc, char **argv)
         ptrs[i] = &as[i];
     }
     char buf[INS_CU_REQUEST_ID_LEN];
-    const char *id = request_id(rid, buf, "tasks assign");
+    const char *id = ins_cu_request_id(rid, buf, "tasks assign");
     if (id == NULL)
         return INS_EXIT_USAGE;
     Inspect__V1__AssignTeamRequest req = INSPECT__V1__ASSIGN_TEAM_REQUEST__INIT;
@@ -305,8 +228,8 @@ static int tasks_assign(ins_cli *cli, int argc, char **argv)
     req.task_id = (char *)pos[0];
     req.assignments = ptrs;
     req.n_assignments = nmembers;
-    return call_and_show(cli, "tasks assign", DSP_METHOD("AssignTeam"), &req.base,
-                         &inspect__v1__assign_team_response__descriptor, show_task_field);
+    return ins_cu_call_and_show(cli, "tasks assign", DSP_METHOD("AssignTeam"), &req.base,
+                                &inspect__v1__assign_team_response__descriptor, show_task_field);
 }
 
 /* ---- tasks replace ------------------------------------------------------ */
@@ -345,7 +268,7 @@ static int tasks_replace(ins_cli *cli, int argc, char **argv)
     if (override && with == NULL)
         return ins_cli_usage_error("tasks replace: --override needs --with");
     char buf[INS_CU_REQUEST_ID_LEN];
-    const char *id = request_id(rid, buf, "tasks replace");
+    const char *id = ins_cu_request_id(rid, buf, "tasks replace");
     if (id == NULL)
         return INS_EXIT_USAGE;
     Inspect__V1__ReplaceMemberRequest req = INSPECT__V1__REPLACE_MEMBER_REQUEST__INIT;
@@ -355,8 +278,8 @@ static int tasks_replace(ins_cli *cli, int argc, char **argv)
     req.replacement_id = (char *)(with != NULL ? with : "");
     req.override = override;
     req.reason = (char *)reason;
-    return call_and_show(cli, "tasks replace", DSP_METHOD("ReplaceMember"), &req.base,
-                         &inspect__v1__replace_member_response__descriptor, show_task_field);
+    return ins_cu_call_and_show(cli, "tasks replace", DSP_METHOD("ReplaceMember"), &req.base,
+                                &inspect__v1__replace_member_response__descriptor, show_task_field);
 }
 
 /* ---- tasks cancel ------------------------------------------------------- */
@@ -382,15 +305,15 @@ static int tasks_cancel(ins_cli *cli, int argc, char **argv)
     if (reason == NULL || reason[0] == '\0')
         return ins_cli_usage_error("tasks cancel: --reason is required");
     char buf[INS_CU_REQUEST_ID_LEN];
-    const char *id = request_id(rid, buf, "tasks cancel");
+    const char *id = ins_cu_request_id(rid, buf, "tasks cancel");
     if (id == NULL)
         return INS_EXIT_USAGE;
     Inspect__V1__CancelTaskRequest req = INSPECT__V1__CANCEL_TASK_REQUEST__INIT;
     req.request_id = (char *)id;
     req.task_id = (char *)pos[0];
     req.reason = (char *)reason;
-    return call_and_show(cli, "tasks cancel", DSP_METHOD("CancelTask"), &req.base,
-                         &inspect__v1__cancel_task_response__descriptor, show_task_field);
+    return ins_cu_call_and_show(cli, "tasks cancel", DSP_METHOD("CancelTask"), &req.base,
+                                &inspect__v1__cancel_task_response__descriptor, show_task_field);
 }
 
 /* ---- tasks get ---------------------------------------------------------- */
@@ -412,8 +335,8 @@ static int tasks_get(ins_cli *cli, int argc, char **argv)
         return rc < 0 ? INS_EXIT_OK : rc;
     Inspect__V1__GetTaskRequest req = INSPECT__V1__GET_TASK_REQUEST__INIT;
     req.id = (char *)pos[0];
-    return call_and_show(cli, "tasks get", DSP_METHOD("GetTask"), &req.base,
-                         &inspect__v1__task__descriptor, show_task);
+    return ins_cu_call_and_show(cli, "tasks get", DSP_METHOD("GetTask"), &req.base,
+                                &inspect__v1__task__descriptor, show_task);
 }
 
 /* ---- tasks list --------------------------------------------------------- */
@@ -580,7 +503,7 @@ static void alert_row(ins_cu_table *t, const Inspect__V1__Alert *a)
 {
     char raised[32], kind[32];
     snprintf(kind, sizeof kind, "%s", ins_cu_enum(&inspect__v1__alert_kind__descriptor, a->kind));
-    fmt_time(a->raised_unix, raised, sizeof raised);
+    ins_cu_fmt_time(a->raised_unix, raised, sizeof raised);
     const char *row[] = {a->id,
                          kind,
                          a->task_id[0] ? a->task_id : "-",
@@ -663,7 +586,7 @@ static int alerts_watch(ins_cli *cli, int argc, char **argv)
         } else {
             char raised[32];
             printf("%s  %-15s %-10s %-10s %s  %s\n",
-                   fmt_time(a->raised_unix, raised, sizeof raised),
+                   ins_cu_fmt_time(a->raised_unix, raised, sizeof raised),
                    ins_cu_enum(&inspect__v1__alert_kind__descriptor, a->kind),
                    a->task_id[0] ? a->task_id : "-", a->department[0] ? a->department : "-", a->id,
                    a->message);
@@ -721,7 +644,7 @@ static void show_ack(const ProtobufCMessage *m)
         printf("alert %s (%s, task %s) acknowledged by %s at %s\n", a->id,
                ins_cu_enum(&inspect__v1__alert_kind__descriptor, a->kind),
                a->task_id[0] ? a->task_id : "-", a->acknowledged_by,
-               fmt_time(a->acknowledged_unix, when, sizeof when));
+               ins_cu_fmt_time(a->acknowledged_unix, when, sizeof when));
     else
         puts("ok");
 }
@@ -736,14 +659,14 @@ static int alerts_ack(ins_cli *cli, int argc, char **argv)
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
     char buf[INS_CU_REQUEST_ID_LEN];
-    const char *id = request_id(rid, buf, "alerts ack");
+    const char *id = ins_cu_request_id(rid, buf, "alerts ack");
     if (id == NULL)
         return INS_EXIT_USAGE;
     Inspect__V1__AckAlertRequest req = INSPECT__V1__ACK_ALERT_REQUEST__INIT;
     req.request_id = (char *)id;
     req.alert_id = (char *)pos[0];
-    return call_and_show(cli, "alerts ack", DSP_METHOD("AckAlert"), &req.base,
-                         &inspect__v1__ack_alert_response__descriptor, show_ack);
+    return ins_cu_call_and_show(cli, "alerts ack", DSP_METHOD("AckAlert"), &req.base,
+                                &inspect__v1__ack_alert_response__descriptor, show_ack);
 }
 
 int ins_cmd_alerts(ins_cli *cli, int argc, char **argv)
@@ -787,14 +710,14 @@ static void show_decision(const ProtobufCMessage *m)
     const Inspect__V1__JointDecisionResponse *r = (const Inspect__V1__JointDecisionResponse *)m;
     char when[32];
     printf("report %s: %s at %s\n", r->report_id, r->approve ? "approved" : "rejected",
-           fmt_time(r->decided_unix, when, sizeof when));
+           ins_cu_fmt_time(r->decided_unix, when, sizeof when));
 }
 
 int ins_cmd_decision(ins_cli *cli, int argc, char **argv)
 {
-    const char *depts[MAX_REPEAT];
+    const char *depts[INS_CU_MAX_REPEAT];
     size_t ndepts;
-    if (take_repeated(&argc, argv, "--department", depts, &ndepts, "decision") != 0)
+    if (ins_cu_take_repeated(&argc, argv, "--department", depts, &ndepts, "decision") != 0)
         return INS_EXIT_USAGE;
     const char *rid = NULL, *reasons = NULL;
     int approve = 0, reject = 0;
@@ -815,7 +738,7 @@ int ins_cmd_decision(ins_cli *cli, int argc, char **argv)
     if (reasons == NULL || reasons[0] == '\0')
         return ins_cli_usage_error("decision: --reasons is required");
     char buf[INS_CU_REQUEST_ID_LEN];
-    const char *id = request_id(rid, buf, "decision");
+    const char *id = ins_cu_request_id(rid, buf, "decision");
     if (id == NULL)
         return INS_EXIT_USAGE;
     Inspect__V1__JointDecisionRequest req = INSPECT__V1__JOINT_DECISION_REQUEST__INIT;
@@ -825,6 +748,6 @@ int ins_cmd_decision(ins_cli *cli, int argc, char **argv)
     req.departments = (char **)depts;
     req.n_departments = ndepts;
     req.reasons = (char *)reasons;
-    return call_and_show(cli, "decision", DSP_METHOD("RecordJointDecision"), &req.base,
-                         &inspect__v1__joint_decision_response__descriptor, show_decision);
+    return ins_cu_call_and_show(cli, "decision", DSP_METHOD("RecordJointDecision"), &req.base,
+                                &inspect__v1__joint_decision_response__descriptor, show_decision);
 }

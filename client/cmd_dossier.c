@@ -39,16 +39,6 @@
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static void to_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[p[i] >> 4];
-        out[2 * i + 1] = hex[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int from_hex32(const char *s, uint8_t out[32])
 {
     if (s == NULL || strlen(s) != 64)
@@ -96,9 +86,9 @@ static void events_help(void)
 static void print_event(const ins_cli *cli, const Inspect__V1__AuditEvent *e)
 {
     char rsha[65], prev[65], hash[65], when[40];
-    to_hex(e->record_sha256.data, e->record_sha256.len == 32 ? 32 : 0, rsha);
-    to_hex(e->prev_hash.data, e->prev_hash.len == 32 ? 32 : 0, prev);
-    to_hex(e->hash.data, e->hash.len == 32 ? 32 : 0, hash);
+    ins_cu_hex(e->record_sha256.data, e->record_sha256.len == 32 ? 32 : 0, rsha);
+    ins_cu_hex(e->prev_hash.data, e->prev_hash.len == 32 ? 32 : 0, prev);
+    ins_cu_hex(e->hash.data, e->hash.len == 32 ? 32 : 0, hash);
     time_text(e->time_unix_ns, when, sizeof when);
     if (!cli->json) {
         printf("%-8" PRIu64 " %s  %-20s %-28s %s  %.12s\n", e->seq, when, e->actor, e->action,
@@ -217,7 +207,7 @@ static int chain_verify(ins_cli *cli, int argc, char **argv)
         const Inspect__V1__VerifyChainResponse *r = (const Inspect__V1__VerifyChainResponse *)m;
         char head[65] = "";
         if (r->head_hash.len == 32)
-            to_hex(r->head_hash.data, 32, head);
+            ins_cu_hex(r->head_hash.data, 32, head);
         if (cli->json) {
             json_object *o = json_object_new_object();
             json_object_object_add(o, "intact", json_object_new_boolean(r->intact));

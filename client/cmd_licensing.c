@@ -162,17 +162,6 @@ static void get_help(void)
            ins_cli_global_help);
 }
 
-static const char *fmt_time(int64_t unix_s, char *buf, size_t len)
-{
-    if (unix_s <= 0)
-        return "-";
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return buf;
-}
-
 static void print_application(const Inspect__V1__Application *a)
 {
     char c1[32], c2[32];
@@ -183,8 +172,8 @@ static void print_application(const Inspect__V1__Application *a)
            a->town, ins_cu_num(a->latitude), ins_cu_num(a->longitude),
            ins_cu_enum(&inspect__v1__stage__descriptor, a->stage),
            a->outcome ? ins_cu_enum(&inspect__v1__outcome__descriptor, a->outcome) : "-",
-           a->version, fmt_time(a->created_unix, c1, sizeof c1),
-           fmt_time(a->updated_unix, c2, sizeof c2));
+           a->version, ins_cu_fmt_time(a->created_unix, c1, sizeof c1),
+           ins_cu_fmt_time(a->updated_unix, c2, sizeof c2));
     if (a->n_declared_facts == 0)
         return;
     putchar('\n');
