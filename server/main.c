@@ -15,7 +15,7 @@
 
 #include <grpc/grpc.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "audit.h"
 #include "auth.h"
 #include "directory.h"
@@ -72,7 +72,7 @@ static int add_services(ins_server *srv)
 }
 
 /* Opens the store in the data folder; reports and returns non-zero on error. */
-static int open_store(const ins_options *o, ins_app *app, ins_store **out)
+static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
 {
     char detail[512] = "";
     ins_store_options so = {
@@ -80,10 +80,10 @@ static int open_store(const ins_options *o, ins_app *app, ins_store **out)
         .max_store_bytes = (size_t)o->max_store_bytes,
         .idempotency_days = (unsigned)o->idempotency_days,
         .upload_ttl_s = (uint64_t)o->upload_ttl_seconds,
-        .tables = ins_app_table_names,
-        .clock_ns = ins_app_clock_ns,
-        .clock_arg = app,
-        .schema_version = INS_APP_SCHEMA,
+        .tables = ins_ctx_table_names,
+        .clock_ns = ins_ctx_clock_ns,
+        .clock_arg = ctx,
+        .schema_version = INS_CTX_SCHEMA,
         .err_detail = detail,
         .err_detail_len = sizeof detail,
     };
@@ -94,7 +94,7 @@ static int open_store(const ins_options *o, ins_app *app, ins_store **out)
     return rc;
 }
 
-static int serve(const ins_options *o, const ins_token_key *key, ins_app *app)
+static int serve(const ins_options *o, const ins_token_key *key, ins_ctx *ctx)
 {
     char err[512] = "";
     ins_server_config cfg = {
@@ -114,8 +114,8 @@ static int serve(const ins_options *o, const ins_token_key *key, ins_app *app)
         fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
         return 1;
     }
-    app->server = srv;
-    ins_server_set_app(srv, app);
+    ctx->server = srv;
+    ins_server_set_ctx(srv, ctx);
     rc = add_services(srv);
     int port = 0;
     if (rc == 0)
@@ -141,13 +141,13 @@ static int serve(const ins_options *o, const ins_token_key *key, ins_app *app)
     sigwait(&set, &sig);
     fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
-    ins_scheduler_stop(app);
-    ins_jobs_stop(app->jobs); /* blob work of calls in flight completes */
-    app->jobs = NULL;
+    ins_scheduler_stop(ctx);
+    ins_jobs_stop(ctx->jobs); /* blob work of calls in flight completes */
+    ctx->jobs = NULL;
     /* Calls still waiting on the writer get their completions while the
      * workers still run; then the workers stop. */
-    ins_store_close(app->store);
-    app->store = NULL;
+    ins_store_close(ctx->store);
+    ctx->store = NULL;
     ins_server_destroy(srv);
     fprintf(stderr, "inspectd: stopped\n");
     return 0;
@@ -184,28 +184,28 @@ int main(int argc, char **argv)
                 ins_strerror(rc));
         return 1;
     }
-    ins_app app = {
+    ins_ctx ctx = {
         .checkin_radius_m = o.checkin_radius_m, .max_photo_bytes = o.max_photo_bytes, .warp = 1.0};
-    app.warp_base_ns = ins_app_clock_ns(&app); /* real time now: the warp starts here */
-    app.warp = o.time_warp;
+    ctx.warp_base_ns = ins_ctx_clock_ns(&ctx); /* real time now: the warp starts here */
+    ctx.warp = o.time_warp;
     ins_store *store = NULL;
-    if (open_store(&o, &app, &store) != 0) {
+    if (open_store(&o, &ctx, &store) != 0) {
         ins_store_unlock_dir(lock_fd);
         return 1;
     }
-    ins_app_init(&app, store);
-    if ((rc = ins_jobs_start(2, &app.jobs)) != 0 || (rc = ins_scheduler_start(&app)) != 0) {
+    ins_ctx_init(&ctx, store);
+    if ((rc = ins_jobs_start(2, &ctx.jobs)) != 0 || (rc = ins_scheduler_start(&ctx)) != 0) {
         fprintf(stderr, "inspectd: cannot start background threads: %s\n", strerror(rc));
-        ins_jobs_stop(app.jobs);
+        ins_jobs_stop(ctx.jobs);
         ins_store_close(store);
         ins_store_unlock_dir(lock_fd);
         return 1;
     }
     grpc_init();
-    rc = serve(&o, &key, &app);
-    ins_scheduler_stop(&app);   /* no-op when serve stopped it */
-    ins_store_close(app.store); /* no-op when serve closed it */
-    ins_app_destroy(&app);
+    rc = serve(&o, &key, &ctx);
+    ins_scheduler_stop(&ctx);   /* no-op when serve stopped it */
+    ins_store_close(ctx.store); /* no-op when serve closed it */
+    ins_ctx_destroy(&ctx);
     grpc_shutdown();
     ins_store_unlock_dir(lock_fd);
     return rc;

@@ -71,7 +71,7 @@ const ins_principal *ins_call_principal(const ins_call *call);
 /* Full method path, "/package.Service/Method". Valid as long as the call. */
 const char *ins_call_method(const ins_call *call);
 
-/* The server, for ins_server_app(). */
+/* The server, for ins_server_ctx(). */
 ins_server *ins_call_server(const ins_call *call);
 
 /* Handler state: an opaque pointer the handler owns and frees in `cleanup`. */

@@ -46,7 +46,7 @@ struct ins_server {
     size_t n_services;
     drain_hook hooks[INS_MAX_DRAIN_HOOKS];
     size_t n_hooks;
-    void *app;
+    void *ctx;
     atomic_int draining;
     int started;
     int64_t started_unix;
@@ -198,14 +198,14 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     return 0;
 }
 
-void ins_server_set_app(ins_server *s, void *app)
+void ins_server_set_ctx(ins_server *s, void *ctx)
 {
-    s->app = app;
+    s->ctx = ctx;
 }
 
-void *ins_server_app(const ins_server *s)
+void *ins_server_ctx(const ins_server *s)
 {
-    return s->app;
+    return s->ctx;
 }
 
 const ins_token_key *ins_server_token_key(const ins_server *s)

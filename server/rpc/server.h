@@ -35,15 +35,15 @@ typedef struct ins_service_def {
 } ins_service_def;
 
 typedef struct ins_server_config {
-    const char *listen;          /* "127.0.0.1:50051"; port 0 picks one */
-    int threads;                 /* worker threads; <= 0: number of cores */
-    size_t max_message_bytes;    /* largest message received or sent */
-    int grace_seconds;           /* shutdown: time for in-flight calls */
-    const char *tls_cert;        /* PEM files; NULL for plaintext (loopback only) */
+    const char *listen;       /* "127.0.0.1:50051"; port 0 picks one */
+    int threads;              /* worker threads; <= 0: number of cores */
+    size_t max_message_bytes; /* largest message received or sent */
+    int grace_seconds;        /* shutdown: time for in-flight calls */
+    const char *tls_cert;     /* PEM files; NULL for plaintext (loopback only) */
     const char *tls_key;
-    const char *tls_client_ca;   /* non-NULL: mutual TLS, client cert required */
+    const char *tls_client_ca;      /* non-NULL: mutual TLS, client cert required */
     const ins_token_key *token_key; /* verifies bearer tokens; must outlive the server */
-    int log_calls;               /* one line per call to stderr */
+    int log_calls;                  /* one line per call to stderr */
 } ins_server_config;
 
 /*
@@ -55,8 +55,8 @@ typedef struct ins_server_config {
 int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err, size_t errlen);
 
 /* Sets / gets the application context handlers reach through ins_call_server. */
-void ins_server_set_app(ins_server *s, void *app);
-void *ins_server_app(const ins_server *s);
+void ins_server_set_ctx(ins_server *s, void *ctx);
+void *ins_server_ctx(const ins_server *s);
 
 /*
  * Registers a service. Must precede ins_server_start. Returns 0; INS_EINVAL

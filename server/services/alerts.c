@@ -151,7 +151,7 @@ static void watch_start(ins_call *call, const ProtobufCMessage *msg)
                       p->department, req->department);
         return;
     }
-    ins_app *app = ins_app_of(call);
+    ins_ctx *ctx = ins_ctx_of(call);
     watch *w = calloc(1, sizeof *w);
     if (!w) {
         ins_call_fail(call, ENOMEM, "out of memory");
@@ -160,10 +160,10 @@ static void watch_start(ins_call *call, const ProtobufCMessage *msg)
     snprintf(w->dept, sizeof w->dept, "%s",
              p->role == INS_ROLE_DEPARTMENT ? p->department : req->department);
     snprintf(w->town, sizeof w->town, "%s", req->town);
-    ins_follow_init(&w->f, call, &app->followers, ins_feed_last(app->store), 1, pick_alert, w);
+    ins_follow_init(&w->f, call, &ctx->followers, ins_feed_last(ctx->store), 1, pick_alert, w);
     ins_call_set_data(call, w);
     snap_ctx sc = {.w = w, .from_open_index = !req->include_acknowledged};
-    int rc = ins_store_read_begin(app->store, &sc.r);
+    int rc = ins_store_read_begin(ctx->store, &sc.r);
     if (rc == 0)
         rc = ins_rtxn_scan(sc.r, req->include_acknowledged ? T_ALERTS : T_ALERTS_OPEN, NULL, 0,
                            NULL, 0, snap_one, &sc);

@@ -28,7 +28,7 @@
 
 #include <openssl/evp.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "audit_impl.h"
 #include "ins_error.h"
 #include "ins_key.h"
@@ -398,7 +398,7 @@ static void list_pump(ins_call *call)
             ins_call_finish(call);
             return;
         }
-        int rc = read_batch(l, ins_app_of(call)->store);
+        int rc = read_batch(l, ins_ctx_of(call)->store);
         if (rc) {
             ins_call_fail(call, rc, "reading the audit trail after entry %" PRIu64 ": %s",
                           l->cursor, ins_strerror(rc));
@@ -557,8 +557,8 @@ static void verify_reply(ins_call *call, verify *v)
 static void verify_start(ins_call *call, const ProtobufCMessage *msg)
 {
     const Inspect__V1__VerifyChainRequest *req = (const Inspect__V1__VerifyChainRequest *)msg;
-    ins_app *app = ins_app_of(call);
-    uint64_t last = ins_audit_last(app->store);
+    ins_ctx *ictx = ins_ctx_of(call);
+    uint64_t last = ins_audit_last(ictx->store);
     uint64_t from = req->from_seq ? req->from_seq : 1, to = req->to_seq ? req->to_seq : last;
     if (last == 0 && !req->from_seq && !req->to_seq) {
         from = to = 0;
@@ -574,7 +574,7 @@ static void verify_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, ENOMEM, "out of memory");
         return;
     }
-    v->s = app->store;
+    v->s = ictx->store;
     v->from = from;
     v->to = to;
     ins_call_set_data(call, v);
@@ -582,7 +582,7 @@ static void verify_start(ins_call *call, const ProtobufCMessage *msg)
         verify_reply(call, v);
         return;
     }
-    if (!app->jobs || ins_jobs_submit(app->jobs, call, verify_job, v) != 0) {
+    if (!ictx->jobs || ins_jobs_submit(ictx->jobs, call, verify_job, v) != 0) {
         verify_job(v); /* no pool (tools, shutdown): do it here */
         verify_reply(call, v);
     }

@@ -128,8 +128,8 @@ static void pull_start(ins_call *call, const ProtobufCMessage *msg)
         if ((p->kinds[p->n_kinds] = strdup(req->kinds[i])) != NULL)
             p->n_kinds++;
     snprintf(p->dept, sizeof p->dept, "%s", who->department);
-    ins_app *app = ins_app_of(call);
-    ins_follow_init(&p->f, call, &app->followers, req->cursor, req->follow, pull_pick, p);
+    ins_ctx *ctx = ins_ctx_of(call);
+    ins_follow_init(&p->f, call, &ctx->followers, req->cursor, req->follow, pull_pick, p);
     p->f.flush = pull_flush;
     ins_call_set_data(call, p);
     ins_follow_pump(&p->f);
@@ -193,7 +193,7 @@ static int photo_allowed(ins_call *call, const char *id, photo_stream *ps)
     ins_key k;
     ins_key_init(&k);
     ins_key_text(&k, id);
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_recio_get(r, T_PHOTOS, &k, &inspect__rec__photo__descriptor,
                            &inspect__v1__photo__descriptor, (ProtobufCMessage **)&ph);
@@ -228,7 +228,7 @@ static void photo_next(ins_call *call)
         return;
     }
     size_t n = 0;
-    int rc = ins_blob_read(ins_app_of(call)->store, ps->sha, ps->offset, ps->buf, PHOTO_CHUNK, &n);
+    int rc = ins_blob_read(ins_ctx_of(call)->store, ps->sha, ps->offset, ps->buf, PHOTO_CHUNK, &n);
     if (rc || n == 0) {
         ins_call_fail(call, rc ? rc : INS_ECORRUPT, "reading photo bytes at %" PRIu64 ": %s",
                       ps->offset, ins_strerror(rc ? rc : INS_ECORRUPT));

@@ -32,7 +32,7 @@ static void get_report_start(ins_call *call, const ProtobufCMessage *msg)
     ins_rtxn *r = NULL;
     Inspect__V1__Report *rep = NULL;
     Inspect__V1__Task *task = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_report_get(r, id, &rep);
     if (rc == 0 && who->role == INS_ROLE_DEPARTMENT) {

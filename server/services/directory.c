@@ -125,7 +125,7 @@ static void list_departments_start(ins_call *call, const ProtobufCMessage *msg)
     ProtobufCMessage **items = NULL;
     size_t n = 0;
     ins_rtxn *r = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_recio_collect(r, T_DEPARTMENTS, &inspect__rec__department__descriptor,
                                &inspect__v1__department__descriptor, &items, &n);
@@ -197,7 +197,7 @@ static void get_calendar_start(ins_call *call, const ProtobufCMessage *msg)
     key_calendar(&k, req->year);
     ins_rtxn *r = NULL;
     Inspect__V1__Calendar *cal = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_recio_get(r, T_CALENDARS, &k, &inspect__rec__calendar__descriptor,
                            &inspect__v1__calendar__descriptor, (ProtobufCMessage **)&cal);

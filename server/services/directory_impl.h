@@ -5,7 +5,7 @@
 #ifndef INS_DIRECTORY_IMPL_H
 #define INS_DIRECTORY_IMPL_H
 
-#include "app.h"
+#include "ctx.h"
 #include "inspect/v1/directory.pb-c.h"
 #include "mutate.h"
 #include "recio.h"

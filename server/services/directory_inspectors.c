@@ -97,7 +97,7 @@ static void get_inspector_start(ins_call *call, const ProtobufCMessage *msg)
     ins_dir_key_inspector(&k, req->id);
     ins_rtxn *r = NULL;
     ProtobufCMessage *in = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_recio_get(r, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
                            &inspect__v1__inspector__descriptor, &in);
@@ -191,7 +191,7 @@ static void list_inspectors_start(ins_call *call, const ProtobufCMessage *msg)
     page p = {.req = req, .after = req->page_token[0] ? after : NULL};
     p.limit = req->page_size ? req->page_size : 100;
     p.items = calloc(p.limit, sizeof *p.items);
-    int rc = p.items ? ins_store_read_begin(ins_app_of(call)->store, &p.r) : ENOMEM;
+    int rc = p.items ? ins_store_read_begin(ins_ctx_of(call)->store, &p.r) : ENOMEM;
     if (rc == 0) {
         ins_key prefix, start;
         if (req->department[0]) {

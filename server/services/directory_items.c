@@ -101,7 +101,7 @@ static void list_items_start(ins_call *call, const ProtobufCMessage *msg)
     ProtobufCMessage **items = NULL;
     size_t n = 0;
     ins_rtxn *r = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_recio_collect(r, T_ITEMS, &inspect__rec__service_item__descriptor,
                                &inspect__v1__service_item__descriptor, &items, &n);
@@ -187,7 +187,7 @@ static void get_template_start(ins_call *call, const ProtobufCMessage *msg)
     }
     ins_rtxn *r = NULL;
     Inspect__V1__Template *tpl = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0 && req->version == 0) {
         rc = ins_dir_latest_template(r, NULL, req->id, &tpl);
     } else if (rc == 0) {

@@ -331,7 +331,7 @@ static void get_task_start(ins_call *call, const ProtobufCMessage *msg)
     }
     ins_rtxn *r = NULL;
     Inspect__V1__Task *task = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_task_get(r, req->id, &task);
     ins_rtxn_end(r);

@@ -118,13 +118,13 @@ static void list_tasks_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "page_token is not one this server handed out");
         return;
     }
-    ins_app *app = ins_app_of(call);
+    ins_ctx *ctx = ins_ctx_of(call);
     page p = {
         .req = req, .who = ins_call_principal(call), .after = req->page_token[0] ? after : NULL};
-    p.now = (int64_t)(ins_store_now(app->store) / 1000000000u);
+    p.now = (int64_t)(ins_store_now(ctx->store) / 1000000000u);
     p.limit = req->page_size ? req->page_size : PAGE_DEFAULT;
     p.items = calloc(p.limit, sizeof *p.items);
-    int rc = p.items ? ins_store_read_begin(app->store, &p.r) : ENOMEM;
+    int rc = p.items ? ins_store_read_begin(ctx->store, &p.r) : ENOMEM;
     if (rc == 0)
         rc = scan(&p);
     ins_rtxn_end(p.r);

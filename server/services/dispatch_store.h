@@ -8,7 +8,7 @@
 #ifndef INS_DISPATCH_STORE_H
 #define INS_DISPATCH_STORE_H
 
-#include "app.h"
+#include "ctx.h"
 #include "inspect/v1/dispatch.pb-c.h"
 #include "recio.h"
 

@@ -43,7 +43,7 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "audit_impl.h"
 #include "dossier_json.h"
 #include "ins_blob.h"
@@ -723,7 +723,7 @@ static void dossier_free(dossier *d)
 static void pump(ins_call *call)
 {
     dossier *d = ins_call_data(call);
-    ins_store *s = ins_app_of(call)->store;
+    ins_store *s = ins_ctx_of(call)->store;
     while (!d->sending && !d->finished && !ins_call_done(call)) {
         if (d->out_len >= CHUNK || (d->closed && d->out_len > 0)) {
             size_t n = d->out_len < CHUNK ? d->out_len : CHUNK;
@@ -770,7 +770,7 @@ static void export_start(ins_call *call, const ProtobufCMessage *msg)
     }
     ins_call_set_data(call, d);
     snprintf(d->app_id, sizeof d->app_id, "%s", req->application_id);
-    ins_store *s = ins_app_of(call)->store;
+    ins_store *s = ins_ctx_of(call)->store;
     d->s = s;
     d->exported_unix = (int64_t)(ins_store_now(s) / 1000000000u);
     int rc = plan(d, s);

@@ -223,7 +223,7 @@ static int checkin_apply(ins_wtxn *t, ins_mut *mu)
     int rc = ins_fld_member_task(t, mu, req->task_id, ins_mut_actor(mu), &old, &idx);
     if (rc)
         return rc;
-    double radius = ins_mut_app(mu)->checkin_radius_m;
+    double radius = ins_mut_ctx(mu)->checkin_radius_m;
     double d = ins_geo_distance_m(req->latitude, req->longitude, old->latitude, old->longitude);
     if (!ins_task_counts_as_open(old->state))
         rc = ins_mut_fail(mu, INS_ESTATE, "task %s is past the field work", req->task_id);

@@ -306,7 +306,7 @@ static void sync_start(ins_call *call, const ProtobufCMessage *msg)
                       "empty cursor to start over");
         return;
     }
-    ins_store *store = ins_app_of(call)->store;
+    ins_store *store = ins_ctx_of(call)->store;
     if (full && !req->cursor[0])
         seq = ins_feed_last(store); /* before the snapshot: nothing slips through */
     c.limit = req->page_size ? req->page_size : PAGE_DEFAULT;

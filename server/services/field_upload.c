@@ -287,7 +287,7 @@ static char *scoped_id(const char *inspector, const char *id)
  * has failed the call. */
 static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
 {
-    ins_app *app = ins_app_of(u->call);
+    ins_ctx *ctx = ins_ctx_of(u->call);
     size_t idlen = strlen(h->upload_id);
     if (idlen == 0 || idlen > INS_UPLOAD_ID_MAX || !h->task_id[0] || !h->item_code[0]) {
         ins_call_fail(u->call, INS_EINVAL,
@@ -299,11 +299,11 @@ static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
         ins_call_fail(u->call, INS_EINVAL, "header needs total_size > 0 and a 32-byte sha256");
         return -1;
     }
-    if (h->total_size > app->max_photo_bytes) {
+    if (h->total_size > ctx->max_photo_bytes) {
         ins_call_fail(u->call, INS_ETOOBIG,
                       "photo is %" PRIu64 " bytes; the limit is %" PRIu64 " bytes (%.0f MiB)",
-                      h->total_size, app->max_photo_bytes,
-                      (double)app->max_photo_bytes / (1 << 20));
+                      h->total_size, ctx->max_photo_bytes,
+                      (double)ctx->max_photo_bytes / (1 << 20));
         return -1;
     }
     if (strlen(u->uploader) + 1 + idlen > INS_UPLOAD_ID_MAX) {
@@ -313,7 +313,7 @@ static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
     }
     ins_rtxn *r = NULL;
     Inspect__V1__Task *task = NULL;
-    int rc = ins_store_read_begin(app->store, &r);
+    int rc = ins_store_read_begin(ctx->store, &r);
     if (rc == 0)
         rc = ins_task_get(r, h->task_id, &task);
     const char *dept = NULL;
@@ -391,7 +391,7 @@ static void on_header(upload *u, const Inspect__V1__UploadHeader *h)
         return;
     u->st = U_STAGING;
     atomic_store(&u->job_done, 0);
-    if (ins_jobs_submit(ins_app_of(u->call)->jobs, u->call, stage_job, u) != 0)
+    if (ins_jobs_submit(ins_ctx_of(u->call)->jobs, u->call, stage_job, u) != 0)
         ins_call_fail(u->call, INS_ESHUTDOWN, "server is shutting down; resume later");
 }
 
@@ -515,7 +515,7 @@ static void pump(upload *u)
             return;
         }
         atomic_store(&u->job_done, 0); /* before the job can run */
-        if (ins_jobs_submit(ins_app_of(call)->jobs, call, finish_job, u) == 0)
+        if (ins_jobs_submit(ins_ctx_of(call)->jobs, call, finish_job, u) == 0)
             u->st = U_FINISHING;
         else
             ins_call_fail(call, INS_ESHUTDOWN, "server is shutting down; resume later");
@@ -667,7 +667,7 @@ static void upload_start(ins_call *call, const ProtobufCMessage *msg)
         return;
     }
     u->call = call;
-    u->store = ins_app_of(call)->store;
+    u->store = ins_ctx_of(call)->store;
     pthread_mutex_init(&u->mu, NULL);
     for (int i = 0; i < WINDOW; i++)
         u->slots[i].u = u;
@@ -708,7 +708,7 @@ static void status_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "upload_id of 1..%d bytes is required", INS_UPLOAD_ID_MAX);
         return;
     }
-    ins_store *store = ins_app_of(call)->store;
+    ins_store *store = ins_ctx_of(call)->store;
     char *id = scoped_id(ins_call_principal(call)->name, req->upload_id);
     if (!id) {
         ins_call_fail(call, ENOMEM, "out of memory");

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "ins_error.h"
 
 void ins_followers_init(ins_followers *fs)
@@ -121,7 +121,7 @@ static int read_batch(ins_follow *f)
 {
     read_ctx ctx = {.f = f};
     uint64_t next = f->cursor;
-    int rc = ins_store_read_begin(ins_app_of(f->call)->store, &ctx.r);
+    int rc = ins_store_read_begin(ins_ctx_of(f->call)->store, &ctx.r);
     if (rc == 0)
         rc = ins_feed_read(ctx.r, f->cursor, INS_FOLLOW_BATCH, on_entry, &ctx, &next);
     ins_rtxn_end(ctx.r);

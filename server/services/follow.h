@@ -21,7 +21,7 @@
 
 #define INS_FOLLOW_BATCH 256
 
-/* The registry of following calls, one per process (ins_app.followers). */
+/* The registry of following calls, one per process (ins_ctx.followers). */
 typedef struct ins_followers {
     pthread_mutex_t lock;
     ins_call **calls;

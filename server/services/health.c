@@ -9,7 +9,7 @@
  * message at a time; a change that arrives while a send is in flight is
  * picked up in on_sent, which compares the status now with the last one sent.
  *
- * State lives in one module-level struct (`health`), not in ins_server_app:
+ * State lives in one module-level struct (`health`), not in ins_server_ctx:
  * inspectd runs one server per process, and the drain hook needs the list
  * without a call at hand.
  *

@@ -154,7 +154,7 @@ static void get_application_start(ins_call *call, const ProtobufCMessage *msg)
     ins_app_key(&k, req->id);
     ins_rtxn *r = NULL;
     Inspect__V1__Application *a = NULL;
-    int rc = ins_store_read_begin(ins_app_of(call)->store, &r);
+    int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
         rc = ins_recio_get(r, T_APPLICATIONS, &k, &inspect__rec__application__descriptor,
                            &inspect__v1__application__descriptor, (ProtobufCMessage **)&a);

@@ -125,7 +125,7 @@ static void list_applications_start(ins_call *call, const ProtobufCMessage *msg)
     page p = {.req = req, .after = req->page_token[0] ? after : NULL};
     p.limit = req->page_size ? req->page_size : PAGE_DEFAULT;
     p.items = calloc(p.limit, sizeof *p.items);
-    int rc = p.items ? ins_store_read_begin(ins_app_of(call)->store, &p.r) : ENOMEM;
+    int rc = p.items ? ins_store_read_begin(ins_ctx_of(call)->store, &p.r) : ENOMEM;
     if (rc == 0)
         rc = scan(&p);
     ins_rtxn_end(p.r);

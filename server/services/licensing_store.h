@@ -6,7 +6,7 @@
 #ifndef INS_LICENSING_STORE_H
 #define INS_LICENSING_STORE_H
 
-#include "app.h"
+#include "ctx.h"
 #include "inspect/v1/licensing.pb-c.h"
 #include "recio.h"
 

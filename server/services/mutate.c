@@ -39,9 +39,9 @@ const ProtobufCMessage *ins_mut_request(const ins_mut *mu)
     return mu->req;
 }
 
-ins_app *ins_mut_app(const ins_mut *mu)
+ins_ctx *ins_mut_ctx(const ins_mut *mu)
 {
-    return ins_app_of(mu->call);
+    return ins_ctx_of(mu->call);
 }
 
 const char *ins_mut_department(const ins_mut *mu)
@@ -121,7 +121,7 @@ void ins_mut_submit(ins_call *call, const ProtobufCMessage *req, const char *req
     mu->m.request_id = mu->request_id;
     ins_call_set_data(call, mu);
     ins_call_ref(call);
-    int rc = ins_store_submit(ins_app_of(call)->store, &mu->m);
+    int rc = ins_store_submit(ins_ctx_of(call)->store, &mu->m);
     if (rc != 0) {
         ins_call_set_data(call, NULL);
         ins_call_unref(call);

@@ -13,7 +13,7 @@
 #ifndef INS_MUTATE_H
 #define INS_MUTATE_H
 
-#include "app.h"
+#include "ctx.h"
 #include "call.h"
 #include "ins_store.h"
 
@@ -35,7 +35,7 @@ void ins_mut_submit(ins_call *call, const ProtobufCMessage *req, const char *req
 /* The request copy (valid during apply). */
 const ProtobufCMessage *ins_mut_request(const ins_mut *mu);
 /* The app of the mutation's call (configuration, store). */
-ins_app *ins_mut_app(const ins_mut *mu);
+ins_ctx *ins_mut_ctx(const ins_mut *mu);
 /* The principal's department ("" when none). */
 const char *ins_mut_department(const ins_mut *mu);
 /* The principal's name, for audit entries. */

@@ -19,7 +19,7 @@
 typedef struct ins_scheduler ins_scheduler;
 
 struct ins_scheduler {
-    ins_app *app;
+    ins_ctx *ctx;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -131,13 +131,13 @@ static int fire_apply(ins_wtxn *t, void *arg)
     return 0;
 }
 
-int ins_scheduler_fire(ins_app *app, int64_t now_unix, size_t max, size_t *fired)
+int ins_scheduler_fire(ins_ctx *ctx, int64_t now_unix, size_t max, size_t *fired)
 {
     fire_ctx fc = {.now = now_unix, .max = max};
     fc.list = calloc(max ? max : 1, sizeof *fc.list);
     if (!fc.list)
         return ENOMEM;
-    int rc = ins_store_exec(app->store, fire_apply, &fc);
+    int rc = ins_store_exec(ctx->store, fire_apply, &fc);
     if (fired)
         *fired = fc.fired;
     free(fc.list);
@@ -153,11 +153,11 @@ static int first_timer(void *arg, const ins_val *key, const ins_val *val)
 }
 
 /* The earliest timer, or INT64_MAX. */
-static int64_t earliest(ins_app *app)
+static int64_t earliest(ins_ctx *ctx)
 {
     int64_t when = INT64_MAX;
     ins_rtxn *r = NULL;
-    if (ins_store_read_begin(app->store, &r) == 0)
+    if (ins_store_read_begin(ctx->store, &r) == 0)
         ins_rtxn_scan(r, T_TASK_TIMERS, NULL, 0, NULL, 0, first_timer, &when);
     ins_rtxn_end(r);
     return when;
@@ -166,16 +166,16 @@ static int64_t earliest(ins_app *app)
 static void *scheduler_main(void *arg)
 {
     ins_scheduler *s = arg;
-    ins_app *app = s->app;
+    ins_ctx *ctx = s->ctx;
     pthread_mutex_lock(&s->lock);
     while (!s->stop) {
         s->kicked = 0;
         pthread_mutex_unlock(&s->lock);
-        int64_t next = earliest(app);
-        int64_t now = (int64_t)(ins_store_now(app->store) / 1000000000u);
+        int64_t next = earliest(ctx);
+        int64_t now = (int64_t)(ins_store_now(ctx->store) / 1000000000u);
         if (next <= now) {
             size_t fired = 0;
-            int rc = ins_scheduler_fire(app, now, FIRE_BATCH, &fired);
+            int rc = ins_scheduler_fire(ctx, now, FIRE_BATCH, &fired);
             if (rc)
                 fprintf(stderr, "inspectd: deadline scheduler: %s\n", ins_strerror(rc));
             pthread_mutex_lock(&s->lock);
@@ -188,7 +188,7 @@ static void *scheduler_main(void *arg)
         }
         /* Sleep until the next timer (in real time: the clock may be warped)
          * or a kick. */
-        double wait_s = next == INT64_MAX ? MAX_SLEEP_S : (double)(next - now) / app->warp;
+        double wait_s = next == INT64_MAX ? MAX_SLEEP_S : (double)(next - now) / ctx->warp;
         if (wait_s > MAX_SLEEP_S || next <= now)
             wait_s = next <= now ? 1 : MAX_SLEEP_S;
         struct timespec until;
@@ -207,14 +207,14 @@ static void *scheduler_main(void *arg)
     return NULL;
 }
 
-int ins_scheduler_start(ins_app *app)
+int ins_scheduler_start(ins_ctx *ctx)
 {
     ins_scheduler *s = calloc(1, sizeof *s);
     if (!s)
         return ENOMEM;
-    s->app = app;
-    if (app->warp < 1.0)
-        app->warp = 1.0;
+    s->ctx = ctx;
+    if (ctx->warp < 1.0)
+        ctx->warp = 1.0;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     int rc = pthread_create(&s->thread, NULL, scheduler_main, s);
@@ -224,13 +224,13 @@ int ins_scheduler_start(ins_app *app)
         free(s);
         return rc;
     }
-    app->scheduler = s;
+    ctx->scheduler = s;
     return 0;
 }
 
-void ins_scheduler_kick(ins_app *app)
+void ins_scheduler_kick(ins_ctx *ctx)
 {
-    ins_scheduler *s = app->scheduler;
+    ins_scheduler *s = ctx->scheduler;
     if (!s)
         return;
     pthread_mutex_lock(&s->lock);
@@ -239,9 +239,9 @@ void ins_scheduler_kick(ins_app *app)
     pthread_mutex_unlock(&s->lock);
 }
 
-void ins_scheduler_stop(ins_app *app)
+void ins_scheduler_stop(ins_ctx *ctx)
 {
-    ins_scheduler *s = app ? app->scheduler : NULL;
+    ins_scheduler *s = ctx ? ctx->scheduler : NULL;
     if (!s)
         return;
     pthread_mutex_lock(&s->lock);
@@ -252,5 +252,5 @@ void ins_scheduler_stop(ins_app *app)
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     free(s);
-    app->scheduler = NULL;
+    ctx->scheduler = NULL;
 }

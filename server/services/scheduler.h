@@ -11,22 +11,22 @@
 #ifndef INS_SCHEDULER_H
 #define INS_SCHEDULER_H
 
-#include "app.h"
+#include "ctx.h"
 
-/* Starts the scheduler thread for `app` (store open). Returns 0 or errno. */
-int ins_scheduler_start(ins_app *app);
+/* Starts the scheduler thread for `ctx` (store open). Returns 0 or errno. */
+int ins_scheduler_start(ins_ctx *ctx);
 
 /* Wakes the scheduler to look at the earliest timer again. Any thread. */
-void ins_scheduler_kick(ins_app *app);
+void ins_scheduler_kick(ins_ctx *ctx);
 
 /* Stops and joins the thread; before the store closes. NULL-safe. */
-void ins_scheduler_stop(ins_app *app);
+void ins_scheduler_stop(ins_ctx *ctx);
 
 /*
  * Fires every timer due at `now_unix` (at most `max`), inside one write
  * transaction. Returns 0 or a storage error; *fired counts the alerts
  * raised. Exposed for tests and tools.
  */
-int ins_scheduler_fire(ins_app *app, int64_t now_unix, size_t max, size_t *fired);
+int ins_scheduler_fire(ins_ctx *ctx, int64_t now_unix, size_t max, size_t *fired);
 
 #endif /* INS_SCHEDULER_H */

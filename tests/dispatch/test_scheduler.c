@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "directory_impl.h"
 #include "dispatch_store.h"
 #include "entities.pb-c.h"
@@ -38,7 +38,7 @@
 static char dir[64];
 static uint64_t fake_ns;
 static ins_store *store;
-static ins_app app;
+static ins_ctx ctx;
 
 static uint64_t fake_clock(void *arg)
 {
@@ -55,21 +55,21 @@ static void store_open(void)
 {
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_app_table_names,
-        .schema_version = INS_APP_SCHEMA,
+        .tables = ins_ctx_table_names,
+        .schema_version = INS_CTX_SCHEMA,
         .sweep_interval_s = UINT32_MAX,
         .clock_ns = fake_clock,
     };
     ck_assert_int_eq(ins_store_open(&so, &store), 0);
-    memset(&app, 0, sizeof app);
-    app.warp = 1.0;
-    ins_app_init(&app, store);
+    memset(&ctx, 0, sizeof ctx);
+    ctx.warp = 1.0;
+    ins_ctx_init(&ctx, store);
 }
 
 static void store_close(void)
 {
     ins_store_close(store);
-    ins_app_destroy(&app);
+    ins_ctx_destroy(&ctx);
     store = NULL;
 }
 
@@ -256,7 +256,7 @@ static size_t fire(int64_t now)
 {
     size_t fired = 99;
     set_now(now);
-    ck_assert_int_eq(ins_scheduler_fire(&app, now, 256, &fired), 0);
+    ck_assert_int_eq(ins_scheduler_fire(&ctx, now, 256, &fired), 0);
     return fired;
 }
 

@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "directory_impl.h"
 #include "dispatch_impl.h"
 #include "dispatch_store.h"
@@ -360,8 +360,8 @@ static int cmd_load(const char *dir, size_t pending)
     ins_store *s = NULL;
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_app_table_names,
-        .schema_version = INS_APP_SCHEMA,
+        .tables = ins_ctx_table_names,
+        .schema_version = INS_CTX_SCHEMA,
         .initial_map_bytes = (size_t)2 << 30,
         .sweep_interval_s = UINT32_MAX,
     };

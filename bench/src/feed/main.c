@@ -20,13 +20,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "ins_client.h"
 #include "ins_feed.h"
 #include "ins_store.h"
 #include "inspect/v1/departments.pb-c.h"
 
-#define FILL_BATCH 50000u
+#define FILL_BATCH  50000u
 #define OTHER_EVERY 16u /* one entry in 16 is not the bench department's */
 
 static double now_s(void)
@@ -49,8 +49,8 @@ static int fill_apply(ins_wtxn *t, void *arg)
         char key[48];
         int kl = snprintf(key, sizeof key, "inspector/B-%07" PRIu64, i % 100000u);
         int vis = i % OTHER_EVERY != OTHER_EVERY - 1;
-        int rc = ins_wtxn_feed(t, "inspector", key, (size_t)kl, "updated", vis ? bench : other,
-                               1, NULL);
+        int rc =
+            ins_wtxn_feed(t, "inspector", key, (size_t)kl, "updated", vis ? bench : other, 1, NULL);
         if (rc)
             return rc;
     }
@@ -80,8 +80,8 @@ static int cmd_fill(const char *dir, uint64_t n)
     ins_store *s = NULL;
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_app_table_names,
-        .schema_version = INS_APP_SCHEMA,
+        .tables = ins_ctx_table_names,
+        .schema_version = INS_CTX_SCHEMA,
         .initial_map_bytes = (size_t)1 << 30,
         .sweep_interval_s = UINT32_MAX,
     };
@@ -103,8 +103,8 @@ static int cmd_fill(const char *dir, uint64_t n)
         ins_store_close(s);
         return 1;
     }
-    printf("fill: %" PRIu64 " feed entries (%" PRIu64 " for department bench) in %.2f s\n",
-           total, n, t1 - t0);
+    printf("fill: %" PRIu64 " feed entries (%" PRIu64 " for department bench) in %.2f s\n", total,
+           n, t1 - t0);
     /* baseline: the raw feed read, best of 3 */
     double best = 0;
     read_ctx r = {0, 0};
@@ -140,8 +140,8 @@ static int cmd_fill(const char *dir, uint64_t n)
 
 static int cmd_pull(const char *addr, const char *token, uint64_t n)
 {
-    ins_client_opts o = {.target = addr, .token = token, .timeout_ms = 170000,
-                         .max_receive_bytes = -1};
+    ins_client_opts o = {
+        .target = addr, .token = token, .timeout_ms = 170000, .max_receive_bytes = -1};
     ins_client *c = NULL;
     char *details = NULL;
     if (ins_client_open(&o, &c, &details) != 0) {

@@ -1,13 +1,13 @@
 /*
- * app.c - the table list of the services (see app.h).
+ * ctx.c - the table list of the services (see ctx.h).
  */
-#include "app.h"
+#include "ctx.h"
 
 #include <time.h>
 
 #include "scheduler.h"
 
-const char *const ins_app_table_names[] = {
+const char *const ins_ctx_table_names[] = {
     [T_DEPARTMENTS] = "departments",
     [T_INSPECTORS] = "inspectors",
     [T_INSPECTORS_BY_DEPT] = "inspectors_by_dept",
@@ -44,31 +44,31 @@ const char *const ins_app_table_names[] = {
  * advanced the feed. */
 static void on_commit(void *arg, uint64_t last_seq)
 {
-    ins_app *app = arg;
+    ins_ctx *ctx = arg;
     (void)last_seq;
-    ins_followers_notify(&app->followers);
-    ins_scheduler_kick(app); /* a new or moved deadline timer */
+    ins_followers_notify(&ctx->followers);
+    ins_scheduler_kick(ctx); /* a new or moved deadline timer */
 }
 
-void ins_app_init(ins_app *app, ins_store *store)
+void ins_ctx_init(ins_ctx *ctx, ins_store *store)
 {
-    app->store = store;
-    ins_followers_init(&app->followers);
-    ins_store_on_commit(store, on_commit, app);
+    ctx->store = store;
+    ins_followers_init(&ctx->followers);
+    ins_store_on_commit(store, on_commit, ctx);
 }
 
-void ins_app_destroy(ins_app *app)
+void ins_ctx_destroy(ins_ctx *ctx)
 {
-    ins_followers_destroy(&app->followers);
+    ins_followers_destroy(&ctx->followers);
 }
 
-uint64_t ins_app_clock_ns(void *arg)
+uint64_t ins_ctx_clock_ns(void *arg)
 {
-    const ins_app *app = arg;
+    const ins_ctx *ctx = arg;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    if (app->warp <= 1.0 || now < app->warp_base_ns)
+    if (ctx->warp <= 1.0 || now < ctx->warp_base_ns)
         return now;
-    return app->warp_base_ns + (uint64_t)((double)(now - app->warp_base_ns) * app->warp);
+    return ctx->warp_base_ns + (uint64_t)((double)(now - ctx->warp_base_ns) * ctx->warp);
 }

@@ -1,20 +1,20 @@
 /*
- * app.h - what every service shares: the store, its tables, the options.
+ * ctx.h - what every service shares: the store, its tables, the options.
  *
- * One ins_app per process, created by main and reached from a call through
- * ins_server_app(ins_call_server(call)).
+ * One ins_ctx per process, created by main and reached from a call through
+ * ins_server_ctx(ins_call_server(call)).
  */
-#ifndef INS_APP_H
-#define INS_APP_H
+#ifndef INS_CTX_H
+#define INS_CTX_H
 
 #include "follow.h"
 #include "ins_store.h"
 #include "server.h"
 
-/* The tables of the services, in ins_app_table_names order. Keys use the
+/* The tables of the services, in ins_ctx_table_names order. Keys use the
  * order-preserving encoding of ins_key.h; "→ ''" marks an index whose value
  * is empty. */
-enum ins_app_table {
+enum ins_ctx_table {
     T_DEPARTMENTS,        /* code → rec.Department */
     T_INSPECTORS,         /* id → rec.Inspector */
     T_INSPECTORS_BY_DEPT, /* department, id → '' */
@@ -48,12 +48,12 @@ enum ins_app_table {
 };
 
 /* NULL-terminated table names for ins_store_options.tables. */
-extern const char *const ins_app_table_names[];
+extern const char *const ins_ctx_table_names[];
 
 /* The schema version of these tables (ins_store_options.schema_version). */
-#define INS_APP_SCHEMA 1
+#define INS_CTX_SCHEMA 1
 
-typedef struct ins_app {
+typedef struct ins_ctx {
     ins_store *store;
     ins_server *server;
     ins_followers followers; /* streams woken by every commit */
@@ -65,24 +65,24 @@ typedef struct ins_app {
     double warp;
     uint64_t warp_base_ns;
     struct ins_scheduler *scheduler;
-} ins_app;
+} ins_ctx;
 
 /*
- * Initialises the app's own parts (the follower registry) and hooks them to
+ * Initialises the ctx's own parts (the follower registry) and hooks them to
  * the store's commits. `store` must be open. Can't fail.
  */
-void ins_app_init(ins_app *app, ins_store *store);
+void ins_ctx_init(ins_ctx *ctx, ins_store *store);
 
-/* The app's clock for ins_store_options.clock_ns: wall time, warped. */
-uint64_t ins_app_clock_ns(void *app);
+/* The ctx's clock for ins_store_options.clock_ns: wall time, warped. */
+uint64_t ins_ctx_clock_ns(void *ctx);
 
-/* Releases what ins_app_init set up; the store must be closed first. */
-void ins_app_destroy(ins_app *app);
+/* Releases what ins_ctx_init set up; the store must be closed first. */
+void ins_ctx_destroy(ins_ctx *ctx);
 
-/* The app of the call's server. Can't fail. */
-static inline ins_app *ins_app_of(const ins_call *call)
+/* The ctx of the call's server. Can't fail. */
+static inline ins_ctx *ins_ctx_of(const ins_call *call)
 {
-    return (ins_app *)ins_server_app(ins_call_server(call));
+    return (ins_ctx *)ins_server_ctx(ins_call_server(call));
 }
 
-#endif /* INS_APP_H */
+#endif /* INS_CTX_H */
