@@ -3,15 +3,18 @@
  * writer with group commit, write transactions for mutations, and pooled
  * read transactions.
  *
- * A store is a data folder holding two LMDB environments: `meta` (records,
- * indexes, change feed, audit chain, idempotency results) and `blobs` (photo
- * bytes, see ins_blob.h). Upper layers declare their own named tables when
- * they open the store and address them by index (ins_table).
+ * A store is a data folder holding five LMDB environments, each with its own
+ * writer thread: `meta` (records, indexes, change feed, audit chain,
+ * idempotency results) and four blob stripes `blobs`, `blobs-1` .. `blobs-3`
+ * (photo bytes, see ins_blob.h; a photo lives in the stripe its id hashes
+ * to, so one stripe copies while another syncs). Upper layers declare their
+ * own named tables in `meta` when they open the store and address them by
+ * index (ins_table).
  *
- * Writing. Every change is an ins_mutation submitted to the store. One writer
- * thread drains the queue and applies every waiting mutation inside one write
- * transaction, each in its own nested transaction so that a mutation that
- * fails is rolled back alone. The transaction is then committed durably and
+ * Writing. Every change is an ins_mutation submitted to the store. The meta
+ * writer thread drains the queue and applies every waiting mutation inside
+ * one write transaction, each in its own nested transaction so that a
+ * mutation that fails is rolled back alone. The transaction is then committed durably and
  * only after that is each mutation's `done` called. Nothing is acknowledged
  * before it is on disk.
  *
@@ -98,9 +101,9 @@ typedef struct ins_store_options {
 int ins_store_open(const ins_store_options *opt, ins_store **out);
 
 /*
- * Stops accepting mutations, lets both writers drain and complete what is
- * queued, stops the sweep, and frees the store. Every ins_rtxn must have been
- * ended. NULL is a no-op. Can't fail.
+ * Stops accepting mutations, lets every writer (meta and the blob stripes)
+ * drain and complete what is queued, stops the sweep, and frees the store.
+ * Every ins_rtxn must have been ended. NULL is a no-op. Can't fail.
  */
 void ins_store_close(ins_store *s);
 

@@ -18,13 +18,13 @@
 #include "server.h"
 
 typedef enum ins_tag_kind {
-    INS_TAG_NEW,        /* a registered-method call arrived (or the request was shut down) */
-    INS_TAG_UNKNOWN,    /* a call for a method nobody registered */
-    INS_TAG_CLOSE,      /* RECV_CLOSE_ON_SERVER: the call is over or cancelled */
-    INS_TAG_SEND,       /* one streamed message left */
-    INS_TAG_RECV,       /* one client message arrived */
-    INS_TAG_STATUS,     /* the final status (and maybe a unary reply) left */
-    INS_TAG_WAKE,       /* empty batch from ins_call_wake */
+    INS_TAG_NEW,     /* a registered-method call arrived (or the request was shut down) */
+    INS_TAG_UNKNOWN, /* a call for a method nobody registered */
+    INS_TAG_CLOSE,   /* RECV_CLOSE_ON_SERVER: the call is over or cancelled */
+    INS_TAG_SEND,    /* one streamed message left */
+    INS_TAG_RECV,    /* one client message arrived */
+    INS_TAG_STATUS,  /* the final status (and maybe a unary reply) left */
+    INS_TAG_WAKE,    /* empty batch from ins_call_wake */
 } ins_tag_kind;
 
 typedef struct ins_tag {
@@ -35,10 +35,10 @@ typedef struct ins_tag {
 /* One registered method: the definition plus what the runtime derives. */
 typedef struct ins_method {
     ins_method_def def;
-    char *path;                              /* "/pkg.Service/Method", owned */
+    char *path; /* "/pkg.Service/Method", owned */
     const ProtobufCMessageDescriptor *input;
     const ProtobufCMessageDescriptor *output;
-    void *handle;                            /* grpc_server_register_method */
+    void *handle; /* grpc_server_register_method */
 } ins_method;
 
 typedef struct ins_worker {
@@ -51,27 +51,27 @@ typedef struct ins_worker {
 struct ins_call {
     ins_server *server;
     ins_worker *worker;
-    const ins_method *method;     /* NULL for an unknown method */
+    const ins_method *method; /* NULL for an unknown method */
     grpc_call *call;
     gpr_timespec deadline;
     grpc_metadata_array request_md;
-    grpc_byte_buffer *payload;    /* initial request of unary / server stream */
-    grpc_call_details details;    /* unknown methods only */
+    grpc_byte_buffer *payload; /* initial request of unary / server stream */
+    grpc_call_details details; /* unknown methods only */
 
     ins_tag t_new, t_close, t_send, t_recv, t_status, t_wake;
     atomic_int refs;
     atomic_int wake_pending;
 
     /* State below is touched only on the call's worker thread. */
-    int started;                  /* arrived and being served */
-    int close_cancelled;          /* output of RECV_CLOSE_ON_SERVER */
-    int closed;                   /* RECV_CLOSE completed */
-    int done;                     /* status sent or call cancelled */
+    int started;         /* arrived and being served */
+    int close_cancelled; /* output of RECV_CLOSE_ON_SERVER */
+    int closed;          /* RECV_CLOSE completed */
+    int done;            /* status sent or call cancelled */
     int md_sent;
     int send_in_flight;
     int recv_in_flight;
-    int status_pending;           /* finish requested while a send was in flight */
-    grpc_status_code status;      /* final status, for the log */
+    int status_pending;      /* finish requested while a send was in flight */
+    grpc_status_code status; /* final status, for the log */
     grpc_slice status_details;
     grpc_byte_buffer *send_buf;
     grpc_byte_buffer *recv_buf;
