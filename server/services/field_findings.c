@@ -52,8 +52,9 @@ static int check_body(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
     if (rc)
         return rc;
     char why[300];
-    if (ins_findings_validate(b, tpl, task->check_items, task->n_check_items, why, sizeof why))
-        rc = ins_mut_fail(mu, INS_EINVAL, "%s", why);
+    rc = ins_findings_validate(b, tpl, task->check_items, task->n_check_items, why, sizeof why);
+    if (rc == INS_EINVAL)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     protobuf_c_message_free_unpacked(&tpl->base, NULL);
     if (rc)
         return rc;
