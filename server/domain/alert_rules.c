@@ -7,21 +7,6 @@
  */
 #include "alert_rules.h"
 
-#include "inspect/v1/dispatch.pb-c.h"
-
-int ins_task_state_open(int state)
-{
-    switch (state) {
-    case INSPECT__V1__TASK_STATE__TASK_STATE_PENDING:
-    case INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED:
-    case INSPECT__V1__TASK_STATE__TASK_STATE_ACCEPTED:
-    case INSPECT__V1__TASK_STATE__TASK_STATE_ON_SITE:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 unsigned ins_alerts_due(int64_t now, int64_t warning_unix, int64_t deadline_unix,
                         unsigned already_raised)
 {

@@ -21,18 +21,12 @@
 
 #include <stdint.h>
 
+#include "task_state.h" /* ins_task_state_open */
+
 /* Bits of the threshold alerts a task has raised / must raise. */
 #define INS_ALERT_WARNING 1u /* inspect.v1.ALERT_KIND_WARNING */
 #define INS_ALERT_OVERDUE 2u /* inspect.v1.ALERT_KIND_OVERDUE */
 #define INS_ALERTS_ALL    (INS_ALERT_WARNING | INS_ALERT_OVERDUE)
-
-/*
- * Non-zero for the states of a task still in the field (inspect.v1.TaskState
- * PENDING, ASSIGNED, ACCEPTED, ON_SITE): only these get threshold alerts and
- * count as an inspector's open tasks. SUBMITTED, RECONCILED, CLOSED,
- * CANCELLED and values that are not states give 0.
- */
-int ins_task_state_open(int state);
 
 /*
  * The bits to raise at `now` for a task with thresholds warning_unix and

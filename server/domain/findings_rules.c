@@ -4,13 +4,15 @@
  */
 #include "findings_rules.h"
 
-#include <math.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "answers.h"
 #include "ins_error.h"
 #include "text_rules.h"
 
@@ -25,43 +27,45 @@ int ins_photo_id_valid(const char *id)
     return n == 64;
 }
 
-static const Inspect__V1__TemplateItem *find_item(const Inspect__V1__Template *tpl,
-                                                  const char *code)
+/* The kind of value `it` takes, in words, for "it takes ..." hints. */
+static const char *kind_words(const Inspect__V1__TemplateItem *it)
 {
-    for (size_t i = 0; i < tpl->n_items; i++)
-        if (strcmp(tpl->items[i]->code, code) == 0)
-            return tpl->items[i];
-    return NULL;
+    switch (it->kind) {
+    case INSPECT__V1__ITEM_KIND__ITEM_KIND_BOOL:
+        return "a yes/no answer (flag)";
+    case INSPECT__V1__ITEM_KIND__ITEM_KIND_NUMBER:
+        return "a number";
+    case INSPECT__V1__ITEM_KIND__ITEM_KIND_CHOICE:
+        return "one of its choices";
+    case INSPECT__V1__ITEM_KIND__ITEM_KIND_TEXT:
+        return "a text answer";
+    case INSPECT__V1__ITEM_KIND__ITEM_KIND_PHOTO:
+        return "photos only, no value";
+    default:
+        return "nothing: the template gives it no kind";
+    }
 }
 
 static int in_list(char *const *list, size_t n, const char *code)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(list[i], code) == 0)
+        if (list[i] && strcmp(list[i], code) == 0)
             return 1;
     return 0;
 }
 
-/* Checks one answer's value against its item's kind and range. */
+/* Checks a value of the right kind (answers.h) against its item's range and choices. */
 static int check_value(const Inspect__V1__Answer *a, const Inspect__V1__TemplateItem *it, char *why,
                        size_t whylen)
 {
     const char *c = it->code;
     switch (it->kind) {
-    case INSPECT__V1__ITEM_KIND__ITEM_KIND_BOOL:
-        if (a->value_case != INSPECT__V1__ANSWER__VALUE_FLAG)
-            return ins_whyf(INS_EINVAL, why, whylen, "item %s takes a yes/no answer (flag)", c);
-        return 0;
     case INSPECT__V1__ITEM_KIND__ITEM_KIND_NUMBER:
-        if (a->value_case != INSPECT__V1__ANSWER__VALUE_NUMBER || !isfinite(a->number))
-            return ins_whyf(INS_EINVAL, why, whylen, "item %s takes a number in %s", c, it->unit);
         if ((it->min != 0 || it->max != 0) && (a->number < it->min || a->number > it->max))
             return ins_whyf(INS_EINVAL, why, whylen, "item %s: %g is outside %g..%g %s", c,
                             a->number, it->min, it->max, it->unit);
         return 0;
     case INSPECT__V1__ITEM_KIND__ITEM_KIND_CHOICE:
-        if (a->value_case != INSPECT__V1__ANSWER__VALUE_CHOICE)
-            return ins_whyf(INS_EINVAL, why, whylen, "item %s takes one of its choices", c);
         if (!in_list(it->choices, it->n_choices, a->choice)) {
             char shown[INS_SHOW_MAX + 4];
             return ins_whyf(INS_EINVAL, why, whylen, "item %s: '%s' is not one of its choices", c,
@@ -69,30 +73,17 @@ static int check_value(const Inspect__V1__Answer *a, const Inspect__V1__Template
         }
         return 0;
     case INSPECT__V1__ITEM_KIND__ITEM_KIND_TEXT:
-        if (a->value_case != INSPECT__V1__ANSWER__VALUE_TEXT)
-            return ins_whyf(INS_EINVAL, why, whylen, "item %s takes a text answer", c);
         return ins_text_check(c, a->text, 4000, 0, why, whylen);
-    case INSPECT__V1__ITEM_KIND__ITEM_KIND_PHOTO:
-        if (a->value_case != INSPECT__V1__ANSWER__VALUE__NOT_SET)
-            return ins_whyf(INS_EINVAL, why, whylen, "item %s takes photos only, no value", c);
-        return 0;
     default:
-        return ins_whyf(INS_EINVAL, why, whylen, "item %s has no kind in the template", c);
+        return 0;
     }
 }
 
-static int check_answer(const Inspect__V1__Answer *a, const Inspect__V1__Template *tpl,
-                        char *const *only, size_t n_only, char *why, size_t whylen)
+/* Value, photos and note of one answer already matched to item `it`. */
+static int check_answer(const Inspect__V1__Answer *a, const Inspect__V1__TemplateItem *it,
+                        char *why, size_t whylen)
 {
-    const Inspect__V1__TemplateItem *it = find_item(tpl, a->item_code);
     char shown[INS_SHOW_MAX + 4];
-    if (!it)
-        return ins_whyf(INS_EINVAL, why, whylen, "item %s is not in template %s version %u",
-                        ins_show(a->item_code, shown, sizeof shown), tpl->id, tpl->version);
-    if (n_only && !in_list(only, n_only, a->item_code))
-        return ins_whyf(INS_EINVAL, why, whylen,
-                        "item %s is not checked again: this re-inspection covers only what failed",
-                        a->item_code);
     int rc = check_value(a, it, why, whylen);
     if (rc)
         return rc;
@@ -110,28 +101,24 @@ static int check_answer(const Inspect__V1__Answer *a, const Inspect__V1__Templat
 int ins_findings_validate(const Inspect__V1__FindingsBody *b, const Inspect__V1__Template *tpl,
                           char *const *only, size_t n_only, char *why, size_t whylen)
 {
-    for (size_t i = 0; i < b->n_answers; i++) {
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(b->answers[i]->item_code, b->answers[j]->item_code) == 0)
-                return ins_whyf(INS_EINVAL, why, whylen, "item %s is answered twice",
-                                b->answers[i]->item_code);
-        int rc = check_answer(b->answers[i], tpl, only, n_only, why, whylen);
-        if (rc)
-            return rc;
+    const Inspect__V1__Answer **matched = calloc(tpl->n_items ? tpl->n_items : 1, sizeof *matched);
+    if (!matched)
+        return ENOMEM;
+    ins_answer_problem pb;
+    int rc = ins_answers_match(tpl, b->answers, b->n_answers, only, n_only, INS_ANSWERS_STRICT,
+                               matched, &pb, why, whylen);
+    if (rc == INS_EINVAL && why && whylen) { /* the tablet's user is told what to enter */
+        size_t len = strlen(why);
+        if (pb.fault == INS_ANSWER_WRONG_KIND)
+            snprintf(why + len, whylen - len, "; it takes %s", kind_words(pb.item));
+        else if (pb.fault == INS_ANSWER_UNANSWERED && pb.item->text && pb.item->text[0])
+            snprintf(why + len, whylen - len, " (%s)", pb.item->text);
     }
-    for (size_t i = 0; i < tpl->n_items; i++) {
-        const Inspect__V1__TemplateItem *it = tpl->items[i];
-        int applies = n_only ? in_list(only, n_only, it->code) : it->required;
-        if (!applies)
-            continue;
-        int answered = 0;
-        for (size_t j = 0; j < b->n_answers && !answered; j++)
-            answered = strcmp(b->answers[j]->item_code, it->code) == 0;
-        if (!answered)
-            return ins_whyf(INS_EINVAL, why, whylen, "required item %s (%s) is not answered",
-                            it->code, it->text);
-    }
-    return ins_text_check("notes", b->notes, 8000, 0, why, whylen);
+    for (size_t i = 0; rc == 0 && i < tpl->n_items; i++)
+        if (matched[i])
+            rc = check_answer(matched[i], tpl->items[i], why, whylen);
+    free(matched);
+    return rc ? rc : ins_text_check("notes", b->notes, 8000, 0, why, whylen);
 }
 
 void ins_findings_digest(const Inspect__V1__FindingsBody *b, uint8_t out[32])

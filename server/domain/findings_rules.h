@@ -15,14 +15,18 @@
 #include "inspect/v1/field.pb-c.h"
 
 /*
- * Checks every answer of `b` against template `tpl`: each names an item of
- * the template once; its value has the item's kind (flag for BOOL, number
- * within min..max for NUMBER, one of the choices for CHOICE, text for TEXT,
- * none for PHOTO); required items are answered; each item has at least its
- * minimum of photos; photo ids are 64 hex digits. With `only` (n_only > 0,
- * a re-inspection) answers are limited to those item codes and only they are
- * required. Returns 0, or INS_EINVAL with a message naming the item, e.g.
- * "item fire_exits: 12 is outside 1..10".
+ * Checks findings `b` against template `tpl`, the version they fill in.
+ * First the answers are matched to the items (answers.h, strict scope: with
+ * `only`, a re-inspection, answers are limited to those item codes and every
+ * one of them must be answered); the sentence of a wrong kind adds what the
+ * item takes ("item fire_exits has an answer of the wrong kind; it takes a
+ * number"), that of an unanswered item the item's text. Then each answer's
+ * value: within min..max for NUMBER, one of the choices for CHOICE, a text of
+ * at most 4000 bytes for TEXT; its photo ids are 64 hex digits and at least
+ * the item's minimum; its note and the findings' notes are valid UTF-8 text.
+ * Returns 0, or INS_EINVAL with a message naming the item in why[0..whylen)
+ * (e.g. "item fire_exits: 12 is outside 1..10"); ENOMEM when out of memory.
+ * Nothing is kept.
  */
 int ins_findings_validate(const Inspect__V1__FindingsBody *b, const Inspect__V1__Template *tpl,
                           char *const *only, size_t n_only, char *why, size_t whylen);

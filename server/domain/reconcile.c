@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answers.h"
 #include "ins_error.h"
 #include "text_rules.h"
 
@@ -169,16 +170,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int in_only(char *const *only, size_t n_only, const char *code)
-{
-    if (n_only == 0)
-        return 1;
-    for (size_t i = 0; i < n_only; i++)
-        if (only[i] && strcmp(only[i], code) == 0)
-            return 1;
-    return 0;
-}
-
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -220,23 +211,28 @@ static const Inspect__V1__DeclaredFact *find_fact(const ctx *c, const char *key)
     return NULL;
 }
 
-/* Does answer `a` carry the value kind item `it` takes? */
-static int kind_fits(const Inspect__V1__Answer *a, const Inspect__V1__TemplateItem *it)
+/* Matches department d's answers to its items in scope (answers.h, which
+ * words the fault; the department is named before it). Returns 0, ENOMEM or
+ * INS_EINVAL. */
+static int match_answers(ctx *c, dept *d, char *const *only, size_t n_only)
 {
-    switch (it->kind) {
-    case INSPECT__V1__ITEM_KIND__ITEM_KIND_BOOL:
-        return a->value_case == INSPECT__V1__ANSWER__VALUE_FLAG;
-    case INSPECT__V1__ITEM_KIND__ITEM_KIND_NUMBER:
-        return a->value_case == INSPECT__V1__ANSWER__VALUE_NUMBER && isfinite(a->number);
-    case INSPECT__V1__ITEM_KIND__ITEM_KIND_CHOICE:
-        return a->value_case == INSPECT__V1__ANSWER__VALUE_CHOICE;
-    case INSPECT__V1__ITEM_KIND__ITEM_KIND_TEXT:
-        return a->value_case == INSPECT__V1__ANSWER__VALUE_TEXT;
-    case INSPECT__V1__ITEM_KIND__ITEM_KIND_PHOTO:
-        return a->value_case == INSPECT__V1__ANSWER__VALUE__NOT_SET;
-    default:
-        return 0;
+    const Inspect__V1__Answer **matched = ar_calloc(&c->ar, d->tpl->n_items, sizeof(*matched));
+    if (!matched)
+        return ENOMEM;
+    char what[400], s1[INS_SHOW_MAX + 4];
+    int rc = ins_answers_match(d->tpl, d->f->answers, d->f->n_answers, only, n_only, 0, matched,
+                               NULL, what, sizeof what);
+    if (rc == INS_EINVAL)
+        return ins_whyf(rc, c->why, c->whylen, "department %s: %s",
+                        ins_show(d->name, s1, sizeof s1), what);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < d->tpl->n_items; k++) {
+        long at = matched[k] ? find_item(d, d->tpl->items[k]->code) : -1;
+        if (at >= 0)
+            d->answer[at] = matched[k];
     }
+    return 0;
 }
 
 /* Sorts and checks the inputs into c. Returns 0, ENOMEM or INS_EINVAL. */
@@ -244,6 +240,7 @@ static int load(ctx *c, const Inspect__V1__Application *app, const ins_dept_inpu
                 char *const *only, size_t n_only)
 {
     char s1[INS_SHOW_MAX + 4], s2[INS_SHOW_MAX + 4];
+    int rc;
 
     c->n = n;
     c->d = ar_calloc(&c->ar, n, sizeof(*c->d));
@@ -287,7 +284,7 @@ static int load(ctx *c, const Inspect__V1__Application *app, const ins_dept_inpu
             if (!it->code || !*it->code)
                 return ins_whyf(INS_EINVAL, c->why, c->whylen,
                                 "department %s: template item %zu has no code", dn, k);
-            if (in_only(only, n_only, it->code))
+            if (ins_answers_in_scope(only, n_only, it->code))
                 d->items[d->n_items++] = it;
         }
         qsort(d->items, d->n_items, sizeof(*d->items), cmp_item);
@@ -298,31 +295,9 @@ static int load(ctx *c, const Inspect__V1__Application *app, const ins_dept_inpu
                                 ins_show(d->items[k]->code, s2, sizeof s2));
         c->n_total += d->n_items;
 
-        for (size_t k = 0; k < d->f->n_answers; k++) {
-            const Inspect__V1__Answer *a = d->f->answers[k];
-            const char *code = nz(a->item_code);
-            if (!in_only(only, n_only, code))
-                continue; /* a re-inspection ignores the rest */
-            long at = find_item(d, code);
-            if (at < 0)
-                return ins_whyf(INS_EINVAL, c->why, c->whylen,
-                                "department %s: answer to item %s, which template %s v%u lacks", dn,
-                                ins_show(code, s2, sizeof s2), nz(d->tpl->id), d->tpl->version);
-            if (d->answer[at])
-                return ins_whyf(INS_EINVAL, c->why, c->whylen,
-                                "department %s: item %s is answered twice", dn,
-                                ins_show(code, s2, sizeof s2));
-            if (!kind_fits(a, d->items[at]))
-                return ins_whyf(INS_EINVAL, c->why, c->whylen,
-                                "department %s: item %s has an answer of the wrong kind", dn,
-                                ins_show(code, s2, sizeof s2));
-            d->answer[at] = a;
-        }
-        for (size_t k = 0; k < d->n_items; k++)
-            if (d->items[k]->required && !d->answer[k])
-                return ins_whyf(INS_EINVAL, c->why, c->whylen,
-                                "department %s: required item %s is not answered", dn,
-                                ins_show(d->items[k]->code, s2, sizeof s2));
+        rc = match_answers(c, d, only, n_only);
+        if (rc)
+            return rc;
     }
 
     c->n_facts = app->n_declared_facts;
@@ -568,14 +543,10 @@ static int cmp_entry(const void *x, const void *y)
             goto oom;                                                                              \
     } while (0)
 
-/* Fills r (arena-backed). Returns 0 or ENOMEM. */
-static int build(ctx *c, Inspect__V1__Report *r)
+/* Phase 1: the item failures, by department then code. Returns 0 or ENOMEM. */
+static int build_failures(ctx *c, Inspect__V1__Report *r)
 {
-    size_t T = c->n_total;
-    sbuf sb = {0};
-
-    /* item failures, by department then code */
-    r->failures = ar_calloc(&c->ar, T, sizeof(*r->failures));
+    r->failures = ar_calloc(&c->ar, c->n_total, sizeof(*r->failures));
     CHECK(r->failures);
     for (size_t i = 0; i < c->n; i++) {
         const dept *d = &c->d[i];
@@ -599,7 +570,17 @@ static int build(ctx *c, Inspect__V1__Report *r)
         }
     }
 
-    /* declared facts some item in scope verifies, by key */
+    return 0;
+
+oom:
+    return ENOMEM;
+}
+
+/* Phase 2: the declared facts some item in scope verifies, by key, each with
+ * its observations and verdict. Returns 0 or ENOMEM. */
+static int build_facts(ctx *c, Inspect__V1__Report *r)
+{
+    sbuf sb = {0};
     r->facts = ar_calloc(&c->ar, c->n_facts, sizeof(*r->facts));
     CHECK(r->facts);
     for (size_t fi = 0; fi < c->n_facts; fi++) {
@@ -668,7 +649,20 @@ static int build(ctx *c, Inspect__V1__Report *r)
         r->facts[r->n_facts++] = fc;
     }
 
-    /* shared items: answered with a value by two or more departments */
+    return 0;
+
+oom:
+    free(sb.s);
+    return ENOMEM;
+}
+
+/* Phase 3: the items answered with a value by two or more departments, by
+ * code; shared_vals[i] gets shared item i's values in words ("fire 119,
+ * market 96") for the reasons. Returns 0 or ENOMEM. */
+static int build_shared(ctx *c, Inspect__V1__Report *r, char **shared_vals)
+{
+    size_t T = c->n_total;
+    sbuf sb = {0};
     entry *e = ar_calloc(&c->ar, T, sizeof(*e));
     CHECK(e);
     size_t ne = 0;
@@ -680,8 +674,7 @@ static int build(ctx *c, Inspect__V1__Report *r)
         }
     qsort(e, ne, sizeof(*e), cmp_entry);
     r->shared_items = ar_calloc(&c->ar, T, sizeof(*r->shared_items));
-    char **shared_vals = ar_calloc(&c->ar, T, sizeof(*shared_vals)); /* "fire 119, market 96" */
-    CHECK(r->shared_items && shared_vals);
+    CHECK(r->shared_items);
     for (size_t s = 0; s < ne;) {
         size_t t = s + 1;
         while (t < ne && strcmp(e[t].code, e[s].code) == 0)
@@ -713,7 +706,16 @@ static int build(ctx *c, Inspect__V1__Report *r)
         s = t;
     }
 
-    /* the outcome */
+    return 0;
+
+oom:
+    free(sb.s);
+    return ENOMEM;
+}
+
+/* Phase 4: the outcome, by the first rule that applies (reconcile.h). */
+static void decide_outcome(Inspect__V1__Report *r)
+{
     int critical = 0, other_fail = 0, disagree = 0, mismatch = 0;
     for (size_t i = 0; i < r->n_failures; i++) {
         if (r->failures[i]->severity == INSPECT__V1__SEVERITY__SEVERITY_CRITICAL)
@@ -734,8 +736,12 @@ static int build(ctx *c, Inspect__V1__Report *r)
                  : disagree               ? INSPECT__V1__OUTCOME__OUTCOME_ESCALATE
                  : other_fail || mismatch ? INSPECT__V1__OUTCOME__OUTCOME_RECTIFY
                                           : INSPECT__V1__OUTCOME__OUTCOME_PASS;
+}
 
-    /* reasons: what decided it, then the facts nobody observed */
+/* Phase 5: the reasons: what decided the outcome, then the facts nobody
+ * observed. Returns 0 or ENOMEM. */
+static int write_reasons(ctx *c, Inspect__V1__Report *r, char *const *shared_vals)
+{
     r->reasons = ar_calloc(&c->ar, r->n_failures + 2 * r->n_facts + r->n_shared_items + 1,
                            sizeof(*r->reasons));
     CHECK(r->reasons);
@@ -784,34 +790,62 @@ static int build(ctx *c, Inspect__V1__Report *r)
             REASON("fact %s: %s", r->facts[i]->fact, r->facts[i]->reason);
 #undef REASON
 
-    /* rectify_items: failed items and the verifiers of mismatched facts */
-    if (r->outcome == INSPECT__V1__OUTCOME__OUTCOME_RECTIFY) {
-        r->rectify_items = ar_calloc(&c->ar, T, sizeof(*r->rectify_items));
-        CHECK(r->rectify_items);
-        size_t nr = 0;
-        for (size_t i = 0; i < r->n_failures; i++)
-            r->rectify_items[nr++] = r->failures[i]->item_code;
-        for (size_t i = 0; i < c->n; i++)
-            for (size_t k = 0; k < c->d[i].n_items; k++) {
-                const Inspect__V1__DeclaredFact *df = find_fact(c, c->d[i].items[k]->verifies_fact);
-                if (!df)
-                    continue;
-                for (size_t fi = 0; fi < r->n_facts; fi++)
-                    if (r->facts[fi]->fact == df->key &&
-                        r->facts[fi]->verdict == INSPECT__V1__VERDICT__VERDICT_MISMATCH)
-                        r->rectify_items[nr++] = c->d[i].items[k]->code;
-            }
-        qsort(r->rectify_items, nr, sizeof(*r->rectify_items), cmp_str);
-        for (size_t i = 0; i < nr; i++)
-            if (r->n_rectify_items == 0 ||
-                strcmp(r->rectify_items[r->n_rectify_items - 1], r->rectify_items[i]) != 0)
-                r->rectify_items[r->n_rectify_items++] = r->rectify_items[i];
-    }
     return 0;
 
 oom:
-    free(sb.s);
     return ENOMEM;
+}
+
+/* Phase 6 (RECTIFY only): what a re-inspection checks: the failed items and
+ * the verifiers of mismatched facts, sorted and unique. Returns 0 or ENOMEM. */
+static int list_rectify_items(ctx *c, Inspect__V1__Report *r)
+{
+    size_t T = c->n_total;
+    r->rectify_items = ar_calloc(&c->ar, T, sizeof(*r->rectify_items));
+    CHECK(r->rectify_items);
+    size_t nr = 0;
+    for (size_t i = 0; i < r->n_failures; i++)
+        r->rectify_items[nr++] = r->failures[i]->item_code;
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t k = 0; k < c->d[i].n_items; k++) {
+            const Inspect__V1__DeclaredFact *df = find_fact(c, c->d[i].items[k]->verifies_fact);
+            if (!df)
+                continue;
+            for (size_t fi = 0; fi < r->n_facts; fi++)
+                if (r->facts[fi]->fact == df->key &&
+                    r->facts[fi]->verdict == INSPECT__V1__VERDICT__VERDICT_MISMATCH)
+                    r->rectify_items[nr++] = c->d[i].items[k]->code;
+        }
+    qsort(r->rectify_items, nr, sizeof(*r->rectify_items), cmp_str);
+    for (size_t i = 0; i < nr; i++)
+        if (r->n_rectify_items == 0 ||
+            strcmp(r->rectify_items[r->n_rectify_items - 1], r->rectify_items[i]) != 0)
+            r->rectify_items[r->n_rectify_items++] = r->rectify_items[i];
+    return 0;
+
+oom:
+    return ENOMEM;
+}
+
+/* Fills r (arena-backed) phase by phase; each phase reads what the earlier
+ * ones wrote. Returns 0 or ENOMEM. */
+static int build(ctx *c, Inspect__V1__Report *r)
+{
+    char **shared_vals = ar_calloc(&c->ar, c->n_total, sizeof(*shared_vals));
+    if (!shared_vals)
+        return ENOMEM;
+    int rc = build_failures(c, r);
+    if (rc == 0)
+        rc = build_facts(c, r);
+    if (rc == 0)
+        rc = build_shared(c, r, shared_vals);
+    if (rc)
+        return rc;
+    decide_outcome(r);
+    rc = write_reasons(c, r, shared_vals);
+    if (rc == 0 && r->outcome == INSPECT__V1__OUTCOME__OUTCOME_RECTIFY)
+        rc = list_rectify_items(c, r);
+    return rc;
 }
 
 int ins_reconcile_why(const Inspect__V1__Application *app, const ins_dept_input *in, size_t n,

@@ -2,7 +2,9 @@
  * reconcile.h - the reconciliation of one inspection task: every required
  * department's findings against what the applicant declared and against each
  * other, ending in an outcome with reasons (DESIGN.md §3 "Reconciliation
- * report", §8 step 4; issue 7).
+ * report"). The answers are matched to their template by answers.h, the
+ * same rule Field.SubmitFindings applies when the findings arrive; what the
+ * opinions on the report then decide is decision.h.
  *
  * Pure: no gRPC, no store, no clock, no global state; thread-safe. The same
  * inputs give the same report byte for byte, whatever the order of `in` and

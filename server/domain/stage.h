@@ -34,9 +34,9 @@ int ins_stage_next(int stage);
 /*
  * Non-zero when the move from `from` to `to` belongs to the Dispatch service
  * rather than Licensing.SetStage: review → inspection happens when
- * Dispatch.CreateTask opens the inspection task. SetStage still allows it
- * for now (no Dispatch service yet); once Dispatch exists SetStage should
- * refuse such moves and point at CreateTask.
+ * Dispatch.CreateTask opens the initial inspection task (services/dispatch.c).
+ * Licensing.SetStage still allows the move by hand and does not call this
+ * yet; it names the move SetStage would refuse, pointing at CreateTask.
  */
 int ins_stage_move_is_dispatch(int from, int to);
 

@@ -19,6 +19,7 @@
 #include "licensing_store.h"
 #include "records.h"
 #include "stage.h"
+#include "task_state.h"
 
 int ins_dsp_load_workcal(ins_wtxn *t, int64_t unix_s, ins_workcal *cal)
 {
@@ -67,9 +68,7 @@ static int find_open_task(void *arg, const ins_val *key, const ins_val *val)
     int rc = ins_task_wget(os->t, buf, &task);
     if (rc)
         return os->err = rc;
-    int open = task->state != INSPECT__V1__TASK_STATE__TASK_STATE_CLOSED &&
-               task->state != INSPECT__V1__TASK_STATE__TASK_STATE_CANCELLED &&
-               task->state != INSPECT__V1__TASK_STATE__TASK_STATE_RECONCILED;
+    int open = !ins_task_state_finished(task->state);
     protobuf_c_message_free_unpacked(&task->base, NULL);
     if (open) {
         memcpy(os->open_id, buf, n + 1);
@@ -265,14 +264,12 @@ static int cancel_task_apply(ins_wtxn *t, ins_mut *mu)
     if (rc)
         return rc;
     Inspect__V1__Task task = *old;
-    if (old->state == INSPECT__V1__TASK_STATE__TASK_STATE_CANCELLED ||
-        old->state == INSPECT__V1__TASK_STATE__TASK_STATE_CLOSED ||
-        old->state == INSPECT__V1__TASK_STATE__TASK_STATE_RECONCILED)
-        rc = ins_mut_fail(mu, INS_ESTATE, "task %s is already %s", req->task_id,
-                          old->state == INSPECT__V1__TASK_STATE__TASK_STATE_CANCELLED ? "cancelled"
-                                                                                      : "finished");
+    char why[256];
+    if ((rc = ins_task_state_check(old->state, INS_TASK_ACT_CANCEL, req->task_id, why,
+                                   sizeof why)) != 0)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     if (rc == 0) {
-        task.state = INSPECT__V1__TASK_STATE__TASK_STATE_CANCELLED;
+        task.state = ins_task_state_after(task.state, INS_TASK_EV_CANCELLED);
         task.cancel_reason = req->reason;
         rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "cancelled");
     }

@@ -19,6 +19,7 @@
 #include "ins_error.h"
 #include "licensing_store.h"
 #include "records.h"
+#include "task_state.h"
 
 /* The inspectors of one department, decoded, with their candidates. */
 typedef struct pool {
@@ -388,11 +389,10 @@ static int assign_team_apply(ins_wtxn *t, ins_mut *mu)
     size_t n = 0;
     team tm = {.n = 0, .n_owned = 0};
     int refused = 0, override = 0;
-    if (old->state != INSPECT__V1__TASK_STATE__TASK_STATE_PENDING)
-        rc = ins_mut_fail(mu, INS_ESTATE,
-                          "task %s already has a team or is over; change members with "
-                          "ReplaceMember",
-                          req->task_id);
+    char why[256];
+    if ((rc = ins_task_state_check(old->state, INS_TASK_ACT_ASSIGN_TEAM, req->task_id, why,
+                                   sizeof why)) != 0)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     if (rc == 0)
         rc = ins_app_wget(t, old->application_id, &app);
     if (rc == 0)
@@ -414,7 +414,7 @@ static int assign_team_apply(ins_wtxn *t, ins_mut *mu)
         Inspect__V1__Task task = *old;
         task.team = tm.ptrs;
         task.n_team = tm.n;
-        task.state = INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED;
+        task.state = ins_task_state_after(task.state, INS_TASK_EV_TEAM_ASSIGNED);
         rc = ins_task_write(t, &task, old, ins_mut_actor(mu),
                             override ? "team_assigned_override" : "team_assigned");
         if (rc == 0) {
@@ -494,12 +494,13 @@ static int replace_member_apply(ins_wtxn *t, ins_mut *mu)
     for (size_t i = 0; i < old->n_team; i++)
         if (strcmp(old->team[i]->inspector_id, req->inspector_id) == 0)
             idx = i;
+    char why[256];
     if (idx == old->n_team)
         rc = ins_mut_fail(mu, INS_ENOTFOUND, "inspector %s is not on the team of task %s",
                           req->inspector_id, req->task_id);
-    else if (!ins_task_counts_as_open(old->state))
-        rc = ins_mut_fail(mu, INS_ESTATE, "task %s is past the field work; its team is fixed",
-                          req->task_id);
+    else if ((rc = ins_task_state_check(old->state, INS_TASK_ACT_REPLACE_MEMBER, req->task_id, why,
+                                        sizeof why)) != 0)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     if (rc == 0) {
         char reason[600];
         snprintf(reason, sizeof reason, "%s replaced by the bureau (%s): %s", req->inspector_id,
@@ -550,8 +551,7 @@ int ins_dsp_replace(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx
             members[i] = i == idx ? &m : old->team[i];
         Inspect__V1__Task task = *old;
         task.team = members;
-        if (task.state == INSPECT__V1__TASK_STATE__TASK_STATE_ACCEPTED)
-            task.state = INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED;
+        task.state = ins_task_state_after(task.state, INS_TASK_EV_MEMBER_REPLACED);
         rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_MEMBER_DECLINED, old,
                              gone->department, msg, NULL);
         if (rc == 0)

@@ -18,6 +18,7 @@
 #include "geo.h"
 #include "ins_error.h"
 #include "records.h"
+#include "task_state.h"
 #include "reports.h"
 
 int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *inspector,
@@ -76,7 +77,7 @@ int ins_fld_check_submitted(ins_wtxn *t, Inspect__V1__Task *task, const char *ac
             return 0;
     }
     Inspect__V1__Task old = *task;
-    task->state = INSPECT__V1__TASK_STATE__TASK_STATE_SUBMITTED;
+    task->state = ins_task_state_after(task->state, INS_TASK_EV_ALL_IN);
     int rc = ins_task_write(t, task, &old, actor, "submitted");
     if (rc == 0 && moved)
         *moved = 1;
@@ -146,8 +147,8 @@ static int decline(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx,
             members[task.n_team++] = &m;
         }
     }
-    task.state = found ? INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED
-                       : INSPECT__V1__TASK_STATE__TASK_STATE_PENDING;
+    task.state = ins_task_state_after(old->state, found ? INS_TASK_EV_DECLINE_FILLED
+                                                        : INS_TASK_EV_DECLINE_EMPTY);
     if (rc == 0) {
         snprintf(msg, sizeof msg, "task %s: %s declined: %s; %s", old->id, gone->inspector_id,
                  reason, found ? m.inspector_id : "nobody else qualifies, assign the team again");
@@ -175,9 +176,10 @@ static int respond_apply(ins_wtxn *t, ins_mut *mu)
     int rc = ins_fld_member_task(t, mu, req->task_id, ins_mut_actor(mu), &old, &idx);
     if (rc)
         return rc;
-    if (!ins_task_counts_as_open(old->state))
-        rc = ins_mut_fail(mu, INS_ESTATE, "task %s is past the field work; nothing to respond to",
-                          req->task_id);
+    char why[256];
+    if ((rc = ins_task_state_check(old->state, INS_TASK_ACT_RESPOND, req->task_id, why,
+                                   sizeof why)) != 0)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     else if (!req->accept)
         rc = decline(t, mu, old, idx, req->reason);
     else {
@@ -188,8 +190,8 @@ static int respond_apply(ins_wtxn *t, ins_mut *mu)
             members[i] = i == idx ? &me : old->team[i];
         task.team = members;
         me.response = INSPECT__V1__MEMBER_RESPONSE__MEMBER_RESPONSE_ACCEPTED;
-        if (task.state == INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED && all_accepted(&task))
-            task.state = INSPECT__V1__TASK_STATE__TASK_STATE_ACCEPTED;
+        if (all_accepted(&task))
+            task.state = ins_task_state_after(task.state, INS_TASK_EV_ALL_ACCEPTED);
         rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "member_accepted");
         if (rc == 0)
             rc = respond_reply(t, mu, &task, NULL);
@@ -225,8 +227,10 @@ static int checkin_apply(ins_wtxn *t, ins_mut *mu)
         return rc;
     double radius = ins_mut_ctx(mu)->checkin_radius_m;
     double d = ins_geo_distance_m(req->latitude, req->longitude, old->latitude, old->longitude);
-    if (!ins_task_counts_as_open(old->state))
-        rc = ins_mut_fail(mu, INS_ESTATE, "task %s is past the field work", req->task_id);
+    char why[256];
+    if ((rc = ins_task_state_check(old->state, INS_TASK_ACT_CHECK_IN, req->task_id, why,
+                                   sizeof why)) != 0)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     else if (d > radius && !req->reason[0])
         rc = ins_mut_fail(mu, INS_ESTATE,
                           "you are %.0f m from the site of task %s (the limit is %.0f m); move "
@@ -261,7 +265,7 @@ static int checkin_apply(ins_wtxn *t, ins_mut *mu)
         members[i] = i == idx ? &me : old->team[i];
     task.team = members;
     me.response = INSPECT__V1__MEMBER_RESPONSE__MEMBER_RESPONSE_ACCEPTED; /* on site: he came */
-    task.state = INSPECT__V1__TASK_STATE__TASK_STATE_ON_SITE;
+    task.state = ins_task_state_after(task.state, INS_TASK_EV_CHECKED_IN);
     rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "checked_in");
     if (rc == 0) {
         Inspect__V1__CheckInResponse resp = INSPECT__V1__CHECK_IN_RESPONSE__INIT;

@@ -18,6 +18,7 @@
 #include "findings_rules.h"
 #include "ins_error.h"
 #include "records.h"
+#include "task_state.h"
 
 /* The template version the task pinned for `dept`. */
 static const Inspect__V1__TemplateRef *pinned(const Inspect__V1__Task *task, const char *dept)
@@ -51,8 +52,9 @@ static int check_body(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
     if (rc)
         return rc;
     char why[300];
-    if (ins_findings_validate(b, tpl, task->check_items, task->n_check_items, why, sizeof why))
-        rc = ins_mut_fail(mu, INS_EINVAL, "%s", why);
+    rc = ins_findings_validate(b, tpl, task->check_items, task->n_check_items, why, sizeof why);
+    if (rc == INS_EINVAL)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     protobuf_c_message_free_unpacked(&tpl->base, NULL);
     if (rc)
         return rc;
@@ -141,16 +143,13 @@ static int submit_apply(ins_wtxn *t, ins_mut *mu)
     int rc = ins_fld_member_task(t, mu, b->task_id, ins_mut_actor(mu), &task, &idx);
     if (rc)
         return rc;
+    char why[256];
     if (strcmp(task->team[idx]->department, b->department) != 0)
         rc = ins_mut_fail(mu, INS_EPERM, "%s is on task %s for department %s, not %s",
                           ins_mut_actor(mu), task->id, task->team[idx]->department, b->department);
-    else if (task->state == INSPECT__V1__TASK_STATE__TASK_STATE_RECONCILED ||
-             task->state == INSPECT__V1__TASK_STATE__TASK_STATE_CLOSED)
-        rc = ins_mut_fail(mu, INS_ESTATE,
-                          "task %s is already reconciled; findings can no longer change", task->id);
-    else if (task->state == INSPECT__V1__TASK_STATE__TASK_STATE_CANCELLED ||
-             task->state == INSPECT__V1__TASK_STATE__TASK_STATE_PENDING)
-        rc = ins_mut_fail(mu, INS_ESTATE, "task %s takes no findings in its state", task->id);
+    else if ((rc = ins_task_state_check(task->state, INS_TASK_ACT_SUBMIT_FINDINGS, task->id, why,
+                                        sizeof why)) != 0)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     if (rc == 0)
         rc = check_body(t, mu, task, req);
     char *missing[256];
@@ -167,7 +166,7 @@ static int submit_apply(ins_wtxn *t, ins_mut *mu)
         /* A resubmission naming a photo still on its way reopens the wait. */
         if (f.n_missing_photos) {
             Inspect__V1__Task before = *task;
-            task->state = INSPECT__V1__TASK_STATE__TASK_STATE_ON_SITE;
+            task->state = ins_task_state_after(task->state, INS_TASK_EV_PHOTOS_AWAITED);
             rc = ins_task_write(t, task, &before, ins_mut_actor(mu), "awaiting_photos");
         }
     } else if (rc == 0) {

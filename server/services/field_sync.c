@@ -20,6 +20,7 @@
 #include "field_impl.h"
 #include "ins_error.h"
 #include "records.h"
+#include "task_state.h"
 
 #define PAGE_DEFAULT 20
 #define PAGE_MAX     100
@@ -65,8 +66,7 @@ static int on_team(const Inspect__V1__Task *t, const char *me)
 
 static int visible_state(int state)
 {
-    return state >= INSPECT__V1__TASK_STATE__TASK_STATE_ASSIGNED &&
-           state <= INSPECT__V1__TASK_STATE__TASK_STATE_RECONCILED;
+    return ins_task_state_on_tablet(state);
 }
 
 /* The facts of `app` that one of `tpls` verifies. */

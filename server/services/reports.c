@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decision.h"
 #include "directory_impl.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
 #include "licensing_store.h"
 #include "reconcile.h"
 #include "records.h"
+#include "task_state.h"
 
 void ins_report_id(const char *task_id, char *out)
 {
@@ -152,7 +154,7 @@ int ins_report_reconcile(ins_wtxn *t, Inspect__V1__Task *task, const char *actor
     char id[64], reinspection[32] = "";
     if (rc == 0) { /* the task is done before a re-inspection may open */
         Inspect__V1__Task before = *task;
-        task->state = INSPECT__V1__TASK_STATE__TASK_STATE_RECONCILED;
+        task->state = ins_task_state_after(task->state, INS_TASK_EV_REPORT_WRITTEN);
         rc = ins_task_write(t, task, &before, actor, "reconciled");
     }
     if (rc == 0) {
@@ -177,20 +179,6 @@ int ins_report_reconcile(ins_wtxn *t, Inspect__V1__Task *task, const char *actor
     return rc;
 }
 
-/* Non-zero when every required department of `task` approved `rep`. */
-static int all_approved(const Inspect__V1__Report *rep, const Inspect__V1__Task *task)
-{
-    for (size_t i = 0; i < task->n_required_departments; i++) {
-        int ok = 0;
-        for (size_t j = 0; j < rep->n_opinions; j++)
-            ok |= strcmp(rep->opinions[j]->department, task->required_departments[i]) == 0 &&
-                  rep->opinions[j]->approve;
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
 int ins_report_update(ins_wtxn *t, Inspect__V1__Report *rep, const char *actor, const char *change,
                       Inspect__V1__Application **app_out)
 {
@@ -201,14 +189,13 @@ int ins_report_update(ins_wtxn *t, Inspect__V1__Report *rep, const char *actor, 
         rc = report_store(t, rep, actor, change, task);
     if (rc == 0)
         rc = ins_app_wget(t, rep->application_id, &app);
-    int decided = rep->joint_decision != NULL;
-    int go = decided
-                 ? rep->joint_decision->approve
-                 : rep->outcome == INSPECT__V1__OUTCOME__OUTCOME_PASS && all_approved(rep, task);
-    if (rc == 0 && decided && !go && app->outcome != INSPECT__V1__OUTCOME__OUTCOME_FAIL) {
-        /* the joint review refused: the outcome becomes FAIL */
+    ins_decision d = {0, 0, 0};
+    if (rc == 0)
+        ins_decide(rep, task->required_departments, task->n_required_departments, app->outcome,
+                   app->stage, &d);
+    if (rc == 0 && d.outcome && !d.stage) { /* the joint review refused */
         Inspect__V1__Application now = *app;
-        now.outcome = INSPECT__V1__OUTCOME__OUTCOME_FAIL;
+        now.outcome = d.outcome;
         now.version = app->version + 1;
         now.updated_unix = ins_wtxn_unix(t);
         rc = ins_app_write(t, &now, app, actor, "outcome");
@@ -218,17 +205,17 @@ int ins_report_update(ins_wtxn *t, Inspect__V1__Report *rep, const char *actor, 
             rc = ins_app_wget(t, rep->application_id, &app);
         }
     }
-    if (rc == 0 && go && app->stage == INSPECT__V1__STAGE__STAGE_INSPECTION) {
+    if (rc == 0 && d.stage) {
         Inspect__V1__Application now = *app;
-        now.stage = INSPECT__V1__STAGE__STAGE_DECISION;
-        if (decided)
-            now.outcome = INSPECT__V1__OUTCOME__OUTCOME_PASS;
+        now.stage = d.stage;
+        if (d.outcome)
+            now.outcome = d.outcome;
         now.version = app->version + 1;
         now.updated_unix = ins_wtxn_unix(t);
         rc = ins_app_write(t, &now, app, actor, "stage");
-        if (rc == 0) {
+        if (rc == 0 && d.close_task) {
             Inspect__V1__Task before = *task;
-            task->state = INSPECT__V1__TASK_STATE__TASK_STATE_CLOSED;
+            task->state = ins_task_state_after(task->state, INS_TASK_EV_DECIDED);
             rc = ins_task_write(t, task, &before, actor, "closed");
         }
         if (rc == 0) {
