@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "tables.h"
 #include "directory_impl.h"
 #include "dispatch_store.h"
 #include "entities.pb-c.h"
@@ -55,8 +56,8 @@ static void store_open(void)
 {
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_ctx_table_names,
-        .schema_version = INS_CTX_SCHEMA,
+        .tables = ins_rec_table_names,
+        .schema_version = INS_REC_SCHEMA,
         .sweep_interval_s = UINT32_MAX,
         .clock_ns = fake_clock,
     };

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "tables.h"
 #include "directory_impl.h"
 #include "dispatch_impl.h"
 #include "dispatch_store.h"
@@ -360,8 +361,8 @@ static int cmd_load(const char *dir, size_t pending)
     ins_store *s = NULL;
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_ctx_table_names,
-        .schema_version = INS_CTX_SCHEMA,
+        .tables = ins_rec_table_names,
+        .schema_version = INS_REC_SCHEMA,
         .initial_map_bytes = (size_t)2 << 30,
         .sweep_interval_s = UINT32_MAX,
     };

@@ -10,6 +10,7 @@
 
 #include "ins_key.h"
 #include "ins_store.h"
+#include "tables.h"
 
 /*
  * Reads the record at `key` and decodes it as a new wire message (the
