@@ -25,6 +25,10 @@ int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
                    const ProtobufCMessageDescriptor *rec, const ProtobufCMessageDescriptor *wire,
                    ProtobufCMessage **out);
 
+/* Called with each id of a record module's scan, in key order; a non-zero
+ * return stops the scan and is returned by it. */
+typedef int (*ins_id_fn)(void *arg, const char *id);
+
 /* What a change is, for the audit trail and the change feed. */
 typedef struct ins_change {
     const char *actor;              /* principal */

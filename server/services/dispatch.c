@@ -12,11 +12,11 @@
 
 #include "calendar.h"
 #include "deadline.h"
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "dispatch_impl.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "records.h"
 #include "stage.h"
 
@@ -27,12 +27,8 @@ int ins_dsp_load_workcal(ins_wtxn *t, int64_t unix_s, ins_workcal *cal)
     int y, m, d;
     ins_date_to_ymd(today, &y, &m, &d);
     for (int year = y - 1; year <= y + 1; year++) {
-        ins_key k;
-        ins_key_init(&k);
-        ins_key_u32(&k, (uint32_t)year);
         Inspect__V1__Calendar *c = NULL;
-        int rc = ins_recio_wget(t, T_CALENDARS, &k, &inspect__rec__calendar__descriptor,
-                                &inspect__v1__calendar__descriptor, (ProtobufCMessage **)&c);
+        int rc = ins_calendar_wget(t, year, &c);
         if (rc == INS_ENOTFOUND)
             continue;
         if (rc)
@@ -140,7 +136,7 @@ static int pin_templates(ins_wtxn *t, ins_mut *mu, const Inspect__V1__ServiceIte
     for (size_t i = 0; i < item->n_departments && i < 16; i++) {
         const Inspect__V1__RequiredDepartment *rd = item->departments[i];
         Inspect__V1__Template *tpl = NULL;
-        int rc = ins_dir_latest_template(NULL, t, rd->template_id, &tpl);
+        int rc = ins_template_latest(NULL, t, rd->template_id, &tpl);
         if (rc == INS_ENOTFOUND)
             return ins_mut_fail(mu, INS_ESTATE, "template %s of service item %s is not published",
                                 rd->template_id, item->code);
@@ -163,11 +159,8 @@ int ins_dsp_open_task(ins_wtxn *t, ins_mut *mu, const char *actor,
     Inspect__V1__Application *app = NULL;
     Inspect__V1__ServiceItem *item = NULL;
     int rc = check_application(t, mu, req, &app);
-    ins_key ik;
     if (rc == 0) {
-        ins_dir_key_item(&ik, app->service_item);
-        rc = ins_recio_wget(t, T_ITEMS, &ik, &inspect__rec__service_item__descriptor,
-                            &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item);
+        rc = ins_item_wget(t, app->service_item, &item);
         if (rc == INS_ENOTFOUND)
             rc = ins_mut_fail(mu, INS_ESTATE, "service item %s of application %s is gone",
                               app->service_item, app->id);

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "assign.h"
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "geo.h"
 #include "ins_error.h"
 #include "records.h"
@@ -115,11 +115,8 @@ static int decline(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx,
     if (rc)
         return rc;
     const char *qual = ""; /* the slot's qualification, from the item */
-    ins_key ik;
-    ins_dir_key_item(&ik, old->service_item);
     Inspect__V1__ServiceItem *item = NULL;
-    rc = ins_recio_wget(t, T_ITEMS, &ik, &inspect__rec__service_item__descriptor,
-                        &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item);
+    rc = ins_item_wget(t, old->service_item, &item);
     for (size_t i = 0; rc == 0 && i < item->n_departments; i++)
         if (strcmp(item->departments[i]->department, gone->department) == 0)
             qual = item->departments[i]->qualification;

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "directory_impl.h"
+#include "rec_applications.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
 #include "ins_error.h"
@@ -89,12 +90,8 @@ static int package(sync_ctx *c, Inspect__V1__Task *task)
 {
     int rc = own(c, &task->base);
     Inspect__V1__Application *app = NULL;
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, task->application_id);
     if (rc == 0)
-        rc = ins_recio_get(c->r, T_APPLICATIONS, &k, &inspect__rec__application__descriptor,
-                           &inspect__v1__application__descriptor, (ProtobufCMessage **)&app);
+        rc = ins_app_get(c->r, task->application_id, &app);
     if (rc == 0)
         rc = own(c, &app->base);
     Inspect__V1__TaskPackage *p = calloc(1, sizeof *p);
@@ -113,9 +110,7 @@ static int package(sync_ctx *c, Inspect__V1__Task *task)
     p->templates = tpls;
     p->declared_facts = facts;
     for (size_t i = 0; rc == 0 && i < task->n_templates; i++) {
-        ins_dir_key_template(&k, task->templates[i]->template_id, task->templates[i]->version);
-        rc = ins_recio_get(c->r, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                           &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpls[i]);
+        rc = ins_template_pinned(c->r, NULL, task->templates[i], &tpls[i]);
         if (rc == 0 && (rc = own(c, &tpls[i]->base)) == 0)
             p->n_templates++;
     }

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
 #include "ins_blob.h"
@@ -255,23 +255,15 @@ static void append_done(void *arg, int err, uint64_t committed)
 static int item_in_template(ins_rtxn *r, const Inspect__V1__Task *task, const char *dept,
                             const char *code)
 {
-    for (size_t i = 0; i < task->n_templates; i++) {
-        const Inspect__V1__TemplateRef *ref = task->templates[i];
-        if (strcmp(ref->department, dept) != 0)
-            continue;
-        ins_key k;
-        ins_dir_key_template(&k, ref->template_id, ref->version);
-        Inspect__V1__Template *tpl = NULL;
-        if (ins_recio_get(r, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                          &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl) != 0)
-            return 0;
-        int found = 0;
-        for (size_t j = 0; j < tpl->n_items && !found; j++)
-            found = strcmp(tpl->items[j]->code, code) == 0;
-        protobuf_c_message_free_unpacked(&tpl->base, NULL);
-        return found;
-    }
-    return 0;
+    const Inspect__V1__TemplateRef *ref = ins_template_ref(task, dept);
+    Inspect__V1__Template *tpl = NULL;
+    if (!ref || ins_template_pinned(r, NULL, ref, &tpl) != 0)
+        return 0;
+    int found = 0;
+    for (size_t j = 0; j < tpl->n_items && !found; j++)
+        found = strcmp(tpl->items[j]->code, code) == 0;
+    protobuf_c_message_free_unpacked(&tpl->base, NULL);
+    return found;
 }
 
 /* Upload ids are the tablet's, scoped to its inspector: the store keeps

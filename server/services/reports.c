@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "reconcile.h"
 #include "records.h"
 
@@ -78,9 +78,7 @@ static int load_inputs(ins_wtxn *t, const Inspect__V1__Task *task, inputs *ip)
         ins_key k;
         Inspect__V1__Template *tpl = NULL;
         Inspect__V1__Findings *f = NULL;
-        ins_dir_key_template(&k, ref->template_id, ref->version);
-        int rc = ins_recio_wget(t, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                                &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl);
+        int rc = ins_template_pinned(NULL, t, ref, &tpl);
         if (rc)
             return rc;
         ip->owned[ip->n_owned++] = &tpl->base;

@@ -19,7 +19,7 @@
 
 #include "ctx.h"
 #include "tables.h"
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "dispatch_store.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
@@ -135,11 +135,7 @@ static int put_directory(ins_wtxn *t, void *arg)
     d.name = "新都区行政审批局";
     d.kind = INSPECT__V1__DEPARTMENT_KIND__DEPARTMENT_KIND_BUREAU;
     d.version = 1;
-    ins_key k;
-    ins_dir_key_department(&k, d.code);
-    ins_change ch = {"test", "department", d.code, "created", NULL, 0};
-    int rc =
-        ins_recio_store(t, T_DEPARTMENTS, &k, &d.base, &inspect__rec__department__descriptor, &ch);
+    int rc = ins_department_put(t, &d, "test", "created");
     if (rc)
         return rc;
     Inspect__V1__RequiredDepartment rd = INSPECT__V1__REQUIRED_DEPARTMENT__INIT;
@@ -154,9 +150,7 @@ static int put_directory(ins_wtxn *t, void *arg)
     it.n_departments = 1;
     it.limit_working_days = 8;
     it.version = 1;
-    ins_dir_key_item(&k, it.code);
-    ins_change ch2 = {"test", "item", it.code, "created", NULL, 0};
-    return ins_recio_store(t, T_ITEMS, &k, &it.base, &inspect__rec__service_item__descriptor, &ch2);
+    return ins_item_put(t, &it, "test", "created");
 }
 
 typedef struct write_arg {
