@@ -58,6 +58,12 @@ int ins_recio_collect(ins_rtxn *r, ins_table table, const ProtobufCMessageDescri
 /* Frees what ins_recio_collect returned. NULL is fine. */
 void ins_recio_free_all(ProtobufCMessage **items, size_t n);
 
+/* Seconds since the epoch on the store's clock. Can't fail. */
+static inline int64_t ins_wtxn_unix(ins_wtxn *t)
+{
+    return (int64_t)(ins_wtxn_now(t) / 1000000000u);
+}
+
 /* Encodes an opaque page token for the last id of a page, and decodes it.
  * `out` must hold 2 * strlen(id) + 1 bytes. Decoding returns 0 or INS_EINVAL. */
 void ins_page_token_make(const char *id, char *out);

@@ -49,16 +49,12 @@ typedef struct open_scan {
     int err;
 } open_scan;
 
-static int find_open_task(void *arg, const ins_val *key, const ins_val *val)
+static int find_open_task(void *arg, const char *buf)
 {
     open_scan *os = arg;
-    (void)val;
-    ins_key_reader kr;
-    char buf[64];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, buf, sizeof buf))
-        return os->err = INS_ECORRUPT;
     size_t n = strlen(buf);
+    if (n >= sizeof os->open_id)
+        return os->err = INS_ECORRUPT;
     Inspect__V1__Task *task = NULL;
     int rc = ins_task_wget(os->t, buf, &task);
     if (rc)
@@ -93,10 +89,7 @@ static int check_application(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Create
             want == INSPECT__V1__STAGE__STAGE_REVIEW ? "n initial" : " re-inspection",
             ins_stage_name(want));
     open_scan os = {.t = t};
-    ins_key prefix;
-    ins_key_init(&prefix);
-    ins_key_text(&prefix, req->application_id);
-    rc = ins_wtxn_scan(t, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, find_open_task, &os);
+    rc = ins_task_wscan_app(t, req->application_id, find_open_task, &os);
     if (os.err)
         return os.err;
     if (rc == 1)

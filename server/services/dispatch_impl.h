@@ -1,12 +1,13 @@
 /*
  * dispatch_impl.h - the handlers of inspect.v1.Dispatch, split by subject
- * over dispatch*.c and alerts.c; dispatch.c holds the method table.
+ * over dispatch*.c (dispatch_alerts.c: WatchAlerts, AckAlert); dispatch.c holds the method table.
  */
 #ifndef INS_DISPATCH_IMPL_H
 #define INS_DISPATCH_IMPL_H
 
 #include "calendar.h"
-#include "dispatch_store.h"
+#include "rec_alerts.h"
+#include "rec_tasks.h"
 #include "inspect/v1/licensing.pb-c.h"
 #include "mutate.h"
 

@@ -20,7 +20,7 @@
 #include "ctx.h"
 #include "tables.h"
 #include "rec_directory.h"
-#include "dispatch_store.h"
+#include "rec_tasks.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
 #include "ins_key.h"

@@ -32,7 +32,7 @@
 #include "tables.h"
 #include "rec_directory.h"
 #include "dispatch_impl.h"
-#include "dispatch_store.h"
+#include "rec_tasks.h"
 #include "entities.pb-c.h"
 #include "ins_client.h"
 #include "ins_error.h"
