@@ -18,7 +18,7 @@
 #include "geo.h"
 #include "ins_error.h"
 #include "records.h"
-#include "reports.h"
+#include "reconciliation.h"
 
 int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *inspector,
                         Inspect__V1__Task **task, size_t *idx)
@@ -38,13 +38,6 @@ int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *in
     return ins_mut_fail(mu, INS_EPERM, "inspector %s is not on the team of task %s", inspector, id);
 }
 
-void ins_fld_key_findings(ins_key *k, const char *task_id, const char *department)
-{
-    ins_key_init(k);
-    ins_key_text(k, task_id);
-    ins_key_text(k, department);
-}
-
 int ins_fld_photo_stored(ins_wtxn *t, const char *id)
 {
     ins_key k;
@@ -52,36 +45,6 @@ int ins_fld_photo_stored(ins_wtxn *t, const char *id)
     ins_key_text(&k, id);
     ins_val v;
     return ins_wtxn_get(t, T_PHOTOS, k.buf, k.len, &v) == 0;
-}
-
-int ins_fld_check_submitted(ins_wtxn *t, Inspect__V1__Task *task, const char *actor, int *moved)
-{
-    if (moved)
-        *moved = 0;
-    if (!ins_task_counts_as_open(task->state))
-        return 0;
-    for (size_t i = 0; i < task->n_required_departments; i++) {
-        ins_key k;
-        ins_fld_key_findings(&k, task->id, task->required_departments[i]);
-        Inspect__V1__Findings *f = NULL;
-        int rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
-                                &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
-        if (rc == INS_ENOTFOUND)
-            return 0;
-        if (rc)
-            return rc;
-        size_t missing = f->n_missing_photos;
-        protobuf_c_message_free_unpacked(&f->base, NULL);
-        if (missing)
-            return 0;
-    }
-    Inspect__V1__Task old = *task;
-    task->state = INSPECT__V1__TASK_STATE__TASK_STATE_SUBMITTED;
-    int rc = ins_task_write(t, task, &old, actor, "submitted");
-    if (rc == 0 && moved)
-        *moved = 1;
-    /* Everything is in: reconcile now, in the same transaction. */
-    return rc ? rc : ins_report_reconcile(t, task, actor);
 }
 
 /* Non-zero when every member has accepted. */

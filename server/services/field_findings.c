@@ -15,6 +15,7 @@
 #include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
+#include "reconciliation.h"
 #include "findings_rules.h"
 #include "ins_error.h"
 #include "records.h"
@@ -88,7 +89,7 @@ static int store_findings(ins_wtxn *t, ins_mut *mu, Inspect__V1__Findings *f)
 {
     const Inspect__V1__FindingsBody *b = f->body;
     ins_key k;
-    ins_fld_key_findings(&k, b->task_id, b->department);
+    ins_findings_key(&k, b->task_id, b->department);
     Inspect__V1__Findings *old = NULL;
     int rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
                             &inspect__v1__findings__descriptor, (ProtobufCMessage **)&old);
@@ -102,7 +103,7 @@ static int store_findings(ins_wtxn *t, ins_mut *mu, Inspect__V1__Findings *f)
         ins_mut_actor(mu), "findings", id, old ? "resubmitted" : "submitted", depts, 2};
     if (old) { /* the earlier version stays, under its number */
         ins_key hk;
-        ins_fld_key_findings(&hk, b->task_id, b->department);
+        ins_findings_key(&hk, b->task_id, b->department);
         ins_key_u32(&hk, (uint32_t)old->version);
         uint8_t *bytes = NULL;
         size_t len = 0;
@@ -157,7 +158,7 @@ static int submit_apply(ins_wtxn *t, ins_mut *mu)
             rc = ins_task_write(t, task, &before, ins_mut_actor(mu), "awaiting_photos");
         }
     } else if (rc == 0) {
-        rc = ins_fld_check_submitted(t, task, ins_mut_actor(mu), NULL);
+        rc = ins_recon_check_submitted(t, task, ins_mut_actor(mu), NULL);
     }
     if (rc == 0) {
         Inspect__V1__SubmitFindingsResponse resp = INSPECT__V1__SUBMIT_FINDINGS_RESPONSE__INIT;

@@ -27,6 +27,7 @@
 #include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
+#include "reconciliation.h"
 #include "ins_blob.h"
 #include "ins_error.h"
 #include "jobs.h"
@@ -135,7 +136,7 @@ static int photo_arrived(ins_wtxn *t, const char *task_id, const char *id, const
         return rc == INS_ENOTFOUND ? 0 : rc;
     for (size_t d = 0; rc == 0 && d < task->n_required_departments; d++) {
         ins_key k;
-        ins_fld_key_findings(&k, task_id, task->required_departments[d]);
+        ins_findings_key(&k, task_id, task->required_departments[d]);
         Inspect__V1__Findings *f = NULL;
         rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
                             &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
@@ -165,7 +166,7 @@ static int photo_arrived(ins_wtxn *t, const char *task_id, const char *id, const
         protobuf_c_message_free_unpacked(&f->base, NULL);
     }
     if (rc == 0)
-        rc = ins_fld_check_submitted(t, task, actor, NULL);
+        rc = ins_recon_check_submitted(t, task, actor, NULL);
     protobuf_c_message_free_unpacked(&task->base, NULL);
     return rc;
 }

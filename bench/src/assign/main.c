@@ -31,7 +31,7 @@
 #include "ctx.h"
 #include "tables.h"
 #include "rec_directory.h"
-#include "dispatch_impl.h"
+#include "dispatch.h"
 #include "rec_tasks.h"
 #include "entities.pb-c.h"
 #include "ins_client.h"
