@@ -16,6 +16,7 @@
 #include <grpc/grpc.h>
 
 #include "ctx.h"
+#include "tables.h"
 #include "audit.h"
 #include "auth.h"
 #include "directory.h"
@@ -80,10 +81,10 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
         .max_store_bytes = (size_t)o->max_store_bytes,
         .idempotency_days = (unsigned)o->idempotency_days,
         .upload_ttl_s = (uint64_t)o->upload_ttl_seconds,
-        .tables = ins_ctx_table_names,
+        .tables = ins_rec_table_names,
         .clock_ns = ins_ctx_clock_ns,
         .clock_arg = ctx,
-        .schema_version = INS_CTX_SCHEMA,
+        .schema_version = INS_REC_SCHEMA,
         .err_detail = detail,
         .err_detail_len = sizeof detail,
     };

@@ -16,7 +16,11 @@
 #include "ins_blob.h"
 #include "ins_error.h"
 #include "records.h"
-#include "reports.h"
+#include "reconciliation.h"
+#include "ctx.h"
+#include "dispatch.h"
+#include "inspect/v1/field.pb-c.h"
+#include "rec_tasks.h"
 
 #define BATCH_MAX   256
 #define PHOTO_CHUNK (64u * 1024)

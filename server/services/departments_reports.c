@@ -11,7 +11,11 @@
 
 #include "ins_error.h"
 #include "mutate.h"
-#include "reports.h"
+#include "reconciliation.h"
+#include "ctx.h"
+#include "dispatch.h"
+#include "inspect/v1/field.pb-c.h"
+#include "rec_tasks.h"
 
 /* ---- GetReconciliation --------------------------------------------------- */
 

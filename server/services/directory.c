@@ -17,64 +17,6 @@
 #include "entities.pb-c.h"
 #include "records.h"
 
-void ins_dir_key_department(ins_key *k, const char *code)
-{
-    ins_key_init(k);
-    ins_key_text(k, code);
-}
-
-void ins_dir_key_inspector(ins_key *k, const char *id)
-{
-    ins_key_init(k);
-    ins_key_text(k, id);
-}
-
-void ins_dir_key_item(ins_key *k, const char *code)
-{
-    ins_key_init(k);
-    ins_key_text(k, code);
-}
-
-void ins_dir_key_template(ins_key *k, const char *id, uint32_t version)
-{
-    ins_key_init(k);
-    ins_key_text(k, id);
-    if (version)
-        ins_key_u32(k, version);
-}
-
-int ins_dir_department_exists(ins_wtxn *t, const char *code)
-{
-    ins_key k;
-    ins_val v;
-    ins_dir_key_department(&k, code);
-    return ins_wtxn_get(t, T_DEPARTMENTS, k.buf, k.len, &v) == 0;
-}
-
-/* Keeps the last (highest-version) row of a template's prefix scan. */
-static int keep_last(void *arg, const ins_val *key, const ins_val *val)
-{
-    ins_val *last = arg;
-    (void)key;
-    *last = *val;
-    return 0;
-}
-
-int ins_dir_latest_template(ins_rtxn *r, ins_wtxn *t, const char *id, Inspect__V1__Template **out)
-{
-    ins_key prefix;
-    ins_val last = {NULL, 0};
-    ins_dir_key_template(&prefix, id, 0);
-    int rc = r ? ins_rtxn_scan(r, T_TEMPLATES, prefix.buf, prefix.len, NULL, 0, keep_last, &last)
-               : ins_wtxn_scan(t, T_TEMPLATES, prefix.buf, prefix.len, NULL, 0, keep_last, &last);
-    if (rc)
-        return rc;
-    if (!last.data)
-        return INS_ENOTFOUND;
-    return ins_rec_decode(last.data, last.len, &inspect__rec__template__descriptor,
-                          &inspect__v1__template__descriptor, (ProtobufCMessage **)out);
-}
-
 /* ---- UpsertDepartment ---------------------------------------------------- */
 
 static int upsert_department_apply(ins_wtxn *t, ins_mut *mu)
@@ -82,18 +24,15 @@ static int upsert_department_apply(ins_wtxn *t, ins_mut *mu)
     const Inspect__V1__UpsertDepartmentRequest *req =
         (const Inspect__V1__UpsertDepartmentRequest *)ins_mut_request(mu);
     Inspect__V1__Department d = *req->department;
-    ins_key k;
-    ins_dir_key_department(&k, d.code);
     Inspect__V1__Department *old = NULL;
-    int rc = ins_recio_wget(t, T_DEPARTMENTS, &k, &inspect__rec__department__descriptor,
-                            &inspect__v1__department__descriptor, (ProtobufCMessage **)&old);
+    int rc = ins_department_wget(t, d.code, &old);
     if (rc && rc != INS_ENOTFOUND)
         return rc;
     d.version = old ? old->version + 1 : 1;
-    ins_change ch = {ins_mut_actor(mu), "department", d.code, old ? "updated" : "created", NULL, 0};
+    const char *change = old ? "updated" : "created";
     if (old)
         protobuf_c_message_free_unpacked(&old->base, NULL);
-    rc = ins_recio_store(t, T_DEPARTMENTS, &k, &d.base, &inspect__rec__department__descriptor, &ch);
+    rc = ins_department_put(t, &d, ins_mut_actor(mu), change);
     if (rc)
         return rc;
     Inspect__V1__UpsertDepartmentResponse resp = INSPECT__V1__UPSERT_DEPARTMENT_RESPONSE__INIT;
@@ -122,20 +61,19 @@ static void upsert_department_start(ins_call *call, const ProtobufCMessage *msg)
 static void list_departments_start(ins_call *call, const ProtobufCMessage *msg)
 {
     (void)msg;
-    ProtobufCMessage **items = NULL;
+    Inspect__V1__Department **items = NULL;
     size_t n = 0;
     ins_rtxn *r = NULL;
     int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
-        rc = ins_recio_collect(r, T_DEPARTMENTS, &inspect__rec__department__descriptor,
-                               &inspect__v1__department__descriptor, &items, &n);
+        rc = ins_department_list(r, &items, &n);
     ins_rtxn_end(r);
     if (rc == 0) {
         Inspect__V1__ListDepartmentsResponse resp = INSPECT__V1__LIST_DEPARTMENTS_RESPONSE__INIT;
-        resp.departments = (void *)items;
+        resp.departments = items;
         resp.n_departments = n;
         ins_call_reply(call, &resp.base);
-        ins_recio_free_all(items, n);
+        ins_recio_free_all((ProtobufCMessage **)items, n);
     } else {
         ins_call_fail(call, rc, "reading departments: %s", ins_strerror(rc));
     }
@@ -143,23 +81,11 @@ static void list_departments_start(ins_call *call, const ProtobufCMessage *msg)
 
 /* ---- PutCalendar / GetCalendar ------------------------------------------- */
 
-static void key_calendar(ins_key *k, int32_t year)
-{
-    ins_key_init(k);
-    ins_key_u32(k, (uint32_t)year);
-}
-
 static int put_calendar_apply(ins_wtxn *t, ins_mut *mu)
 {
     const Inspect__V1__PutCalendarRequest *req =
         (const Inspect__V1__PutCalendarRequest *)ins_mut_request(mu);
-    ins_key k;
-    key_calendar(&k, req->calendar->year);
-    char id[16];
-    snprintf(id, sizeof id, "%d", (int)req->calendar->year);
-    ins_change ch = {ins_mut_actor(mu), "calendar", id, "replaced", NULL, 0};
-    int rc = ins_recio_store(t, T_CALENDARS, &k, &req->calendar->base,
-                             &inspect__rec__calendar__descriptor, &ch);
+    int rc = ins_calendar_put(t, req->calendar, ins_mut_actor(mu));
     if (rc)
         return rc;
     Inspect__V1__PutCalendarResponse resp = INSPECT__V1__PUT_CALENDAR_RESPONSE__INIT;
@@ -193,14 +119,11 @@ static void get_calendar_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "year %d is outside 2000..2100", (int)req->year);
         return;
     }
-    ins_key k;
-    key_calendar(&k, req->year);
     ins_rtxn *r = NULL;
     Inspect__V1__Calendar *cal = NULL;
     int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
-        rc = ins_recio_get(r, T_CALENDARS, &k, &inspect__rec__calendar__descriptor,
-                           &inspect__v1__calendar__descriptor, (ProtobufCMessage **)&cal);
+        rc = ins_calendar_get(r, req->year, &cal);
     ins_rtxn_end(r);
     if (rc == 0) {
         ins_call_reply(call, &cal->base);

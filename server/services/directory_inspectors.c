@@ -14,28 +14,17 @@
 #include "ins_error.h"
 #include "records.h"
 
-static void key_by_dept(ins_key *k, const char *dept, const char *id)
-{
-    ins_key_init(k);
-    ins_key_text(k, dept);
-    if (id)
-        ins_key_text(k, id);
-}
-
 static int upsert_inspector_apply(ins_wtxn *t, ins_mut *mu)
 {
     const Inspect__V1__UpsertInspectorRequest *req =
         (const Inspect__V1__UpsertInspectorRequest *)ins_mut_request(mu);
     Inspect__V1__Inspector in = *req->inspector;
-    if (!ins_dir_department_exists(t, in.department))
+    if (!ins_department_exists(t, in.department))
         return ins_mut_fail(mu, INS_ESTATE,
                             "department %s does not exist; create it with UpsertDepartment first",
                             in.department);
-    ins_key k, idx;
-    ins_dir_key_inspector(&k, in.id);
     Inspect__V1__Inspector *old = NULL;
-    int rc = ins_recio_wget(t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                            &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&old);
+    int rc = ins_inspector_wget(t, in.id, &old);
     if (rc && rc != INS_ENOTFOUND)
         return rc;
     int64_t old_version = old ? old->version : 0;
@@ -46,23 +35,10 @@ static int upsert_inspector_apply(ins_wtxn *t, ins_mut *mu)
                             "inspector %s is at version %lld, not %lld: read it again and retry",
                             in.id, (long long)old_version, (long long)req->expected_version);
     }
-    if (old && strcmp(old->department, in.department) != 0) {
-        key_by_dept(&idx, old->department, in.id);
-        rc = ins_wtxn_del(t, T_INSPECTORS_BY_DEPT, idx.buf, idx.len);
-    }
+    in.version = old_version + 1;
+    rc = ins_inspector_put(t, &in, old, ins_mut_actor(mu), old_version ? "updated" : "created");
     if (old)
         protobuf_c_message_free_unpacked(&old->base, NULL);
-    if (rc && rc != INS_ENOTFOUND)
-        return rc;
-    in.version = old_version + 1;
-    key_by_dept(&idx, in.department, in.id);
-    rc = ins_wtxn_put(t, T_INSPECTORS_BY_DEPT, idx.buf, idx.len, "", 0, 0);
-    if (rc)
-        return rc;
-    const char *dept = in.department;
-    ins_change ch = {
-        ins_mut_actor(mu), "inspector", in.id, old_version ? "updated" : "created", &dept, 1};
-    rc = ins_recio_store(t, T_INSPECTORS, &k, &in.base, &inspect__rec__inspector__descriptor, &ch);
     if (rc)
         return rc;
     Inspect__V1__UpsertInspectorResponse resp = INSPECT__V1__UPSERT_INSPECTOR_RESPONSE__INIT;
@@ -93,18 +69,15 @@ static void get_inspector_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "id is required");
         return;
     }
-    ins_key k;
-    ins_dir_key_inspector(&k, req->id);
     ins_rtxn *r = NULL;
-    ProtobufCMessage *in = NULL;
+    Inspect__V1__Inspector *in = NULL;
     int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
-        rc = ins_recio_get(r, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                           &inspect__v1__inspector__descriptor, &in);
+        rc = ins_inspector_get(r, req->id, &in);
     ins_rtxn_end(r);
     if (rc == 0) {
-        ins_call_reply(call, in);
-        protobuf_c_message_free_unpacked(in, NULL);
+        ins_call_reply(call, &in->base);
+        protobuf_c_message_free_unpacked(&in->base, NULL);
     } else if (rc == INS_ENOTFOUND) {
         ins_call_fail(call, rc, "no inspector %s", req->id);
     } else {
@@ -127,14 +100,11 @@ static int page_add(page *p, const char *id)
 {
     if (p->after && strcmp(id, p->after) == 0) /* the scan starts at it */
         return 0;
-    ins_key k;
-    ins_dir_key_inspector(&k, id);
-    ProtobufCMessage *m = NULL;
-    int rc = ins_recio_get(p->r, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                           &inspect__v1__inspector__descriptor, &m);
+    Inspect__V1__Inspector *in = NULL;
+    int rc = ins_inspector_get(p->r, id, &in);
     if (rc)
         return p->err = rc;
-    Inspect__V1__Inspector *in = (Inspect__V1__Inspector *)m;
+    ProtobufCMessage *m = &in->base;
     int keep = !p->req->department[0] || strcmp(in->department, p->req->department) == 0;
     if (keep && p->req->town[0]) {
         keep = 0;
@@ -154,26 +124,9 @@ static int page_add(page *p, const char *id)
     return 0;
 }
 
-static int from_primary(void *arg, const ins_val *key, const ins_val *val)
+static int page_row(void *arg, const char *id)
 {
-    (void)val;
-    ins_key_reader kr;
-    char buf[256];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, buf, sizeof buf))
-        return ((page *)arg)->err = INS_ECORRUPT;
-    return page_add(arg, buf);
-}
-
-static int from_dept_index(void *arg, const ins_val *key, const ins_val *val)
-{
-    (void)val;
-    ins_key_reader kr;
-    char buf[256];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, buf, sizeof buf))
-        return ((page *)arg)->err = INS_ECORRUPT;
-    return page_add(arg, buf);
+    return page_add(arg, id);
 }
 
 static void list_inspectors_start(ins_call *call, const ProtobufCMessage *msg)
@@ -193,18 +146,8 @@ static void list_inspectors_start(ins_call *call, const ProtobufCMessage *msg)
     p.items = calloc(p.limit, sizeof *p.items);
     int rc = p.items ? ins_store_read_begin(ins_ctx_of(call)->store, &p.r) : ENOMEM;
     if (rc == 0) {
-        ins_key prefix, start;
-        if (req->department[0]) {
-            key_by_dept(&prefix, req->department, NULL);
-            key_by_dept(&start, req->department, p.after);
-            rc = ins_rtxn_scan(p.r, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len,
-                               p.after ? start.buf : NULL, p.after ? start.len : 0, from_dept_index,
-                               &p);
-        } else {
-            ins_dir_key_inspector(&start, p.after ? p.after : "");
-            rc = ins_rtxn_scan(p.r, T_INSPECTORS, NULL, 0, p.after ? start.buf : NULL,
-                               p.after ? start.len : 0, from_primary, &p);
-        }
+        rc = ins_inspector_scan(p.r, req->department[0] ? req->department : NULL, p.after, page_row,
+                                &p);
         if (rc == 1)
             rc = 0;
         if (p.err)

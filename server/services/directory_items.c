@@ -22,12 +22,12 @@ static int check_item_refs(ins_wtxn *t, ins_mut *mu, const Inspect__V1__ServiceI
 {
     for (size_t i = 0; i < it->n_departments; i++) {
         const Inspect__V1__RequiredDepartment *rd = it->departments[i];
-        if (!ins_dir_department_exists(t, rd->department))
+        if (!ins_department_exists(t, rd->department))
             return ins_mut_fail(mu, INS_ESTATE,
                                 "service item %s names department %s, which does not exist",
                                 it->code, rd->department);
         Inspect__V1__Template *tpl = NULL;
-        int rc = ins_dir_latest_template(NULL, t, rd->template_id, &tpl);
+        int rc = ins_template_latest(NULL, t, rd->template_id, &tpl);
         if (rc == INS_ENOTFOUND)
             return ins_mut_fail(mu, INS_ESTATE,
                                 "service item %s names template %s, which is not published",
@@ -53,23 +53,14 @@ static int upsert_item_apply(ins_wtxn *t, ins_mut *mu)
     int rc = check_item_refs(t, mu, &it);
     if (rc)
         return rc;
-    ins_key k;
-    ins_dir_key_item(&k, it.code);
     Inspect__V1__ServiceItem *old = NULL;
-    rc = ins_recio_wget(t, T_ITEMS, &k, &inspect__rec__service_item__descriptor,
-                        &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&old);
+    rc = ins_item_wget(t, it.code, &old);
     if (rc && rc != INS_ENOTFOUND)
         return rc;
     it.version = old ? old->version + 1 : 1;
     if (old)
         protobuf_c_message_free_unpacked(&old->base, NULL);
-    ins_change ch = {ins_mut_actor(mu),
-                     "service_item",
-                     it.code,
-                     it.version > 1 ? "updated" : "created",
-                     NULL,
-                     0};
-    rc = ins_recio_store(t, T_ITEMS, &k, &it.base, &inspect__rec__service_item__descriptor, &ch);
+    rc = ins_item_put(t, &it, ins_mut_actor(mu), it.version > 1 ? "updated" : "created");
     if (rc)
         return rc;
     Inspect__V1__UpsertServiceItemResponse resp = INSPECT__V1__UPSERT_SERVICE_ITEM_RESPONSE__INIT;
@@ -98,20 +89,19 @@ static void upsert_item_start(ins_call *call, const ProtobufCMessage *msg)
 static void list_items_start(ins_call *call, const ProtobufCMessage *msg)
 {
     (void)msg;
-    ProtobufCMessage **items = NULL;
+    Inspect__V1__ServiceItem **items = NULL;
     size_t n = 0;
     ins_rtxn *r = NULL;
     int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
-        rc = ins_recio_collect(r, T_ITEMS, &inspect__rec__service_item__descriptor,
-                               &inspect__v1__service_item__descriptor, &items, &n);
+        rc = ins_item_list(r, &items, &n);
     ins_rtxn_end(r);
     if (rc == 0) {
         Inspect__V1__ListServiceItemsResponse resp = INSPECT__V1__LIST_SERVICE_ITEMS_RESPONSE__INIT;
-        resp.items = (void *)items;
+        resp.items = items;
         resp.n_items = n;
         ins_call_reply(call, &resp.base);
-        ins_recio_free_all(items, n);
+        ins_recio_free_all((ProtobufCMessage **)items, n);
     } else {
         ins_call_fail(call, rc, "reading service items: %s", ins_strerror(rc));
     }
@@ -124,11 +114,11 @@ static int publish_template_apply(ins_wtxn *t, ins_mut *mu)
     const Inspect__V1__PublishTemplateRequest *req =
         (const Inspect__V1__PublishTemplateRequest *)ins_mut_request(mu);
     Inspect__V1__Template tpl = *req->template_;
-    if (!ins_dir_department_exists(t, tpl.department))
+    if (!ins_department_exists(t, tpl.department))
         return ins_mut_fail(mu, INS_ESTATE, "template %s names department %s, which does not exist",
                             tpl.id, tpl.department);
     Inspect__V1__Template *latest = NULL;
-    int rc = ins_dir_latest_template(NULL, t, tpl.id, &latest);
+    int rc = ins_template_latest(NULL, t, tpl.id, &latest);
     if (rc && rc != INS_ENOTFOUND)
         return rc;
     uint32_t last = latest ? latest->version : 0;
@@ -142,13 +132,7 @@ static int publish_template_apply(ins_wtxn *t, ins_mut *mu)
                             "published versions are immutable: publish version %u",
                             tpl.id, tpl.version, last, last + 1);
     tpl.published_unix = (int64_t)(ins_wtxn_now(t) / 1000000000u);
-    ins_key k;
-    ins_dir_key_template(&k, tpl.id, tpl.version);
-    char id[300];
-    snprintf(id, sizeof id, "%s@%u", tpl.id, tpl.version);
-    const char *dept = tpl.department;
-    ins_change ch = {ins_mut_actor(mu), "template", id, "published", &dept, 1};
-    rc = ins_recio_store(t, T_TEMPLATES, &k, &tpl.base, &inspect__rec__template__descriptor, &ch);
+    rc = ins_template_put(t, &tpl, ins_mut_actor(mu));
     if (rc)
         return rc;
     Inspect__V1__PublishTemplateResponse resp = INSPECT__V1__PUBLISH_TEMPLATE_RESPONSE__INIT;
@@ -189,12 +173,9 @@ static void get_template_start(ins_call *call, const ProtobufCMessage *msg)
     Inspect__V1__Template *tpl = NULL;
     int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0 && req->version == 0) {
-        rc = ins_dir_latest_template(r, NULL, req->id, &tpl);
+        rc = ins_template_latest(r, NULL, req->id, &tpl);
     } else if (rc == 0) {
-        ins_key k;
-        ins_dir_key_template(&k, req->id, req->version);
-        rc = ins_recio_get(r, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                           &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl);
+        rc = ins_template_get(r, req->id, req->version, &tpl);
     }
     ins_rtxn_end(r);
     if (rc == 0) {

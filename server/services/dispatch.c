@@ -12,11 +12,11 @@
 
 #include "calendar.h"
 #include "deadline.h"
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "dispatch_impl.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "records.h"
 #include "stage.h"
 #include "task_state.h"
@@ -28,12 +28,8 @@ int ins_dsp_load_workcal(ins_wtxn *t, int64_t unix_s, ins_workcal *cal)
     int y, m, d;
     ins_date_to_ymd(today, &y, &m, &d);
     for (int year = y - 1; year <= y + 1; year++) {
-        ins_key k;
-        ins_key_init(&k);
-        ins_key_u32(&k, (uint32_t)year);
         Inspect__V1__Calendar *c = NULL;
-        int rc = ins_recio_wget(t, T_CALENDARS, &k, &inspect__rec__calendar__descriptor,
-                                &inspect__v1__calendar__descriptor, (ProtobufCMessage **)&c);
+        int rc = ins_calendar_wget(t, year, &c);
         if (rc == INS_ENOTFOUND)
             continue;
         if (rc)
@@ -54,16 +50,12 @@ typedef struct open_scan {
     int err;
 } open_scan;
 
-static int find_open_task(void *arg, const ins_val *key, const ins_val *val)
+static int find_open_task(void *arg, const char *buf)
 {
     open_scan *os = arg;
-    (void)val;
-    ins_key_reader kr;
-    char buf[64];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, buf, sizeof buf))
-        return os->err = INS_ECORRUPT;
     size_t n = strlen(buf);
+    if (n >= sizeof os->open_id)
+        return os->err = INS_ECORRUPT;
     Inspect__V1__Task *task = NULL;
     int rc = ins_task_wget(os->t, buf, &task);
     if (rc)
@@ -96,10 +88,7 @@ static int check_application(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Create
             want == INSPECT__V1__STAGE__STAGE_REVIEW ? "n initial" : " re-inspection",
             ins_stage_name(want));
     open_scan os = {.t = t};
-    ins_key prefix;
-    ins_key_init(&prefix);
-    ins_key_text(&prefix, req->application_id);
-    rc = ins_wtxn_scan(t, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, find_open_task, &os);
+    rc = ins_task_wscan_app(t, req->application_id, find_open_task, &os);
     if (os.err)
         return os.err;
     if (rc == 1)
@@ -139,7 +128,7 @@ static int pin_templates(ins_wtxn *t, ins_mut *mu, const Inspect__V1__ServiceIte
     for (size_t i = 0; i < item->n_departments && i < 16; i++) {
         const Inspect__V1__RequiredDepartment *rd = item->departments[i];
         Inspect__V1__Template *tpl = NULL;
-        int rc = ins_dir_latest_template(NULL, t, rd->template_id, &tpl);
+        int rc = ins_template_latest(NULL, t, rd->template_id, &tpl);
         if (rc == INS_ENOTFOUND)
             return ins_mut_fail(mu, INS_ESTATE, "template %s of service item %s is not published",
                                 rd->template_id, item->code);
@@ -162,11 +151,8 @@ int ins_dsp_open_task(ins_wtxn *t, ins_mut *mu, const char *actor,
     Inspect__V1__Application *app = NULL;
     Inspect__V1__ServiceItem *item = NULL;
     int rc = check_application(t, mu, req, &app);
-    ins_key ik;
     if (rc == 0) {
-        ins_dir_key_item(&ik, app->service_item);
-        rc = ins_recio_wget(t, T_ITEMS, &ik, &inspect__rec__service_item__descriptor,
-                            &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item);
+        rc = ins_item_wget(t, app->service_item, &item);
         if (rc == INS_ENOTFOUND)
             rc = ins_mut_fail(mu, INS_ESTATE, "service item %s of application %s is gone",
                               app->service_item, app->id);

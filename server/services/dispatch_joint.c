@@ -11,7 +11,11 @@
 
 #include "dispatch_impl.h"
 #include "ins_error.h"
-#include "reports.h"
+#include "reconciliation.h"
+#include "ctx.h"
+#include "dispatch.h"
+#include "inspect/v1/field.pb-c.h"
+#include "rec_tasks.h"
 
 static int joint_apply(ins_wtxn *t, ins_mut *mu)
 {

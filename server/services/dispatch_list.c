@@ -23,7 +23,6 @@ typedef struct page {
     const ins_principal *who;
     int64_t now;
     const char *after;
-    int by_inspector;
     Inspect__V1__Task **items;
     size_t n, limit;
     int more, err;
@@ -51,21 +50,15 @@ static int matches(const page *p, const Inspect__V1__Task *t)
     return ins_dsp_may_see(p->who, t);
 }
 
-static int visit(void *arg, const ins_val *key, const ins_val *val)
+static int visit(void *arg, const char *buf)
 {
     page *p = arg;
-    ins_key_reader kr;
-    char buf[64];
-    ins_keyr_init(&kr, key->data, key->len);
-    if ((p->by_inspector && ins_keyr_text(&kr, NULL, 0)) || ins_keyr_text(&kr, buf, sizeof buf))
+    if (strlen(buf) >= 64)
         return p->err = INS_ECORRUPT;
     if (p->after && strcmp(buf, p->after) == 0)
         return 0;
     Inspect__V1__Task *t = NULL;
-    int rc = p->by_inspector
-                 ? ins_task_get(p->r, buf, &t)
-                 : ins_rec_decode(val->data, val->len, &inspect__rec__task__descriptor,
-                                  &inspect__v1__task__descriptor, (ProtobufCMessage **)&t);
+    int rc = ins_task_get(p->r, buf, &t);
     if (rc)
         return p->err = rc;
     if (!matches(p, t)) {
@@ -83,19 +76,8 @@ static int visit(void *arg, const ins_val *key, const ins_val *val)
 
 static int scan(page *p)
 {
-    ins_key prefix, start;
-    ins_key_init(&prefix);
-    ins_table table = T_TASKS;
-    if (p->req->inspector_id[0]) {
-        table = T_TASKS_BY_INSPECTOR;
-        ins_key_text(&prefix, p->req->inspector_id);
-        p->by_inspector = 1;
-    }
-    start = prefix;
-    if (p->after)
-        ins_key_text(&start, p->after);
-    int rc = ins_rtxn_scan(p->r, table, prefix.buf, prefix.len, p->after ? start.buf : NULL,
-                           p->after ? start.len : 0, visit, p);
+    const char *inspector = p->req->inspector_id[0] ? p->req->inspector_id : NULL;
+    int rc = ins_task_scan(p->r, inspector, p->after, visit, p);
     if (rc == 1)
         rc = 0;
     return p->err ? p->err : rc;

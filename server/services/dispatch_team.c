@@ -12,12 +12,12 @@
 #include "assign.h"
 #include "calendar.h"
 #include "deadline.h"
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "dispatch_impl.h"
 #include "entities.pb-c.h"
 #include "geo.h"
 #include "ins_error.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "records.h"
 #include "task_state.h"
 
@@ -40,15 +40,9 @@ static void pool_free(pool *p)
     free(p->quals);
 }
 
-static int pool_add(void *arg, const ins_val *key, const ins_val *val)
+static int pool_add(void *arg, const char *id)
 {
     pool *p = arg;
-    (void)val;
-    ins_key_reader kr;
-    char buf[256];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, buf, sizeof buf))
-        return p->err = INS_ECORRUPT;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 64;
         void *a = realloc(p->ins, cap * sizeof *p->ins);
@@ -57,11 +51,7 @@ static int pool_add(void *arg, const ins_val *key, const ins_val *val)
         p->ins = a;
         p->cap = cap;
     }
-    ins_key k;
-    ins_dir_key_inspector(&k, buf);
-    int rc =
-        ins_recio_wget(p->t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                       &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&p->ins[p->n]);
+    int rc = ins_inspector_wget(p->t, id, &p->ins[p->n]);
     if (rc)
         return p->err = rc;
     p->nq += p->ins[p->n]->n_qualifications;
@@ -74,10 +64,7 @@ static int pool_load(pool *p, ins_wtxn *t, const char *dept)
 {
     memset(p, 0, sizeof *p);
     p->t = t;
-    ins_key prefix;
-    ins_key_init(&prefix);
-    ins_key_text(&prefix, dept);
-    int rc = ins_wtxn_scan(t, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len, NULL, 0, pool_add, p);
+    int rc = ins_inspector_wscan(t, dept, pool_add, p);
     if (p->err || rc)
         return p->err ? p->err : rc;
     p->cands = calloc(p->n ? p->n : 1, sizeof *p->cands);
@@ -180,11 +167,8 @@ static int named_member(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
                         const char *inspector_id, int override, const char *override_reason,
                         const char **excluded, size_t nx, Inspect__V1__TeamMember *member)
 {
-    ins_key k;
-    ins_dir_key_inspector(&k, inspector_id);
     Inspect__V1__Inspector *in = NULL;
-    int rc = ins_recio_wget(t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                            &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&in);
+    int rc = ins_inspector_wget(t, inspector_id, &in);
     if (rc == INS_ENOTFOUND)
         return ins_mut_fail(mu, INS_ENOTFOUND, "no inspector %s", inspector_id);
     if (rc)
@@ -231,37 +215,20 @@ typedef struct slot {
     int lead;
 } slot;
 
-static int find_bureau(void *arg, const ins_val *key, const ins_val *val)
-{
-    slot *s = arg;
-    (void)key;
-    Inspect__V1__Department *d = NULL;
-    if (ins_rec_decode(val->data, val->len, &inspect__rec__department__descriptor,
-                       &inspect__v1__department__descriptor, (ProtobufCMessage **)&d) != 0)
-        return 0;
-    int found = d->kind == INSPECT__V1__DEPARTMENT_KIND__DEPARTMENT_KIND_BUREAU;
-    if (found)
-        snprintf(s->dept, sizeof s->dept, "%s", d->code);
-    protobuf_c_message_free_unpacked(&d->base, NULL);
-    return found;
-}
-
 /* The team's slots: the bureau's lead first, then one per department the
  * item requires, each with the qualification it needs. */
 static int team_slots(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task, slot *slots,
                       size_t *n)
 {
     slot lead = {.lead = 1};
-    int rc = ins_wtxn_scan(t, T_DEPARTMENTS, NULL, 0, NULL, 0, find_bureau, &lead);
-    if (rc != 1)
-        return rc ? rc
-                  : ins_mut_fail(mu, INS_ESTATE,
-                                 "no department of kind BUREAU exists to lead the team");
-    ins_key k;
-    ins_dir_key_item(&k, task->service_item);
+    int rc = ins_department_bureau(t, lead.dept, sizeof lead.dept);
+    if (rc)
+        return rc != INS_ENOTFOUND
+                   ? rc
+                   : ins_mut_fail(mu, INS_ESTATE,
+                                  "no department of kind BUREAU exists to lead the team");
     Inspect__V1__ServiceItem *item = NULL;
-    rc = ins_recio_wget(t, T_ITEMS, &k, &inspect__rec__service_item__descriptor,
-                        &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item);
+    rc = ins_item_wget(t, task->service_item, &item);
     if (rc)
         return rc;
     *n = 0;

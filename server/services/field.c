@@ -11,15 +11,15 @@
 #include <string.h>
 
 #include "assign.h"
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "geo.h"
 #include "ins_error.h"
 #include "records.h"
+#include "reconciliation.h"
 #include "task_state.h"
-#include "reports.h"
 
 int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *inspector,
                         Inspect__V1__Task **task, size_t *idx)
@@ -39,13 +39,6 @@ int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *in
     return ins_mut_fail(mu, INS_EPERM, "inspector %s is not on the team of task %s", inspector, id);
 }
 
-void ins_fld_key_findings(ins_key *k, const char *task_id, const char *department)
-{
-    ins_key_init(k);
-    ins_key_text(k, task_id);
-    ins_key_text(k, department);
-}
-
 int ins_fld_photo_stored(ins_wtxn *t, const char *id)
 {
     ins_key k;
@@ -53,36 +46,6 @@ int ins_fld_photo_stored(ins_wtxn *t, const char *id)
     ins_key_text(&k, id);
     ins_val v;
     return ins_wtxn_get(t, T_PHOTOS, k.buf, k.len, &v) == 0;
-}
-
-int ins_fld_check_submitted(ins_wtxn *t, Inspect__V1__Task *task, const char *actor, int *moved)
-{
-    if (moved)
-        *moved = 0;
-    if (!ins_task_counts_as_open(task->state))
-        return 0;
-    for (size_t i = 0; i < task->n_required_departments; i++) {
-        ins_key k;
-        ins_fld_key_findings(&k, task->id, task->required_departments[i]);
-        Inspect__V1__Findings *f = NULL;
-        int rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
-                                &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
-        if (rc == INS_ENOTFOUND)
-            return 0;
-        if (rc)
-            return rc;
-        size_t missing = f->n_missing_photos;
-        protobuf_c_message_free_unpacked(&f->base, NULL);
-        if (missing)
-            return 0;
-    }
-    Inspect__V1__Task old = *task;
-    task->state = ins_task_state_after(task->state, INS_TASK_EV_ALL_IN);
-    int rc = ins_task_write(t, task, &old, actor, "submitted");
-    if (rc == 0 && moved)
-        *moved = 1;
-    /* Everything is in: reconcile now, in the same transaction. */
-    return rc ? rc : ins_report_reconcile(t, task, actor);
 }
 
 /* Non-zero when every member has accepted. */
@@ -116,11 +79,8 @@ static int decline(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx,
     if (rc)
         return rc;
     const char *qual = ""; /* the slot's qualification, from the item */
-    ins_key ik;
-    ins_dir_key_item(&ik, old->service_item);
     Inspect__V1__ServiceItem *item = NULL;
-    rc = ins_recio_wget(t, T_ITEMS, &ik, &inspect__rec__service_item__descriptor,
-                        &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item);
+    rc = ins_item_wget(t, old->service_item, &item);
     for (size_t i = 0; rc == 0 && i < item->n_departments; i++)
         if (strcmp(item->departments[i]->department, gone->department) == 0)
             qual = item->departments[i]->qualification;

@@ -12,22 +12,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
+#include "reconciliation.h"
 #include "findings_rules.h"
 #include "ins_error.h"
 #include "records.h"
 #include "task_state.h"
-
-/* The template version the task pinned for `dept`. */
-static const Inspect__V1__TemplateRef *pinned(const Inspect__V1__Task *task, const char *dept)
-{
-    for (size_t i = 0; i < task->n_templates; i++)
-        if (strcmp(task->templates[i]->department, dept) == 0)
-            return task->templates[i];
-    return NULL;
-}
 
 /* Checks the answers against the template and the signature against the
  * inspector's key. */
@@ -35,7 +27,7 @@ static int check_body(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
                       const Inspect__V1__SubmitFindingsRequest *req)
 {
     const Inspect__V1__FindingsBody *b = req->findings;
-    const Inspect__V1__TemplateRef *ref = pinned(task, b->department);
+    const Inspect__V1__TemplateRef *ref = ins_template_ref(task, b->department);
     if (!ref)
         return ins_mut_fail(mu, INS_ESTATE, "task %s pins no template for department %s", task->id,
                             b->department);
@@ -44,11 +36,8 @@ static int check_body(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
                             "task %s is checked with template %s version %u, not %u; sync the "
                             "task again",
                             task->id, ref->template_id, ref->version, b->template_version);
-    ins_key k;
-    ins_dir_key_template(&k, ref->template_id, ref->version);
     Inspect__V1__Template *tpl = NULL;
-    int rc = ins_recio_wget(t, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                            &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl);
+    int rc = ins_template_pinned(NULL, t, ref, &tpl);
     if (rc)
         return rc;
     char why[300];
@@ -58,10 +47,8 @@ static int check_body(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
     protobuf_c_message_free_unpacked(&tpl->base, NULL);
     if (rc)
         return rc;
-    ins_dir_key_inspector(&k, b->inspector_id);
     Inspect__V1__Inspector *in = NULL;
-    rc = ins_recio_wget(t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                        &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&in);
+    rc = ins_inspector_wget(t, b->inspector_id, &in);
     if (rc == 0 && in->public_key.len) {
         uint8_t digest[32];
         ins_findings_digest(b, digest);
@@ -104,7 +91,7 @@ static int store_findings(ins_wtxn *t, ins_mut *mu, Inspect__V1__Findings *f)
 {
     const Inspect__V1__FindingsBody *b = f->body;
     ins_key k;
-    ins_fld_key_findings(&k, b->task_id, b->department);
+    ins_findings_key(&k, b->task_id, b->department);
     Inspect__V1__Findings *old = NULL;
     int rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
                             &inspect__v1__findings__descriptor, (ProtobufCMessage **)&old);
@@ -118,7 +105,7 @@ static int store_findings(ins_wtxn *t, ins_mut *mu, Inspect__V1__Findings *f)
         ins_mut_actor(mu), "findings", id, old ? "resubmitted" : "submitted", depts, 2};
     if (old) { /* the earlier version stays, under its number */
         ins_key hk;
-        ins_fld_key_findings(&hk, b->task_id, b->department);
+        ins_findings_key(&hk, b->task_id, b->department);
         ins_key_u32(&hk, (uint32_t)old->version);
         uint8_t *bytes = NULL;
         size_t len = 0;
@@ -170,7 +157,7 @@ static int submit_apply(ins_wtxn *t, ins_mut *mu)
             rc = ins_task_write(t, task, &before, ins_mut_actor(mu), "awaiting_photos");
         }
     } else if (rc == 0) {
-        rc = ins_fld_check_submitted(t, task, ins_mut_actor(mu), NULL);
+        rc = ins_recon_check_submitted(t, task, ins_mut_actor(mu), NULL);
     }
     if (rc == 0) {
         Inspect__V1__SubmitFindingsResponse resp = INSPECT__V1__SUBMIT_FINDINGS_RESPONSE__INIT;

@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "directory_impl.h"
+#include "rec_applications.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
 #include "ins_error.h"
@@ -89,12 +90,8 @@ static int package(sync_ctx *c, Inspect__V1__Task *task)
 {
     int rc = own(c, &task->base);
     Inspect__V1__Application *app = NULL;
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, task->application_id);
     if (rc == 0)
-        rc = ins_recio_get(c->r, T_APPLICATIONS, &k, &inspect__rec__application__descriptor,
-                           &inspect__v1__application__descriptor, (ProtobufCMessage **)&app);
+        rc = ins_app_get(c->r, task->application_id, &app);
     if (rc == 0)
         rc = own(c, &app->base);
     Inspect__V1__TaskPackage *p = calloc(1, sizeof *p);
@@ -113,9 +110,7 @@ static int package(sync_ctx *c, Inspect__V1__Task *task)
     p->templates = tpls;
     p->declared_facts = facts;
     for (size_t i = 0; rc == 0 && i < task->n_templates; i++) {
-        ins_dir_key_template(&k, task->templates[i]->template_id, task->templates[i]->version);
-        rc = ins_recio_get(c->r, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                           &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpls[i]);
+        rc = ins_template_pinned(c->r, NULL, task->templates[i], &tpls[i]);
         if (rc == 0 && (rc = own(c, &tpls[i]->base)) == 0)
             p->n_templates++;
     }
@@ -176,14 +171,10 @@ static int add_removed(sync_ctx *c, const char *id)
 
 /* ---- first sync: the caller's tasks by the team index ------------------ */
 
-static int full_visit(void *arg, const ins_val *key, const ins_val *val)
+static int full_visit(void *arg, const char *id)
 {
     sync_ctx *c = arg;
-    (void)val;
-    ins_key_reader kr;
-    char id[64];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, id, sizeof id))
+    if (strlen(id) >= 64)
         return c->err = INS_ECORRUPT;
     if (c->last_id[0] && strcmp(id, c->last_id) == 0)
         return 0; /* where the previous page stopped */
@@ -203,15 +194,7 @@ static int full_visit(void *arg, const ins_val *key, const ins_val *val)
 
 static int full_page(sync_ctx *c)
 {
-    ins_key prefix, start;
-    ins_key_init(&prefix);
-    ins_key_text(&prefix, c->me);
-    start = prefix;
-    if (c->last_id[0])
-        ins_key_text(&start, c->last_id);
-    int rc = ins_rtxn_scan(c->r, T_TASKS_BY_INSPECTOR, prefix.buf, prefix.len,
-                           c->last_id[0] ? start.buf : NULL, c->last_id[0] ? start.len : 0,
-                           full_visit, c);
+    int rc = ins_task_scan(c->r, c->me, c->last_id[0] ? c->last_id : NULL, full_visit, c);
     if (c->err)
         return c->err;
     c->full_done = rc != 1;
@@ -222,12 +205,7 @@ static int full_page(sync_ctx *c)
 
 static int former_member(ins_rtxn *r, const char *me, const char *id)
 {
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, me);
-    ins_key_text(&k, id);
-    ins_val v;
-    return ins_rtxn_get(r, T_TASK_FORMER, k.buf, k.len, &v) == 0;
+    return ins_task_was_member(r, me, id);
 }
 
 /* Handles one feed entry: a change of one of the caller's tasks becomes

@@ -24,9 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "field_impl.h"
+#include "reconciliation.h"
 #include "ins_blob.h"
 #include "ins_error.h"
 #include "jobs.h"
@@ -135,7 +136,7 @@ static int photo_arrived(ins_wtxn *t, const char *task_id, const char *id, const
         return rc == INS_ENOTFOUND ? 0 : rc;
     for (size_t d = 0; rc == 0 && d < task->n_required_departments; d++) {
         ins_key k;
-        ins_fld_key_findings(&k, task_id, task->required_departments[d]);
+        ins_findings_key(&k, task_id, task->required_departments[d]);
         Inspect__V1__Findings *f = NULL;
         rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
                             &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
@@ -165,7 +166,7 @@ static int photo_arrived(ins_wtxn *t, const char *task_id, const char *id, const
         protobuf_c_message_free_unpacked(&f->base, NULL);
     }
     if (rc == 0)
-        rc = ins_fld_check_submitted(t, task, actor, NULL);
+        rc = ins_recon_check_submitted(t, task, actor, NULL);
     protobuf_c_message_free_unpacked(&task->base, NULL);
     return rc;
 }
@@ -255,23 +256,15 @@ static void append_done(void *arg, int err, uint64_t committed)
 static int item_in_template(ins_rtxn *r, const Inspect__V1__Task *task, const char *dept,
                             const char *code)
 {
-    for (size_t i = 0; i < task->n_templates; i++) {
-        const Inspect__V1__TemplateRef *ref = task->templates[i];
-        if (strcmp(ref->department, dept) != 0)
-            continue;
-        ins_key k;
-        ins_dir_key_template(&k, ref->template_id, ref->version);
-        Inspect__V1__Template *tpl = NULL;
-        if (ins_recio_get(r, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                          &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl) != 0)
-            return 0;
-        int found = 0;
-        for (size_t j = 0; j < tpl->n_items && !found; j++)
-            found = strcmp(tpl->items[j]->code, code) == 0;
-        protobuf_c_message_free_unpacked(&tpl->base, NULL);
-        return found;
-    }
-    return 0;
+    const Inspect__V1__TemplateRef *ref = ins_template_ref(task, dept);
+    Inspect__V1__Template *tpl = NULL;
+    if (!ref || ins_template_pinned(r, NULL, ref, &tpl) != 0)
+        return 0;
+    int found = 0;
+    for (size_t j = 0; j < tpl->n_items && !found; j++)
+        found = strcmp(tpl->items[j]->code, code) == 0;
+    protobuf_c_message_free_unpacked(&tpl->base, NULL);
+    return found;
 }
 
 /* Upload ids are the tablet's, scoped to its inspector: the store keeps

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "directory_impl.h"
+#include "rec_directory.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "mutate.h"
 #include "records.h"
 #include "stage.h"
@@ -24,11 +24,8 @@
 /* Checks the declared facts against the templates of the item. */
 static int check_facts(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Application *a)
 {
-    ins_key ik;
-    ins_dir_key_item(&ik, a->service_item);
     Inspect__V1__ServiceItem *item = NULL;
-    int rc = ins_recio_wget(t, T_ITEMS, &ik, &inspect__rec__service_item__descriptor,
-                            &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item);
+    int rc = ins_item_wget(t, a->service_item, &item);
     if (rc == INS_ENOTFOUND)
         return ins_mut_fail(mu, INS_ESTATE, "service item %s does not exist", a->service_item);
     if (rc)
@@ -36,7 +33,7 @@ static int check_facts(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Application 
     Inspect__V1__Template *tpls[16];
     size_t n = 0;
     for (size_t i = 0; i < item->n_departments && n < 16 && rc == 0; i++) {
-        rc = ins_dir_latest_template(NULL, t, item->departments[i]->template_id, &tpls[n]);
+        rc = ins_template_latest(NULL, t, item->departments[i]->template_id, &tpls[n]);
         if (rc == 0)
             n++;
         else if (rc == INS_ENOTFOUND)
@@ -129,11 +126,8 @@ static void upsert_application_start(ins_call *call, const ProtobufCMessage *msg
 /* Non-zero when a department principal may see applications of `item`. */
 static int department_sees(ins_rtxn *r, const char *dept, const char *item_code)
 {
-    ins_key k;
-    ins_dir_key_item(&k, item_code);
     Inspect__V1__ServiceItem *item = NULL;
-    if (ins_recio_get(r, T_ITEMS, &k, &inspect__rec__service_item__descriptor,
-                      &inspect__v1__service_item__descriptor, (ProtobufCMessage **)&item) != 0)
+    if (ins_item_get(r, item_code, &item) != 0)
         return 0;
     int sees = 0;
     for (size_t i = 0; i < item->n_departments; i++)
@@ -150,14 +144,11 @@ static void get_application_start(ins_call *call, const ProtobufCMessage *msg)
         return;
     }
     const ins_principal *p = ins_call_principal(call);
-    ins_key k;
-    ins_app_key(&k, req->id);
     ins_rtxn *r = NULL;
     Inspect__V1__Application *a = NULL;
     int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
-        rc = ins_recio_get(r, T_APPLICATIONS, &k, &inspect__rec__application__descriptor,
-                           &inspect__v1__application__descriptor, (ProtobufCMessage **)&a);
+        rc = ins_app_get(r, req->id, &a);
     if (rc == 0 && p->role == INS_ROLE_DEPARTMENT &&
         !department_sees(r, p->department, a->service_item))
         rc = INS_EPERM;

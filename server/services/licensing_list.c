@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctx.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "records.h"
 
 #define PAGE_DEFAULT 50
@@ -21,7 +22,6 @@ typedef struct page {
     ins_rtxn *r;
     const Inspect__V1__ListApplicationsRequest *req;
     const char *after;
-    int index_has_prefix; /* index keys lead with one component before the id */
     Inspect__V1__Application **items;
     size_t n, limit;
     int more, err;
@@ -34,28 +34,13 @@ static int matches(const page *p, const Inspect__V1__Application *a)
            (!q->service_item[0] || !strcmp(a->service_item, q->service_item));
 }
 
-static int visit(void *arg, const ins_val *key, const ins_val *val)
+static int visit(void *arg, const char *id)
 {
     page *p = arg;
-    (void)val;
-    ins_key_reader kr;
-    uint32_t u32;
-    ins_keyr_init(&kr, key->data, key->len);
-    int rc = 0;
-    if (p->index_has_prefix == 1)
-        rc = ins_keyr_u32(&kr, &u32);
-    else if (p->index_has_prefix == 2)
-        rc = ins_keyr_text(&kr, NULL, 0);
-    char buf[256];
-    if (rc || ins_keyr_text(&kr, buf, sizeof buf))
-        return p->err = INS_ECORRUPT;
-    if (p->after && strcmp(buf, p->after) == 0)
+    if (p->after && strcmp(id, p->after) == 0)
         return 0; /* the scan starts at the last id of the previous page */
-    ins_key k;
-    ins_app_key(&k, buf);
     Inspect__V1__Application *a = NULL;
-    rc = ins_recio_get(p->r, T_APPLICATIONS, &k, &inspect__rec__application__descriptor,
-                       &inspect__v1__application__descriptor, (ProtobufCMessage **)&a);
+    int rc = ins_app_get(p->r, id, &a);
     if (rc)
         return p->err = rc;
     if (!matches(p, a)) {
@@ -71,34 +56,11 @@ static int visit(void *arg, const ins_val *key, const ins_val *val)
     return 0;
 }
 
-/* Picks the index and runs the scan. */
+/* Runs the scan over the index that fits the request (rec_applications.h). */
 static int scan(page *p)
 {
     const Inspect__V1__ListApplicationsRequest *q = p->req;
-    ins_key prefix, start;
-    ins_key_init(&prefix);
-    ins_table table = T_APPLICATIONS;
-    p->index_has_prefix = 0;
-    if (q->service_item[0]) {
-        table = T_APPS_BY_ITEM;
-        ins_key_text(&prefix, q->service_item);
-        p->index_has_prefix = 2;
-    } else if (q->stage) {
-        table = T_APPS_BY_STAGE;
-        ins_key_u32(&prefix, (uint32_t)q->stage);
-        p->index_has_prefix = 1;
-    } else if (q->town[0]) {
-        table = T_APPS_BY_TOWN;
-        ins_key_text(&prefix, q->town);
-        p->index_has_prefix = 2;
-    }
-    start = prefix;
-    if (p->after)
-        ins_key_text(&start, p->after);
-    if (ins_key_err(&start))
-        return INS_EINVAL;
-    int rc = ins_rtxn_scan(p->r, table, prefix.buf, prefix.len, p->after ? start.buf : NULL,
-                           p->after ? start.len : 0, visit, p);
+    int rc = ins_app_scan(p->r, q->service_item, q->stage, q->town, p->after, visit, p);
     if (rc == 1)
         rc = 0;
     return p->err ? p->err : rc;

@@ -10,7 +10,8 @@
 #include <time.h>
 
 #include "alert_rules.h"
-#include "dispatch_store.h"
+#include "rec_alerts.h"
+#include "rec_tasks.h"
 #include "ins_error.h"
 
 #define FIRE_BATCH  256
@@ -38,32 +39,14 @@ typedef struct fire_ctx {
     int err;
 } fire_ctx;
 
-static int collect_due(void *arg, const ins_val *key, const ins_val *val)
+static int collect_due(void *arg, int64_t when, const char *id)
 {
     fire_ctx *fc = arg;
-    (void)val;
-    ins_key_reader kr;
-    int64_t when;
-    char id[64];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_i64(&kr, &when) || ins_keyr_text(&kr, id, sizeof id))
-        return fc->err = INS_ECORRUPT;
     if (when > fc->now || fc->n == fc->max)
         return 1; /* ordered by instant: nothing later is due */
     fc->list[fc->n].when = when;
-    memcpy(fc->list[fc->n].id, id, sizeof id);
+    snprintf(fc->list[fc->n].id, sizeof fc->list[fc->n].id, "%s", id);
     fc->n++;
-    return 0;
-}
-
-static uint32_t raised_bits(ins_wtxn *t, const char *id)
-{
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, id);
-    ins_val v;
-    if (ins_wtxn_get(t, T_TASK_ALERTS, k.buf, k.len, &v) == 0 && v.len == 1)
-        return ((const uint8_t *)v.data)[0];
     return 0;
 }
 
@@ -73,16 +56,11 @@ static int fire_task(ins_wtxn *t, fire_ctx *fc, const due *d)
     Inspect__V1__Task *task = NULL;
     int rc = ins_task_wget(t, d->id, &task);
     if (rc == INS_ENOTFOUND) { /* a stale timer row: drop it */
-        ins_key k;
-        ins_key_init(&k);
-        ins_key_i64(&k, d->when);
-        ins_key_text(&k, d->id);
-        rc = ins_wtxn_del(t, T_TASK_TIMERS, k.buf, k.len);
-        return rc == INS_ENOTFOUND ? 0 : rc;
+        return ins_task_timer_drop(t, d->when, d->id);
     }
     if (rc)
         return rc;
-    uint32_t raised = raised_bits(t, task->id);
+    uint32_t raised = ins_task_alerts_raised(t, task->id);
     unsigned bits = ins_task_state_open(task->state)
                         ? ins_alerts_due(fc->now, task->warning_unix, task->deadline_unix, raised)
                         : 0;
@@ -120,7 +98,7 @@ static int fire_apply(ins_wtxn *t, void *arg)
     fire_ctx *fc = arg;
     fc->n = fc->fired = 0;
     fc->err = 0;
-    int rc = ins_wtxn_scan(t, T_TASK_TIMERS, NULL, 0, NULL, 0, collect_due, fc);
+    int rc = ins_task_timers_wscan(t, collect_due, fc);
     if (fc->err)
         return fc->err;
     if (rc < 0 || rc > 1)
@@ -144,12 +122,11 @@ int ins_scheduler_fire(ins_ctx *ctx, int64_t now_unix, size_t max, size_t *fired
     return rc;
 }
 
-static int first_timer(void *arg, const ins_val *key, const ins_val *val)
+static int first_timer(void *arg, int64_t when, const char *task_id)
 {
-    (void)val;
-    ins_key_reader kr;
-    ins_keyr_init(&kr, key->data, key->len);
-    return ins_keyr_i64(&kr, (int64_t *)arg) == 0 ? 1 : INS_ECORRUPT;
+    (void)task_id;
+    *(int64_t *)arg = when;
+    return 1;
 }
 
 /* The earliest timer, or INT64_MAX. */
@@ -158,7 +135,7 @@ static int64_t earliest(ins_ctx *ctx)
     int64_t when = INT64_MAX;
     ins_rtxn *r = NULL;
     if (ins_store_read_begin(ctx->store, &r) == 0)
-        ins_rtxn_scan(r, T_TASK_TIMERS, NULL, 0, NULL, 0, first_timer, &when);
+        ins_task_timers_scan(r, first_timer, &when);
     ins_rtxn_end(r);
     return when;
 }

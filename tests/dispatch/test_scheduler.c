@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 #include "ctx.h"
-#include "directory_impl.h"
-#include "dispatch_store.h"
+#include "tables.h"
+#include "rec_directory.h"
+#include "rec_tasks.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
 #include "ins_key.h"
@@ -55,8 +56,8 @@ static void store_open(void)
 {
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_ctx_table_names,
-        .schema_version = INS_CTX_SCHEMA,
+        .tables = ins_rec_table_names,
+        .schema_version = INS_REC_SCHEMA,
         .sweep_interval_s = UINT32_MAX,
         .clock_ns = fake_clock,
     };
@@ -134,11 +135,7 @@ static int put_directory(ins_wtxn *t, void *arg)
     d.name = "新都区行政审批局";
     d.kind = INSPECT__V1__DEPARTMENT_KIND__DEPARTMENT_KIND_BUREAU;
     d.version = 1;
-    ins_key k;
-    ins_dir_key_department(&k, d.code);
-    ins_change ch = {"test", "department", d.code, "created", NULL, 0};
-    int rc =
-        ins_recio_store(t, T_DEPARTMENTS, &k, &d.base, &inspect__rec__department__descriptor, &ch);
+    int rc = ins_department_put(t, &d, "test", "created");
     if (rc)
         return rc;
     Inspect__V1__RequiredDepartment rd = INSPECT__V1__REQUIRED_DEPARTMENT__INIT;
@@ -153,9 +150,7 @@ static int put_directory(ins_wtxn *t, void *arg)
     it.n_departments = 1;
     it.limit_working_days = 8;
     it.version = 1;
-    ins_dir_key_item(&k, it.code);
-    ins_change ch2 = {"test", "item", it.code, "created", NULL, 0};
-    return ins_recio_store(t, T_ITEMS, &k, &it.base, &inspect__rec__service_item__descriptor, &ch2);
+    return ins_item_put(t, &it, "test", "created");
 }
 
 typedef struct write_arg {

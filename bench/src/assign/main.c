@@ -29,16 +29,17 @@
 #include <time.h>
 
 #include "ctx.h"
-#include "directory_impl.h"
-#include "dispatch_impl.h"
-#include "dispatch_store.h"
+#include "tables.h"
+#include "rec_directory.h"
+#include "dispatch.h"
+#include "rec_tasks.h"
 #include "entities.pb-c.h"
 #include "ins_client.h"
 #include "ins_error.h"
 #include "ins_store.h"
 #include "inspect/v1/dispatch.pb-c.h"
 #include "inspect/v1/session.pb-c.h"
-#include "licensing_store.h"
+#include "rec_applications.h"
 #include "recio.h"
 
 #define N_DEPTS      10 /* [0] is the bureau */
@@ -120,7 +121,6 @@ static int put_directory(ins_wtxn *t, void *arg)
 {
     (void)arg;
     int rc = 0;
-    ins_key k;
     for (size_t d = 0; d < N_DEPTS && rc == 0; d++) {
         Inspect__V1__Department dep = INSPECT__V1__DEPARTMENT__INIT;
         dep.code = (char *)depts[d];
@@ -128,10 +128,7 @@ static int put_directory(ins_wtxn *t, void *arg)
         dep.kind = d == 0 ? INSPECT__V1__DEPARTMENT_KIND__DEPARTMENT_KIND_BUREAU
                           : INSPECT__V1__DEPARTMENT_KIND__DEPARTMENT_KIND_INDUSTRY;
         dep.version = 1;
-        ins_dir_key_department(&k, dep.code);
-        ins_change ch = {"bench", "department", dep.code, "created", NULL, 0};
-        rc = ins_recio_store(t, T_DEPARTMENTS, &k, &dep.base, &inspect__rec__department__descriptor,
-                             &ch);
+        rc = ins_department_put(t, &dep, "bench", "created");
     }
     /* one item per industry department: the bureau leads, the department joins */
     for (size_t d = 1; d < N_DEPTS && rc == 0; d++) {
@@ -155,10 +152,7 @@ static int put_directory(ins_wtxn *t, void *arg)
         it.n_departments = 2;
         it.limit_working_days = 10;
         it.version = 1;
-        ins_dir_key_item(&k, code);
-        ins_change ch = {"bench", "item", code, "created", NULL, 0};
-        rc =
-            ins_recio_store(t, T_ITEMS, &k, &it.base, &inspect__rec__service_item__descriptor, &ch);
+        rc = ins_item_put(t, &it, "bench", "created");
     }
     return rc;
 }
@@ -203,17 +197,7 @@ static int put_inspectors(ins_wtxn *t, void *arg)
             in.base_latitude = 30.70 + 0.25 * rnd01();
             in.base_longitude = 104.00 + 0.30 * rnd01();
             in.version = 1;
-            ins_key k;
-            ins_key_init(&k);
-            ins_key_text(&k, depts[d]);
-            ins_key_text(&k, id);
-            rc = ins_wtxn_put(t, T_INSPECTORS_BY_DEPT, k.buf, k.len, "", 0, 0);
-            ins_dir_key_inspector(&k, id);
-            const char *dp = depts[d];
-            ins_change ch = {"bench", "inspector", id, "created", &dp, 1};
-            if (rc == 0)
-                rc = ins_recio_store(t, T_INSPECTORS, &k, &in.base,
-                                     &inspect__rec__inspector__descriptor, &ch);
+            rc = ins_inspector_put(t, &in, NULL, "bench", "created");
         }
     }
     rng_state = saved;
@@ -360,8 +344,8 @@ static int cmd_load(const char *dir, size_t pending)
     ins_store *s = NULL;
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_ctx_table_names,
-        .schema_version = INS_CTX_SCHEMA,
+        .tables = ins_rec_table_names,
+        .schema_version = INS_REC_SCHEMA,
         .initial_map_bytes = (size_t)2 << 30,
         .sweep_interval_s = UINT32_MAX,
     };

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "tables.h"
 #include "ins_client.h"
 #include "ins_feed.h"
 #include "ins_store.h"
@@ -80,8 +81,8 @@ static int cmd_fill(const char *dir, uint64_t n)
     ins_store *s = NULL;
     ins_store_options so = {
         .data_dir = dir,
-        .tables = ins_ctx_table_names,
-        .schema_version = INS_CTX_SCHEMA,
+        .tables = ins_rec_table_names,
+        .schema_version = INS_REC_SCHEMA,
         .initial_map_bytes = (size_t)1 << 30,
         .sweep_interval_s = UINT32_MAX,
     };

@@ -1,7 +1,13 @@
 /*
- * reports.c - reconciliation reports in the store (see reports.h).
+ * reconciliation.c - the step from "every finding and photo is in" to the
+ * case's next move (see reconciliation.h): reconcile, write the outcome back,
+ * open the re-inspection or alert; and the departments' opinions and joint
+ * decision that move the application to the decision stage.
+ *
+ * Depends one way: on the record modules, domain/reconcile.c and Dispatch's
+ * public API (dispatch.h); Field and the department services call it.
  */
-#include "reports.h"
+#include "reconciliation.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,55 +15,16 @@
 #include <string.h>
 
 #include "decision.h"
-#include "directory_impl.h"
-#include "entities.pb-c.h"
+#include "dispatch.h"
 #include "ins_error.h"
-#include "licensing_store.h"
+#include "rec_alerts.h"
+#include "rec_applications.h"
+#include "rec_directory.h"
+#include "rec_findings.h"
+#include "rec_reports.h"
+#include "rec_tasks.h"
 #include "reconcile.h"
-#include "records.h"
 #include "task_state.h"
-
-void ins_report_id(const char *task_id, char *out)
-{
-    snprintf(out, 64, "R-%s", task_id);
-}
-
-static void report_key(ins_key *k, const char *id)
-{
-    ins_key_init(k);
-    ins_key_text(k, id);
-}
-
-int ins_report_get(ins_rtxn *r, const char *id, Inspect__V1__Report **out)
-{
-    ins_key k;
-    report_key(&k, id);
-    return ins_recio_get(r, T_REPORTS, &k, &inspect__rec__report__descriptor,
-                         &inspect__v1__report__descriptor, (ProtobufCMessage **)out);
-}
-
-int ins_report_wget(ins_wtxn *t, const char *id, Inspect__V1__Report **out)
-{
-    ins_key k;
-    report_key(&k, id);
-    return ins_recio_wget(t, T_REPORTS, &k, &inspect__rec__report__descriptor,
-                          &inspect__v1__report__descriptor, (ProtobufCMessage **)out);
-}
-
-/* Stores the report record with its audit and feed entries. */
-static int report_store(ins_wtxn *t, const Inspect__V1__Report *rep, const char *actor,
-                        const char *change, const Inspect__V1__Task *task)
-{
-    const char *depts[17];
-    size_t n = 0;
-    depts[n++] = "bureau";
-    for (size_t i = 0; i < task->n_required_departments && n < 17; i++)
-        depts[n++] = task->required_departments[i];
-    ins_key k;
-    report_key(&k, rep->id);
-    ins_change ch = {actor, "report", rep->id, change, depts, n};
-    return ins_recio_store(t, T_REPORTS, &k, &rep->base, &inspect__rec__report__descriptor, &ch);
-}
 
 /* The inputs of reconciliation: each department's pinned template and
  * current findings. Everything loaded is kept in `owned` for freeing. */
@@ -77,18 +44,13 @@ static int load_inputs(ins_wtxn *t, const Inspect__V1__Task *task, inputs *ip)
 {
     for (size_t i = 0; i < task->n_templates && i < 16; i++) {
         const Inspect__V1__TemplateRef *ref = task->templates[i];
-        ins_key k;
         Inspect__V1__Template *tpl = NULL;
         Inspect__V1__Findings *f = NULL;
-        ins_dir_key_template(&k, ref->template_id, ref->version);
-        int rc = ins_recio_wget(t, T_TEMPLATES, &k, &inspect__rec__template__descriptor,
-                                &inspect__v1__template__descriptor, (ProtobufCMessage **)&tpl);
+        int rc = ins_template_pinned(NULL, t, ref, &tpl);
         if (rc)
             return rc;
         ip->owned[ip->n_owned++] = &tpl->base;
-        ins_fld_key_findings(&k, task->id, ref->department);
-        rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
-                            &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
+        rc = ins_findings_wget(t, task->id, ref->department, &f);
         if (rc)
             return rc;
         ip->owned[ip->n_owned++] = &f->base;
@@ -141,7 +103,11 @@ static int write_outcome(ins_wtxn *t, const char *app_id, int outcome, const cha
     return rc;
 }
 
-int ins_report_reconcile(ins_wtxn *t, Inspect__V1__Task *task, const char *actor)
+/* Reconciles `task` (just SUBMITTED; its record is current): builds the
+ * report from the pinned templates and every department's findings
+ * (domain/reconcile.c), moves the task to RECONCILED, writes the outcome
+ * back to the application, follows up and stores the report. */
+static int reconcile(ins_wtxn *t, Inspect__V1__Task *task, const char *actor)
 {
     inputs ip = {.n = 0, .n_owned = 0};
     Inspect__V1__Application *app = NULL;
@@ -168,7 +134,7 @@ int ins_report_reconcile(ins_wtxn *t, Inspect__V1__Task *task, const char *actor
     if (rc == 0)
         rc = follow_up(t, rep, task, actor, reinspection);
     if (rc == 0)
-        rc = report_store(t, rep, actor, "reconciled", task);
+        rc = ins_report_store(t, rep, actor, "reconciled", task);
     if (rep) { /* id, task_id, application_id and the re-inspection id are borrowed */
         rep->id = rep->task_id = rep->application_id = rep->reinspection_task_id = NULL;
         protobuf_c_message_free_unpacked(&rep->base, NULL);
@@ -179,6 +145,33 @@ int ins_report_reconcile(ins_wtxn *t, Inspect__V1__Task *task, const char *actor
     return rc;
 }
 
+int ins_recon_check_submitted(ins_wtxn *t, Inspect__V1__Task *task, const char *actor, int *moved)
+{
+    if (moved)
+        *moved = 0;
+    if (!ins_task_counts_as_open(task->state))
+        return 0;
+    for (size_t i = 0; i < task->n_required_departments; i++) {
+        Inspect__V1__Findings *f = NULL;
+        int rc = ins_findings_wget(t, task->id, task->required_departments[i], &f);
+        if (rc == INS_ENOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        size_t missing = f->n_missing_photos;
+        protobuf_c_message_free_unpacked(&f->base, NULL);
+        if (missing)
+            return 0;
+    }
+    Inspect__V1__Task old = *task;
+    task->state = ins_task_state_after(task->state, INS_TASK_EV_ALL_IN);
+    int rc = ins_task_write(t, task, &old, actor, "submitted");
+    if (rc == 0 && moved)
+        *moved = 1;
+    /* Everything is in: reconcile now, in the same transaction. */
+    return rc ? rc : reconcile(t, task, actor);
+}
+
 int ins_report_update(ins_wtxn *t, Inspect__V1__Report *rep, const char *actor, const char *change,
                       Inspect__V1__Application **app_out)
 {
@@ -186,7 +179,7 @@ int ins_report_update(ins_wtxn *t, Inspect__V1__Report *rep, const char *actor, 
     Inspect__V1__Application *app = NULL;
     int rc = ins_task_wget(t, rep->task_id, &task);
     if (rc == 0)
-        rc = report_store(t, rep, actor, change, task);
+        rc = ins_report_store(t, rep, actor, change, task);
     if (rc == 0)
         rc = ins_app_wget(t, rep->application_id, &app);
     ins_decision d = {0, 0, 0};

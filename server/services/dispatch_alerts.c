@@ -1,5 +1,5 @@
 /*
- * alerts.c - Dispatch: WatchAlerts (the open alerts, then new ones as they
+ * dispatch_alerts.c - Dispatch: WatchAlerts (the open alerts, then new ones as they
  * are committed, followed through the change feed) and AckAlert.
  *
  * A department principal sees only the alerts of its own department; the
@@ -22,15 +22,6 @@ typedef struct watch {
     char **snap; /* ids sent from the snapshot, to skip on the feed */
     size_t n_snap, cap_snap;
 } watch;
-
-static int alert_get(ins_rtxn *r, const char *id, Inspect__V1__Alert **out)
-{
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, id);
-    return ins_recio_get(r, T_ALERTS, &k, &inspect__rec__alert__descriptor,
-                         &inspect__v1__alert__descriptor, (ProtobufCMessage **)out);
-}
 
 /* Whether the watch wants `a`: its town, and its department — the alert's
  * own, or for an alert about a whole task (a deadline, an escalation) any
@@ -56,24 +47,15 @@ static int wanted(const watch *w, ins_rtxn *r, const Inspect__V1__Alert *a)
 typedef struct snap_ctx {
     watch *w;
     ins_rtxn *r;
-    int from_open_index;
     int err;
 } snap_ctx;
 
-static int snap_one(void *arg, const ins_val *key, const ins_val *val)
+static int snap_one(void *arg, const char *id)
 {
     snap_ctx *sc = arg;
     watch *w = sc->w;
-    ins_key_reader kr;
-    char buf[64];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, buf, sizeof buf))
-        return sc->err = INS_ECORRUPT;
     Inspect__V1__Alert *a = NULL;
-    int rc = sc->from_open_index
-                 ? alert_get(sc->r, buf, &a)
-                 : ins_rec_decode(val->data, val->len, &inspect__rec__alert__descriptor,
-                                  &inspect__v1__alert__descriptor, (ProtobufCMessage **)&a);
+    int rc = ins_alert_get(sc->r, id, &a);
     if (rc)
         return sc->err = rc;
     if (!wanted(w, sc->r, a)) {
@@ -90,7 +72,7 @@ static int snap_one(void *arg, const ins_val *key, const ins_val *val)
         w->snap = p;
         w->cap_snap = cap;
     }
-    w->snap[w->n_snap] = strdup(buf);
+    w->snap[w->n_snap] = strdup(id);
     if (!w->snap[w->n_snap]) {
         protobuf_c_message_free_unpacked(&a->base, NULL);
         return sc->err = ENOMEM;
@@ -120,7 +102,7 @@ static int pick_alert(ins_follow *f, ins_rtxn *r, const ins_feed_entry *e, char 
     if (strcmp(e->change, "raised") == 0 && in_snapshot(w, id))
         return 0;
     Inspect__V1__Alert *a = NULL;
-    int rc = alert_get(r, id, &a);
+    int rc = ins_alert_get(r, id, &a);
     if (rc)
         return rc == INS_ENOTFOUND ? 0 : rc;
     if (!wanted(w, r, a)) {
@@ -162,11 +144,10 @@ static void watch_start(ins_call *call, const ProtobufCMessage *msg)
     snprintf(w->town, sizeof w->town, "%s", req->town);
     ins_follow_init(&w->f, call, &ctx->followers, ins_feed_last(ctx->store), 1, pick_alert, w);
     ins_call_set_data(call, w);
-    snap_ctx sc = {.w = w, .from_open_index = !req->include_acknowledged};
+    snap_ctx sc = {.w = w};
     int rc = ins_store_read_begin(ctx->store, &sc.r);
     if (rc == 0)
-        rc = ins_rtxn_scan(sc.r, req->include_acknowledged ? T_ALERTS : T_ALERTS_OPEN, NULL, 0,
-                           NULL, 0, snap_one, &sc);
+        rc = ins_alert_scan(sc.r, req->include_acknowledged, snap_one, &sc);
     ins_rtxn_end(sc.r);
     if (rc || sc.err) {
         ins_call_fail(call, rc ? rc : sc.err, "reading alerts: %s", ins_strerror(rc ? rc : sc.err));
@@ -210,12 +191,8 @@ static int ack_apply(ins_wtxn *t, ins_mut *mu)
 {
     const Inspect__V1__AckAlertRequest *req =
         (const Inspect__V1__AckAlertRequest *)ins_mut_request(mu);
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, req->alert_id);
     Inspect__V1__Alert *old = NULL;
-    int rc = ins_recio_wget(t, T_ALERTS, &k, &inspect__rec__alert__descriptor,
-                            &inspect__v1__alert__descriptor, (ProtobufCMessage **)&old);
+    int rc = ins_alert_wget(t, req->alert_id, &old);
     if (rc == INS_ENOTFOUND)
         return ins_mut_fail(mu, rc, "no alert %s", req->alert_id);
     if (rc)
@@ -230,17 +207,7 @@ static int ack_apply(ins_wtxn *t, ins_mut *mu)
     a.acknowledged = 1;
     a.acknowledged_by = (char *)ins_mut_actor(mu);
     a.acknowledged_unix = ins_wtxn_unix(t);
-    rc = ins_wtxn_del(t, T_ALERTS_OPEN, k.buf, k.len);
-    if (rc == 0 || rc == INS_ENOTFOUND) { /* a standing alert may be raised again */
-        ins_key dk;
-        ins_alert_dedup_key(&dk, a.kind, a.task_id, a.department);
-        rc = ins_wtxn_del(t, T_ALERT_DEDUP, dk.buf, dk.len);
-    }
-    const char *depts[2] = {"bureau", a.department};
-    ins_change ch = {ins_mut_actor(mu), "alert", a.id,
-                     "acknowledged",    depts,   a.department[0] ? 2u : 1u};
-    if (rc == 0 || rc == INS_ENOTFOUND)
-        rc = ins_recio_store(t, T_ALERTS, &k, &a.base, &inspect__rec__alert__descriptor, &ch);
+    rc = ins_alert_ack(t, &a, ins_mut_actor(mu));
     if (rc == 0) {
         Inspect__V1__AckAlertResponse resp = INSPECT__V1__ACK_ALERT_RESPONSE__INIT;
         resp.alert = &a;

@@ -10,6 +10,7 @@
 
 #include "ins_key.h"
 #include "ins_store.h"
+#include "tables.h"
 
 /*
  * Reads the record at `key` and decodes it as a new wire message (the
@@ -23,6 +24,10 @@ int ins_recio_get(ins_rtxn *r, ins_table table, const ins_key *key,
 int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
                    const ProtobufCMessageDescriptor *rec, const ProtobufCMessageDescriptor *wire,
                    ProtobufCMessage **out);
+
+/* Called with each id of a record module's scan, in key order; a non-zero
+ * return stops the scan and is returned by it. */
+typedef int (*ins_id_fn)(void *arg, const char *id);
 
 /* What a change is, for the audit trail and the change feed. */
 typedef struct ins_change {
@@ -52,6 +57,12 @@ int ins_recio_collect(ins_rtxn *r, ins_table table, const ProtobufCMessageDescri
                       const ProtobufCMessageDescriptor *wire, ProtobufCMessage ***out, size_t *n);
 /* Frees what ins_recio_collect returned. NULL is fine. */
 void ins_recio_free_all(ProtobufCMessage **items, size_t n);
+
+/* Seconds since the epoch on the store's clock. Can't fail. */
+static inline int64_t ins_wtxn_unix(ins_wtxn *t)
+{
+    return (int64_t)(ins_wtxn_now(t) / 1000000000u);
+}
 
 /* Encodes an opaque page token for the last id of a page, and decodes it.
  * `out` must hold 2 * strlen(id) + 1 bytes. Decoding returns 0 or INS_EINVAL. */

@@ -1,7 +1,13 @@
 /*
- * dispatch_store.c - tasks and alerts in the store (see dispatch_store.h).
+ * rec_tasks.c - tasks and teams in the store (see rec_tasks.h).
+ *
+ * Keys: tasks by id; tasks_by_app (application id, task id),
+ * tasks_by_inspector and task_former (inspector id, task id), empty values;
+ * task_timers (instant i64, task id), empty values; task_alerts by task id
+ * (one byte of bits); inspector_load by inspector id (u32 big-endian);
+ * counters by name (u64 big-endian).
  */
-#include "dispatch_store.h"
+#include "rec_tasks.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,11 +22,6 @@
 int ins_task_counts_as_open(int state)
 {
     return ins_task_state_open(state);
-}
-
-int64_t ins_wtxn_unix(ins_wtxn *t)
-{
-    return (int64_t)(ins_wtxn_now(t) / 1000000000u);
 }
 
 int ins_counter_next(ins_wtxn *t, const char *name, uint64_t *out)
@@ -151,7 +152,7 @@ static int update_members(ins_wtxn *t, const Inspect__V1__Task *task, const Insp
     return 0;
 }
 
-static uint32_t alerts_raised(ins_wtxn *t, const char *task_id)
+uint32_t ins_task_alerts_raised(ins_wtxn *t, const char *task_id)
 {
     ins_key k;
     task_key(&k, task_id);
@@ -203,7 +204,7 @@ int ins_task_write(ins_wtxn *t, Inspect__V1__Task *task, const Inspect__V1__Task
     int rc = update_members(t, task, old);
     if (rc)
         return rc;
-    uint32_t raised = alerts_raised(t, task->id);
+    uint32_t raised = ins_task_alerts_raised(t, task->id);
     rc = ins_task_timer_move(t, task, next_timer(old, raised), next_timer(task, raised));
     if (rc)
         return rc;
@@ -228,7 +229,7 @@ int ins_task_write(ins_wtxn *t, Inspect__V1__Task *task, const Inspect__V1__Task
 
 int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint32_t raised)
 {
-    uint32_t before = alerts_raised(t, task->id);
+    uint32_t before = ins_task_alerts_raised(t, task->id);
     ins_key k;
     task_key(&k, task->id);
     uint8_t b = (uint8_t)raised;
@@ -238,71 +239,91 @@ int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint3
     return rc;
 }
 
-void ins_alert_dedup_key(ins_key *k, int kind, const char *task_id, const char *department)
+/* Reads the task id after `skip` text parts of an index key and hands it on. */
+typedef struct id_scan {
+    ins_id_fn fn;
+    void *arg;
+    int skip;
+} id_scan;
+
+static int id_row(void *arg, const ins_val *key, const ins_val *val)
 {
-    ins_key_init(k);
-    ins_key_u32(k, (uint32_t)kind);
-    ins_key_text(k, task_id ? task_id : "");
-    ins_key_text(k, department ? department : "");
+    id_scan *s = arg;
+    (void)val;
+    ins_key_reader kr;
+    char buf[256];
+    ins_keyr_init(&kr, key->data, key->len);
+    if ((s->skip && ins_keyr_text(&kr, NULL, 0)) || ins_keyr_text(&kr, buf, sizeof buf))
+        return INS_ECORRUPT;
+    return s->fn(s->arg, buf);
 }
 
-/* Kinds that describe a standing condition: raised once until acknowledged. */
-static int standing(Inspect__V1__AlertKind kind)
+int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg)
 {
-    return kind == INSPECT__V1__ALERT_KIND__ALERT_KIND_NO_QUALIFIED ||
-           kind == INSPECT__V1__ALERT_KIND__ALERT_KIND_ESCALATED;
+    ins_key prefix;
+    task_key(&prefix, app_id);
+    id_scan s = {fn, arg, 1};
+    return ins_wtxn_scan(t, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, id_row, &s);
 }
 
-int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1__Task *task,
-                    const char *department, const char *message, char *out_id)
+int ins_task_scan(ins_rtxn *r, const char *inspector, const char *from, ins_id_fn fn, void *arg)
 {
-    ins_key dk;
-    ins_val dv;
-    if (standing(kind)) { /* still open from an earlier attempt: not again */
-        ins_alert_dedup_key(&dk, kind, task ? task->id : "", department);
-        if (ins_wtxn_get(t, T_ALERT_DEDUP, dk.buf, dk.len, &dv) == 0) {
-            if (out_id && dv.len < 32) {
-                memcpy(out_id, dv.data, dv.len);
-                out_id[dv.len] = '\0';
-            }
-            return 0;
-        }
-    }
-    uint64_t n;
-    int rc = ins_counter_next(t, "alert", &n);
-    if (rc)
-        return rc;
-    char id[32];
-    snprintf(id, sizeof id, "A-%06llu", (unsigned long long)n);
-    Inspect__V1__Alert a = INSPECT__V1__ALERT__INIT;
-    a.id = id;
-    a.kind = kind;
-    a.task_id = (char *)(task ? task->id : "");
-    a.application_id = (char *)(task ? task->application_id : "");
-    a.department = (char *)(department ? department : "");
-    a.town = (char *)(task ? task->town : "");
-    a.message = (char *)message;
-    a.raised_unix = ins_wtxn_unix(t);
+    ins_key prefix, start;
+    ins_key_init(&prefix);
+    if (inspector)
+        ins_key_text(&prefix, inspector);
+    start = prefix;
+    if (from)
+        ins_key_text(&start, from);
+    id_scan s = {fn, arg, inspector != NULL};
+    return ins_rtxn_scan(r, inspector ? T_TASKS_BY_INSPECTOR : T_TASKS, prefix.buf, prefix.len,
+                         from ? start.buf : NULL, from ? start.len : 0, id_row, &s);
+}
+
+int ins_task_was_member(ins_rtxn *r, const char *inspector, const char *task_id)
+{
     ins_key k;
     ins_key_init(&k);
-    ins_key_text(&k, id);
-    rc = ins_wtxn_put(t, T_ALERTS_OPEN, k.buf, k.len, "", 0, 0);
-    /* Visible to the bureau and the department concerned; an alert about the
-     * whole task (a deadline, an escalation) to every department on it. */
-    const char *depts[18];
-    size_t nd = 0;
-    depts[nd++] = "bureau";
-    if (department && department[0])
-        depts[nd++] = department;
-    else
-        for (size_t i = 0; task && i < task->n_required_departments && nd < 18; i++)
-            depts[nd++] = task->required_departments[i];
-    ins_change ch = {"inspectd", "alert", id, "raised", depts, nd};
-    if (rc == 0)
-        rc = ins_recio_store(t, T_ALERTS, &k, &a.base, &inspect__rec__alert__descriptor, &ch);
-    if (rc == 0 && standing(kind))
-        rc = ins_wtxn_put(t, T_ALERT_DEDUP, dk.buf, dk.len, id, strlen(id), 0);
-    if (rc == 0 && out_id)
-        memcpy(out_id, id, strlen(id) + 1);
-    return rc;
+    ins_key_text(&k, inspector);
+    ins_key_text(&k, task_id);
+    ins_val v;
+    return ins_rtxn_get(r, T_TASK_FORMER, k.buf, k.len, &v) == 0;
+}
+
+int ins_task_timer_drop(ins_wtxn *t, int64_t when, const char *task_id)
+{
+    ins_key k;
+    timer_key(&k, when, task_id);
+    int rc = ins_wtxn_del(t, T_TASK_TIMERS, k.buf, k.len);
+    return rc == INS_ENOTFOUND ? 0 : rc;
+}
+
+typedef struct timer_scan {
+    ins_timer_fn fn;
+    void *arg;
+} timer_scan;
+
+static int timer_row(void *arg, const ins_val *key, const ins_val *val)
+{
+    timer_scan *s = arg;
+    (void)val;
+    ins_key_reader kr;
+    int64_t when;
+    char id[64];
+    ins_keyr_init(&kr, key->data, key->len);
+    if (ins_keyr_i64(&kr, &when) || ins_keyr_text(&kr, id, sizeof id))
+        return INS_ECORRUPT;
+    return s->fn(s->arg, when, id);
+}
+
+int ins_task_timers_wscan(ins_wtxn *t, ins_timer_fn fn, void *arg)
+{
+    timer_scan s = {fn, arg};
+    return ins_wtxn_scan(t, T_TASK_TIMERS, NULL, 0, NULL, 0, timer_row, &s);
+}
+
+int ins_task_timers_scan(ins_rtxn *r, ins_timer_fn fn, void *arg)
+{
+    timer_scan s = {fn, arg};
+    return ins_rtxn_scan(r, T_TASK_TIMERS, NULL, 0, NULL, 0, timer_row, &s);
 }

@@ -10,7 +10,7 @@
 
 #include "ins_audit.h"
 #include "ins_feed.h"
-#include "ctx.h"
+#include "tables.h"
 #include "records.h"
 
 int ins_recio_get(ins_rtxn *r, ins_table table, const ins_key *key,

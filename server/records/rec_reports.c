@@ -1,0 +1,53 @@
+/*
+ * rec_reports.c - reconciliation reports in the store (see rec_reports.h).
+ *
+ * Key: the report id (text).
+ */
+#include "rec_reports.h"
+
+#include <stdio.h>
+
+#include "entities.pb-c.h"
+#include "ins_key.h"
+#include "recio.h"
+
+void ins_report_id(const char *task_id, char *out)
+{
+    snprintf(out, 64, "R-%s", task_id);
+}
+
+static void report_key(ins_key *k, const char *id)
+{
+    ins_key_init(k);
+    ins_key_text(k, id);
+}
+
+int ins_report_get(ins_rtxn *r, const char *id, Inspect__V1__Report **out)
+{
+    ins_key k;
+    report_key(&k, id);
+    return ins_recio_get(r, T_REPORTS, &k, &inspect__rec__report__descriptor,
+                         &inspect__v1__report__descriptor, (ProtobufCMessage **)out);
+}
+
+int ins_report_wget(ins_wtxn *t, const char *id, Inspect__V1__Report **out)
+{
+    ins_key k;
+    report_key(&k, id);
+    return ins_recio_wget(t, T_REPORTS, &k, &inspect__rec__report__descriptor,
+                          &inspect__v1__report__descriptor, (ProtobufCMessage **)out);
+}
+
+int ins_report_store(ins_wtxn *t, const Inspect__V1__Report *rep, const char *actor,
+                     const char *change, const Inspect__V1__Task *task)
+{
+    const char *depts[17];
+    size_t n = 0;
+    depts[n++] = "bureau";
+    for (size_t i = 0; i < task->n_required_departments && n < 17; i++)
+        depts[n++] = task->required_departments[i];
+    ins_key k;
+    report_key(&k, rep->id);
+    ins_change ch = {actor, "report", rep->id, change, depts, n};
+    return ins_recio_store(t, T_REPORTS, &k, &rep->base, &inspect__rec__report__descriptor, &ch);
+}
