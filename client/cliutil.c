@@ -21,7 +21,7 @@
 
 #include <openssl/evp.h>
 
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 void ins_cu_hex(const unsigned char *b, size_t n, char *out)
 {

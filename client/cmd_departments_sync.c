@@ -26,7 +26,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/departments.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #define DEP_METHOD(m) "/inspect.v1.Departments/" m
 

@@ -16,7 +16,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/directory.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #define DIR_METHOD(m) "/inspect.v1.Directory/" m
 

@@ -20,7 +20,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/dispatch.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #define DSP_METHOD(m) "/inspect.v1.Dispatch/" m
 

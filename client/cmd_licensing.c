@@ -15,7 +15,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/licensing.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #define LIC_METHOD(m) "/inspect.v1.Licensing/" m
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth.h"
+#include "ins_token.h"
 #include "ins_error.h"
-#include "principal.h"
+#include "ins_principal.h"
 
 #define EXIT_USAGE 2
 #define EXIT_FAIL  1

@@ -17,7 +17,7 @@
 
 #include "ctx.h"
 #include "audit.h"
-#include "auth.h"
+#include "ins_token.h"
 #include "directory.h"
 #include "departments.h"
 #include "dispatch.h"

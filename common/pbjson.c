@@ -12,7 +12,7 @@
  * Errors carry the path of the value at fault ("items[2].tolerance.relative")
  * kept in a fixed buffer in the parse context.
  */
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #include <ctype.h>
 #include <errno.h>

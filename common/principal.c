@@ -1,11 +1,11 @@
 /*
- * principal.c - names of the roles (see principal.h).
+ * principal.c - names of the roles (see ins_principal.h).
  *
  * One table, indexed by ins_role, serves both directions so that a name
  * printed by ins_role_name() always parses back to the same role. No gRPC
- * here: the CLI links this file too.
+ * here: the CLI uses it as well as the server.
  */
-#include "principal.h"
+#include "ins_principal.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
  * threads). Sets are small (tens of files, hundreds of symbols), so a sorted
  * array beats a hash table on code size with no measurable cost.
  */
-#include "descset.h"
+#include "ins_descset.h"
 
 #include <errno.h>
 #include <stdlib.h>

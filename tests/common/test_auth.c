@@ -18,9 +18,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "auth.h"
+#include "ins_token.h"
 #include "ins_error.h"
-#include "principal.h"
+#include "ins_principal.h"
 
 #define WHY_MALFORMED "malformed token"
 #define WHY_SIGNATURE "token signature does not verify (tampered or signed with another key)"

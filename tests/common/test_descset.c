@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "descset.h"
+#include "ins_descset.h"
 #include "google/protobuf/descriptor.pb-c.h"
 #include "ins_error.h"
 
