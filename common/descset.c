@@ -1,5 +1,5 @@
 /*
- * descset.c - the FileDescriptorSet index behind reflection (see descset.h).
+ * descset.c - the FileDescriptorSet index behind reflection (see ins_descset.h).
  *
  * The set is unpacked once with protobuf-c and kept: file names and import
  * lists point into it. Each file is re-packed into its own buffer (protobuf-c

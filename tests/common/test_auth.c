@@ -1,6 +1,6 @@
 /*
  * test_auth.c - unit tests of the token key, bearer tokens, durations and
- * role names (server/rpc/auth.c, server/rpc/principal.c).
+ * role names (common/token.c, common/principal.c).
  *
  * One tcase per behaviour; every failure path asserts the exact error code
  * and, for tokens, the exact `why` text a person would see. Each test that

@@ -1,6 +1,6 @@
 /*
  * test_descset.c - unit tests of the FileDescriptorSet index behind
- * reflection (server/services/descset.c).
+ * reflection (common/descset.c).
  *
  * Most cases build a small set by hand with protobuf-c, so imports,
  * nesting, extensions and broken inputs can be shaped at will:

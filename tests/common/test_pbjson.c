@@ -1,6 +1,6 @@
 /*
  * test_pbjson.c - unit tests of the descriptor-driven protobuf-c <-> JSON
- * converter (client/pbjson.c) on the inspect.v1 Directory and Licensing
+ * converter (common/pbjson.c) on the inspect.v1 Directory and Licensing
  * messages.
  *
  * Round trips go JSON -> message -> wire bytes -> message -> JSON, so the
