@@ -59,15 +59,6 @@ static int usage_error(const char *msg, const char *arg)
     return INS_EXIT_USAGE;
 }
 
-static int has_control(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return 1;
-    }
-    return 0;
-}
-
 static int cmd_issue(int argc, char **argv)
 {
     const char *data_dir = NULL, *role = NULL, *name = NULL, *dept = "", *ttl = NULL;
@@ -95,14 +86,14 @@ static int cmd_issue(int argc, char **argv)
     if (p.role == INS_ROLE_NONE)
         return usage_error("--role must be inspector, dispatcher, department, auditor or admin",
                            role);
-    if (strlen(name) >= sizeof(p.name) || has_control(name)) {
+    if (strlen(name) >= sizeof(p.name) || !ins_principal_text_ok(name)) {
         fprintf(stderr,
                 "inspectctl token issue: --principal must be at most %zu bytes without control "
                 "characters\n",
                 sizeof(p.name) - 1);
         return INS_EXIT_USAGE;
     }
-    if (strlen(dept) >= sizeof(p.department) || has_control(dept)) {
+    if (strlen(dept) >= sizeof(p.department) || !ins_principal_text_ok(dept)) {
         fprintf(stderr,
                 "inspectctl token issue: --department must be at most %zu bytes without control "
                 "characters\n",

@@ -59,6 +59,14 @@ typedef struct ins_principal {
 const char *ins_role_name(ins_role role);
 
 /*
+ * Non-zero when `s` may stand in a principal's name or department: no byte
+ * below 0x20 and no DEL (UTF-8 is fine; "" is fine too, callers that need a
+ * value check for it). The rule tokens, certificates and `inspectctl token
+ * issue` share. This function can't fail.
+ */
+int ins_principal_text_ok(const char *s);
+
+/*
  * Parses a role name as ins_role_name() prints it. Returns INS_ROLE_NONE for
  * an unknown name, for "none" and for NULL. This function can't fail.
  */

@@ -38,3 +38,12 @@ ins_role ins_role_parse(const char *name)
     }
     return INS_ROLE_NONE;
 }
+
+int ins_principal_text_ok(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    }
+    return 1;
+}

@@ -208,16 +208,6 @@ int ins_token_key_load(const char *data_dir, ins_token_key *out)
 
 /* ---- tokens ------------------------------------------------------------ */
 
-/* True when `s` has no byte below 0x20 and no DEL (UTF-8 is fine). */
-static int text_ok(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-    }
-    return 1;
-}
-
 static int mac(const ins_token_key *key, const unsigned char *data, size_t len,
                unsigned char out[MAC_BYTES])
 {
@@ -239,7 +229,7 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
     size_t dlen = strnlen(p->department, sizeof(p->department));
     if (nlen == 0 || nlen == sizeof(p->name) || dlen == sizeof(p->department))
         return INS_EINVAL; /* empty, or not NUL-terminated within its array */
-    if (!text_ok(p->name) || !text_ok(p->department))
+    if (!ins_principal_text_ok(p->name) || !ins_principal_text_ok(p->department))
         return INS_EINVAL;
     if (p->role <= INS_ROLE_NONE || p->role > INS_ROLE_ADMIN)
         return INS_EINVAL;
@@ -348,9 +338,9 @@ int ins_token_verify(const ins_token_key *key, const char *token, int64_t now_un
     char *expiry = next_field(&s, 1);
     int64_t expires = 0;
     if (version == NULL || name == NULL || role == NULL || dept == NULL || expiry == NULL ||
-        strcmp(version, "v1") != 0 || name[0] == '\0' || !text_ok(name) || !text_ok(dept) ||
-        strlen(name) >= sizeof(out->name) || strlen(dept) >= sizeof(out->department) ||
-        parse_expiry(expiry, &expires) != 0)
+        strcmp(version, "v1") != 0 || name[0] == '\0' || !ins_principal_text_ok(name) ||
+        !ins_principal_text_ok(dept) || strlen(name) >= sizeof(out->name) ||
+        strlen(dept) >= sizeof(out->department) || parse_expiry(expiry, &expires) != 0)
         goto done;
     ins_role r = ins_role_parse(role);
     if (r == INS_ROLE_NONE) {
