@@ -21,17 +21,8 @@
 
 #include <openssl/evp.h>
 
-#include "pbjson.h"
-
-void ins_cu_hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[b[i] >> 4];
-        out[2 * i + 1] = hx[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
+#include "ins_hex.h"
+#include "ins_pbjson.h"
 
 void ins_cu_derived_request_id(const char *tag, const void *data, size_t len,
                                char out[INS_CU_REQUEST_ID_LEN])
@@ -48,14 +39,14 @@ void ins_cu_derived_request_id(const char *tag, const void *data, size_t len,
         memset(md, 0, sizeof md);
         snprintf((char *)md, 16, "%.15s", tag);
     }
-    ins_cu_hex(md, 16, out);
+    ins_hex_encode(md, 16, out);
 }
 
 void ins_cu_random_request_id(char out[INS_CU_REQUEST_ID_LEN])
 {
     unsigned char b[16];
     if (getrandom(b, sizeof b, 0) == (ssize_t)sizeof b) {
-        ins_cu_hex(b, sizeof b, out);
+        ins_hex_encode(b, sizeof b, out);
         return;
     }
     struct timespec ts;
@@ -111,8 +102,7 @@ int ins_cu_call(ins_client *c, const char *what, const char *method, const Proto
 
 int ins_cu_print_json_object(json_object *o)
 {
-    const char *s =
-        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *s = ins_pbjson_text(o, NULL);
     if (s == NULL || puts(s) < 0 || fflush(stdout) != 0) {
         fputs("inspectctl: cannot write the JSON output\n", stderr);
         return INS_EXIT_FAIL;
@@ -325,7 +315,7 @@ int ins_cu_args(ins_cli *cli, int argc, char **argv, int first, const ins_cu_opt
 {
     *npos = 0;
     for (int i = first; i < argc;) {
-        int r = ins_cli_global_option(cli, argc, argv, &i);
+        int r = cli != NULL ? ins_cli_global_option(cli, argc, argv, &i) : 0;
         if (r < 0)
             return INS_EXIT_USAGE;
         if (r > 0)
@@ -594,5 +584,81 @@ int ins_cu_call_and_show(ins_cli *cli, const char *what, const char *method,
     else
         show(resp);
     protobuf_c_message_free_unpacked(resp, NULL);
+    return rc;
+}
+
+/* ---- paged lists --------------------------------------------------------- */
+
+/* The field `name` of `d`, when it has type `type`; NULL otherwise. */
+static const ProtobufCFieldDescriptor *field_of(const ProtobufCMessageDescriptor *d,
+                                                const char *name, ProtobufCType type)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    return f != NULL && f->type == type ? f : NULL;
+}
+
+int ins_cu_page(ins_cli *cli, const ins_cu_pager *p, size_t *count, char **next_out)
+{
+    const ProtobufCFieldDescriptor *tok_f =
+        field_of(p->req->descriptor, "page_token", PROTOBUF_C_TYPE_STRING);
+    const ProtobufCFieldDescriptor *items_f =
+        field_of(p->resp_desc, p->items_field, PROTOBUF_C_TYPE_MESSAGE);
+    const ProtobufCFieldDescriptor *next_f =
+        field_of(p->resp_desc, "next_page_token", PROTOBUF_C_TYPE_STRING);
+    *count = 0;
+    *next_out = NULL;
+    if (tok_f == NULL || items_f == NULL || items_f->label != PROTOBUF_C_LABEL_REPEATED ||
+        next_f == NULL) {
+        fprintf(stderr, "inspectctl: %s: not a paged list method\n", p->what);
+        return INS_EXIT_FAIL;
+    }
+
+    ins_client *c;
+    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
+        return INS_EXIT_FAIL;
+    json_object *all_json = cli->json && p->all ? json_object_new_array() : NULL;
+    char *next = p->page_token != NULL ? strdup(p->page_token) : NULL;
+    char **tok_slot = (char **)((char *)p->req + tok_f->offset);
+    int rc = INS_EXIT_OK;
+    for (;;) {
+        *tok_slot = next != NULL ? next : "";
+        ProtobufCMessage *resp;
+        if (ins_cu_call(c, p->what, p->method, p->req, p->resp_desc, &resp) != 0) {
+            rc = INS_EXIT_FAIL;
+            break;
+        }
+        const char *base = (const char *)resp;
+        size_t n = *(const size_t *)(base + items_f->quantifier_offset);
+        ProtobufCMessage *const *items =
+            *(ProtobufCMessage *const *const *)(base + items_f->offset);
+        *count += n;
+        for (size_t i = 0; i < n; i++) {
+            if (all_json != NULL)
+                json_object_array_add(all_json, ins_pbjson_print(items[i]));
+            else if (!cli->json && p->row != NULL)
+                p->row(p->arg, items[i]);
+        }
+        if (cli->json && all_json == NULL)
+            rc = ins_cu_print_json(resp);
+        free(next);
+        const char *nt = *(char *const *)(base + next_f->offset);
+        next = nt != NULL && nt[0] != '\0' ? strdup(nt) : NULL;
+        protobuf_c_message_free_unpacked(resp, NULL);
+        if (!p->all || next == NULL)
+            break;
+    }
+    *tok_slot = "";
+    ins_client_close(c);
+    if (all_json != NULL) {
+        if (rc == INS_EXIT_OK) {
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, p->items_field, all_json);
+            rc = ins_cu_print_json_object(o);
+            json_object_put(o);
+        } else {
+            json_object_put(all_json);
+        }
+    }
+    *next_out = next;
     return rc;
 }

@@ -1,8 +1,9 @@
 /*
- * cliutil.h - what the Directory, Licensing and seed command groups of
- * inspectctl share: request ids, reading JSON request files into messages,
- * one unary call with the failure reported, JSON output, and aligned text
- * tables that count CJK characters as two columns.
+ * cliutil.h - what the command groups of inspectctl share: the argument
+ * parser, request ids, reading JSON request files into messages, one unary
+ * call with the failure reported, paged lists, JSON output (through the one
+ * codec, common/ins_pbjson.h), and aligned text tables that count CJK
+ * characters as two columns.
  *
  * None of it is thread-safe; inspectctl runs one command on one thread.
  */
@@ -119,11 +120,13 @@ typedef struct ins_cu_opt {
 } ins_cu_opt;
 
 /*
- * Parses argv[first..]: global options (ins_cli_global_option()), -h/--help
- * (calls `help` and returns -1), the options in `opts` (terminated by a
- * {NULL} entry), and positional arguments into `pos` (at least `min_pos`,
- * at most `max_pos`; their number in `*npos`). Returns INS_EXIT_OK, -1 after
- * help, or INS_EXIT_USAGE after printing what is wrong (naming `what`).
+ * The one argument parser of inspectctl. Parses argv[first..]: global
+ * options (ins_cli_global_option(); none when `cli` is NULL, for the
+ * offline commands), -h/--help (calls `help` and returns -1), the options
+ * in `opts` (terminated by a {NULL} entry; `opts` may be NULL), and
+ * positional arguments into `pos` (at least `min_pos`, at most `max_pos`;
+ * their number in `*npos`). Returns INS_EXIT_OK, -1 after help, or
+ * INS_EXIT_USAGE after printing what is wrong (naming `what`).
  */
 int ins_cu_args(ins_cli *cli, int argc, char **argv, int first, const ins_cu_opt *opts,
                 const char **pos, int min_pos, int max_pos, int *npos, void (*help)(void),
@@ -196,9 +199,6 @@ const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len);
  * `buf`. NULL after a usage error (an empty id), reported under `what`. */
 const char *ins_cu_request_id(const char *given, char buf[INS_CU_REQUEST_ID_LEN], const char *what);
 
-/* Lower-case hex of b[0..n) into out (2n + 1 bytes). Can't fail. */
-void ins_cu_hex(const unsigned char *b, size_t n, char *out);
-
 /*
  * One unary call on a fresh connection; prints the response as JSON with
  * --json, else through `show`. Returns the exit code (errors already
@@ -207,5 +207,38 @@ void ins_cu_hex(const unsigned char *b, size_t n, char *out);
 int ins_cu_call_and_show(ins_cli *cli, const char *what, const char *method,
                          const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
                          void (*show)(const ProtobufCMessage *));
+
+/*
+ * A paged List call (ListTasks, ListInspectors, ...): the request, with a
+ * string field `page_token`, and the response type, with the repeated
+ * message field `items_field` and a string field `next_page_token`.
+ */
+typedef struct ins_cu_pager {
+    const char *what;      /* "tasks list": names the call in messages */
+    const char *method;    /* full method name */
+    ProtobufCMessage *req; /* the caller's; its page_token is set for each page,
+                            * and reset to "" before ins_cu_page() returns */
+    const ProtobufCMessageDescriptor *resp_desc;
+    const char *items_field; /* "tasks": the repeated field, and the key of --all --json */
+    const char *page_token;  /* --page-token, or NULL for the first page */
+    int all;                 /* --all: follow next_page_token to the end */
+    /* Without --json: called for every item, in order; the item is only
+     * valid during the call. May be NULL. */
+    void (*row)(void *arg, const ProtobufCMessage *item);
+    void *arg;
+} ins_cu_pager;
+
+/*
+ * Connects, and calls `p->method` page after page (one page unless
+ * `p->all`). With --json, prints each response as JSON, or with --all one
+ * object {ITEMS_FIELD: [every item]} at the end; without, hands every item
+ * to `p->row`. Sets `*count` to the number of items received and `*next`
+ * to the next page token after the last page received (malloc'd, the
+ * caller frees it; NULL when there are no more pages).
+ * Returns INS_EXIT_OK, or INS_EXIT_FAIL after a failed call or connection
+ * (reported on stderr; what was received before is counted, not printed
+ * as --all JSON).
+ */
+int ins_cu_page(ins_cli *cli, const ins_cu_pager *p, size_t *count, char **next);
 
 #endif /* INS_CLIUTIL_H */

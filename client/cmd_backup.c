@@ -1,6 +1,10 @@
 /*
  * cmd_backup.c - `inspectctl backup` / `inspectctl restore` (see
  * cmd_backup.h). argv[0] is the command name; options may come in any order.
+ *
+ * Part of the offline tool inspectctl-backup (backup_main.c), not of
+ * inspectctl: it calls the storage engine (ins_backup.h) on the data folder's
+ * files, which is why it links storage/ and the network client does not.
  */
 #include "cmd_backup.h"
 

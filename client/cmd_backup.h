@@ -1,7 +1,9 @@
 /*
  * cmd_backup.h - `inspectctl backup` and `inspectctl restore`: hot backup of
  * a data folder and its restore, through the storage engine (ins_backup.h).
- * These commands work on the files directly, not through the server.
+ * These commands work on the files directly, not through the server; they
+ * are built into the offline tool inspectctl-backup (backup_main.c), which
+ * inspectctl runs for them.
  */
 #ifndef INS_CMD_BACKUP_H
 #define INS_CMD_BACKUP_H

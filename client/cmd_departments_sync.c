@@ -26,7 +26,8 @@
 
 #include "cliutil.h"
 #include "inspect/v1/departments.pb-c.h"
-#include "pbjson.h"
+#include "ins_hex.h"
+#include "ins_pbjson.h"
 
 #define DEP_METHOD(m) "/inspect.v1.Departments/" m
 
@@ -621,8 +622,7 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
     unsigned int dlen = 0;
     char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
     if (EVP_DigestFinal_ex(md, digest, &dlen) == 1)
-        for (unsigned int i = 0; i < dlen; i++)
-            snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+        ins_hex_encode(digest, dlen, hex);
     EVP_MD_CTX_free(md);
     if (rc == INS_EXIT_OK && total != 0 && got != total) {
         fprintf(stderr,

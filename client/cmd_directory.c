@@ -16,7 +16,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/directory.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #define DIR_METHOD(m) "/inspect.v1.Directory/" m
 
@@ -191,6 +191,21 @@ static void inspectors_list_help(void)
            ins_cli_global_help);
 }
 
+/* One row of `inspectors list` into the table `arg` (NULL: out of memory). */
+static void inspector_row(void *arg, const ProtobufCMessage *item)
+{
+    const Inspect__V1__Inspector *p = (const Inspect__V1__Inspector *)item;
+    if (arg == NULL)
+        return;
+    char max[16], towns[512], quals[512];
+    snprintf(max, sizeof max, "%" PRIu32, p->max_open_tasks);
+    join_strings(p->towns, p->n_towns, towns, sizeof towns);
+    qual_list(p, quals, sizeof quals);
+    const char *row[] = {p->id, p->name, p->department, p->active ? "yes" : "no",
+                         max,   towns,   quals};
+    ins_cu_table_row(arg, row);
+}
+
 static int inspectors_list(ins_cli *cli, int argc, char **argv)
 {
     const char *dept = NULL, *town = NULL, *size = NULL, *token = NULL;
@@ -208,69 +223,33 @@ static int inspectors_list(ins_cli *cli, int argc, char **argv)
     if (size != NULL && ins_cu_parse_u64("--page-size", size, UINT32_MAX, &page_size) != 0)
         return INS_EXIT_USAGE;
 
-    ins_client *c;
-    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
-        return INS_EXIT_FAIL;
     static const char *const heads[] = {"ID",       "NAME",  "DEPARTMENT",    "ACTIVE",
                                         "MAX_OPEN", "TOWNS", "QUALIFICATIONS"};
     ins_cu_table *t = cli->json ? NULL : ins_cu_table_new(7, heads);
-    json_object *all_json = cli->json && all ? json_object_new_array() : NULL;
-    char *next = token != NULL ? strdup(token) : NULL;
-    rc = INS_EXIT_OK;
-    for (;;) {
-        Inspect__V1__ListInspectorsRequest req = INSPECT__V1__LIST_INSPECTORS_REQUEST__INIT;
-        req.department = (char *)(dept != NULL ? dept : "");
-        req.town = (char *)(town != NULL ? town : "");
-        req.page_size = (uint32_t)page_size;
-        req.page_token = next != NULL ? next : "";
-        ProtobufCMessage *resp;
-        if (ins_cu_call(c, "inspectors list", DIR_METHOD("ListInspectors"), &req.base,
-                        &inspect__v1__list_inspectors_response__descriptor, &resp) != 0) {
-            rc = INS_EXIT_FAIL;
-            break;
-        }
-        Inspect__V1__ListInspectorsResponse *r = (Inspect__V1__ListInspectorsResponse *)resp;
-        for (size_t i = 0; i < r->n_inspectors; i++) {
-            Inspect__V1__Inspector *p = r->inspectors[i];
-            if (all_json != NULL) {
-                json_object_array_add(all_json, ins_pbjson_print(&p->base));
-                continue;
-            }
-            if (t == NULL)
-                continue;
-            char max[16], towns[512], quals[512];
-            snprintf(max, sizeof max, "%" PRIu32, p->max_open_tasks);
-            join_strings(p->towns, p->n_towns, towns, sizeof towns);
-            qual_list(p, quals, sizeof quals);
-            const char *row[] = {p->id, p->name, p->department, p->active ? "yes" : "no",
-                                 max,   towns,   quals};
-            ins_cu_table_row(t, row);
-        }
-        if (cli->json && all_json == NULL)
-            rc = ins_cu_print_json(resp);
-        free(next);
-        next = r->next_page_token[0] != '\0' ? strdup(r->next_page_token) : NULL;
-        protobuf_c_message_free_unpacked(resp, NULL);
-        if (!all || next == NULL)
-            break;
-    }
-    ins_client_close(c);
+    Inspect__V1__ListInspectorsRequest req = INSPECT__V1__LIST_INSPECTORS_REQUEST__INIT;
+    req.department = (char *)(dept != NULL ? dept : "");
+    req.town = (char *)(town != NULL ? town : "");
+    req.page_size = (uint32_t)page_size;
+    ins_cu_pager pg = {
+        .what = "inspectors list",
+        .method = DIR_METHOD("ListInspectors"),
+        .req = &req.base,
+        .resp_desc = &inspect__v1__list_inspectors_response__descriptor,
+        .items_field = "inspectors",
+        .page_token = token,
+        .all = all,
+        .row = inspector_row,
+        .arg = t,
+    };
+    size_t count;
+    char *next;
+    rc = ins_cu_page(cli, &pg, &count, &next);
     if (t != NULL && rc != INS_EXIT_OK) {
         ins_cu_table_free(t);
     } else if (t != NULL) {
         ins_cu_table_print(t);
         if (rc == INS_EXIT_OK && next != NULL)
             printf("(more: --page-token %s, or --all)\n", next);
-    }
-    if (all_json != NULL) {
-        if (rc == INS_EXIT_OK) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "inspectors", all_json);
-            rc = ins_cu_print_json_object(o);
-            json_object_put(o);
-        } else {
-            json_object_put(all_json);
-        }
     }
     free(next);
     return rc;

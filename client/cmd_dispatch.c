@@ -20,7 +20,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/dispatch.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #define DSP_METHOD(m) "/inspect.v1.Dispatch/" m
 
@@ -359,6 +359,23 @@ static void list_help(void)
            ins_cli_global_help);
 }
 
+/* One row of `tasks list` into the table `arg` (NULL: out of memory). */
+static void task_row(void *arg, const ProtobufCMessage *item)
+{
+    const Inspect__V1__Task *k = (const Inspect__V1__Task *)item;
+    if (arg == NULL)
+        return;
+    char team[512] = "-", st_name[32];
+    size_t len = 0;
+    for (size_t j = 0; j < k->n_team && len < sizeof team; j++)
+        len += (size_t)snprintf(team + len, sizeof team - len, "%s%s%s", j ? "," : "",
+                                k->team[j]->inspector_id, k->team[j]->override ? "!" : "");
+    snprintf(st_name, sizeof st_name, "%s", state_name(k->state));
+    const char *row[] = {
+        k->id, st_name, k->application_id, k->service_item, k->town, k->deadline_date, team};
+    ins_cu_table_row(arg, row);
+}
+
 static int tasks_list(ins_cli *cli, int argc, char **argv)
 {
     const char *state = NULL, *dept = NULL, *insp = NULL, *town = NULL, *size = NULL, *token = NULL;
@@ -380,59 +397,30 @@ static int tasks_list(ins_cli *cli, int argc, char **argv)
     if (size != NULL && ins_cu_parse_u64("--page-size", size, UINT32_MAX, &page_size) != 0)
         return INS_EXIT_USAGE;
 
-    ins_client *c;
-    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
-        return INS_EXIT_FAIL;
     static const char *const heads[] = {"ID",   "STATE",    "APPLICATION", "ITEM",
                                         "TOWN", "DEADLINE", "TEAM"};
     ins_cu_table *t = cli->json ? NULL : ins_cu_table_new(7, heads);
-    json_object *all_json = cli->json && all ? json_object_new_array() : NULL;
-    char *next = token != NULL ? strdup(token) : NULL;
-    size_t count = 0;
-    rc = INS_EXIT_OK;
-    for (;;) {
-        Inspect__V1__ListTasksRequest req = INSPECT__V1__LIST_TASKS_REQUEST__INIT;
-        req.state = (Inspect__V1__TaskState)st;
-        req.department = (char *)(dept != NULL ? dept : "");
-        req.inspector_id = (char *)(insp != NULL ? insp : "");
-        req.town = (char *)(town != NULL ? town : "");
-        req.overdue = overdue;
-        req.page_size = (uint32_t)page_size;
-        req.page_token = next != NULL ? next : "";
-        ProtobufCMessage *resp;
-        if (ins_cu_call(c, "tasks list", DSP_METHOD("ListTasks"), &req.base,
-                        &inspect__v1__list_tasks_response__descriptor, &resp) != 0) {
-            rc = INS_EXIT_FAIL;
-            break;
-        }
-        Inspect__V1__ListTasksResponse *r = (Inspect__V1__ListTasksResponse *)resp;
-        count += r->n_tasks;
-        for (size_t i = 0; i < r->n_tasks && (all_json != NULL || t != NULL); i++) {
-            Inspect__V1__Task *k = r->tasks[i];
-            if (all_json != NULL) {
-                json_object_array_add(all_json, ins_pbjson_print(&k->base));
-                continue;
-            }
-            char team[512] = "-", st_name[32];
-            size_t len = 0;
-            for (size_t j = 0; j < k->n_team && len < sizeof team; j++)
-                len += (size_t)snprintf(team + len, sizeof team - len, "%s%s%s", j ? "," : "",
-                                        k->team[j]->inspector_id, k->team[j]->override ? "!" : "");
-            snprintf(st_name, sizeof st_name, "%s", state_name(k->state));
-            const char *row[] = {
-                k->id, st_name, k->application_id, k->service_item, k->town, k->deadline_date,
-                team};
-            ins_cu_table_row(t, row);
-        }
-        if (cli->json && all_json == NULL)
-            rc = ins_cu_print_json(resp);
-        free(next);
-        next = r->next_page_token[0] != '\0' ? strdup(r->next_page_token) : NULL;
-        protobuf_c_message_free_unpacked(resp, NULL);
-        if (!all || next == NULL)
-            break;
-    }
-    ins_client_close(c);
+    Inspect__V1__ListTasksRequest req = INSPECT__V1__LIST_TASKS_REQUEST__INIT;
+    req.state = (Inspect__V1__TaskState)st;
+    req.department = (char *)(dept != NULL ? dept : "");
+    req.inspector_id = (char *)(insp != NULL ? insp : "");
+    req.town = (char *)(town != NULL ? town : "");
+    req.overdue = overdue;
+    req.page_size = (uint32_t)page_size;
+    ins_cu_pager pg = {
+        .what = "tasks list",
+        .method = DSP_METHOD("ListTasks"),
+        .req = &req.base,
+        .resp_desc = &inspect__v1__list_tasks_response__descriptor,
+        .items_field = "tasks",
+        .page_token = token,
+        .all = all,
+        .row = task_row,
+        .arg = t,
+    };
+    size_t count;
+    char *next;
+    rc = ins_cu_page(cli, &pg, &count, &next);
     if (t != NULL && rc != INS_EXIT_OK) {
         ins_cu_table_free(t);
     } else if (t != NULL) {
@@ -441,16 +429,6 @@ static int tasks_list(ins_cli *cli, int argc, char **argv)
             printf("(%zu shown; more: --page-token %s, or --all)\n", count, next);
         else
             printf("(%zu task%s; ! marks an override)\n", count, count == 1 ? "" : "s");
-    }
-    if (all_json != NULL) {
-        if (rc == INS_EXIT_OK) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "tasks", all_json);
-            rc = ins_cu_print_json_object(o);
-            json_object_put(o);
-        } else {
-            json_object_put(all_json);
-        }
     }
     free(next);
     return rc;

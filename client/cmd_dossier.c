@@ -11,9 +11,8 @@
  * chain (`inspectctl audit verify` prints the head hash) to know the dossier
  * was not rebuilt from scratch.
  *
- * The audit hash is recomputed here exactly as storage/audit.c does:
- *   SHA-256(prev_hash ‖ be64 seq ‖ be64 time_ns ‖ be16 len ‖ actor ‖
- *           be16 len ‖ action ‖ be16 len ‖ entity ‖ record_sha256)
+ * The audit hash is recomputed with the very function the storage engine
+ * uses (ins_chain_hash(), common/ins_chain.h), so the two cannot disagree.
  */
 #include "cmd_dossier.h"
 
@@ -32,6 +31,8 @@
 #include <openssl/evp.h>
 
 #include "cliutil.h"
+#include "ins_chain.h"
+#include "ins_hex.h"
 #include "inspect/v1/audit.pb-c.h"
 
 #define AUDIT_METHOD(m) "/inspect.v1.Audit/" m
@@ -39,20 +40,11 @@
 
 /* ---- small helpers ---------------------------------------------------------- */
 
+/* 64 lower-case hex digits into 32 bytes. Returns 0 or -1 (NULL, malformed). */
 static int from_hex32(const char *s, uint8_t out[32])
 {
-    if (s == NULL || strlen(s) != 64)
+    if (s == NULL || strlen(s) != 64 || ins_hex_decode(s, 64, out) != 0)
         return -1;
-    for (int i = 0; i < 64; i++) {
-        char c = s[i];
-        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0)
-            return -1;
-        if (i % 2 == 0)
-            out[i / 2] = (uint8_t)(v << 4);
-        else
-            out[i / 2] |= (uint8_t)v;
-    }
     return 0;
 }
 
@@ -86,9 +78,9 @@ static void events_help(void)
 static void print_event(const ins_cli *cli, const Inspect__V1__AuditEvent *e)
 {
     char rsha[65], prev[65], hash[65], when[40];
-    ins_cu_hex(e->record_sha256.data, e->record_sha256.len == 32 ? 32 : 0, rsha);
-    ins_cu_hex(e->prev_hash.data, e->prev_hash.len == 32 ? 32 : 0, prev);
-    ins_cu_hex(e->hash.data, e->hash.len == 32 ? 32 : 0, hash);
+    ins_hex_encode(e->record_sha256.data, e->record_sha256.len == 32 ? 32 : 0, rsha);
+    ins_hex_encode(e->prev_hash.data, e->prev_hash.len == 32 ? 32 : 0, prev);
+    ins_hex_encode(e->hash.data, e->hash.len == 32 ? 32 : 0, hash);
     time_text(e->time_unix_ns, when, sizeof when);
     if (!cli->json) {
         printf("%-8" PRIu64 " %s  %-20s %-28s %s  %.12s\n", e->seq, when, e->actor, e->action,
@@ -105,7 +97,7 @@ static void print_event(const ins_cli *cli, const Inspect__V1__AuditEvent *e)
     json_object_object_add(o, "record_sha256", json_object_new_string(rsha));
     json_object_object_add(o, "prev_hash", json_object_new_string(prev));
     json_object_object_add(o, "hash", json_object_new_string(hash));
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    ins_cu_print_json_object(o);
     json_object_put(o);
 }
 
@@ -207,7 +199,7 @@ static int chain_verify(ins_cli *cli, int argc, char **argv)
         const Inspect__V1__VerifyChainResponse *r = (const Inspect__V1__VerifyChainResponse *)m;
         char head[65] = "";
         if (r->head_hash.len == 32)
-            ins_cu_hex(r->head_hash.data, 32, head);
+            ins_hex_encode(r->head_hash.data, 32, head);
         if (cli->json) {
             json_object *o = json_object_new_object();
             json_object_object_add(o, "intact", json_object_new_boolean(r->intact));
@@ -216,7 +208,7 @@ static int chain_verify(ins_cli *cli, int argc, char **argv)
             json_object_object_add(o, "checked_to", json_object_new_uint64(r->checked_to));
             json_object_object_add(o, "head_hash", json_object_new_string(head));
             json_object_object_add(o, "message", json_object_new_string(r->message));
-            puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+            ins_cu_print_json_object(o);
             json_object_put(o);
         } else if (r->intact) {
             printf("intact: entries %" PRIu64 "..%" PRIu64 "%s%s\n", r->checked_from, r->checked_to,
@@ -512,29 +504,12 @@ static int parse_entry(json_object *o, aentry *e)
     return 0;
 }
 
+/* The entry's chain hash by the shared rule (ins_chain.h); all zero on error. */
 static void entry_hash(const aentry *e, uint8_t out[32])
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    uint8_t b[8];
-    unsigned int len = 32;
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    EVP_DigestUpdate(ctx, e->prev, 32);
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(e->seq >> (56 - 8 * i));
-    EVP_DigestUpdate(ctx, b, 8);
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(e->time_ns >> (56 - 8 * i));
-    EVP_DigestUpdate(ctx, b, 8);
-    const char *parts[3] = {e->actor, e->action, e->entity};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(parts[i]);
-        uint8_t l[2] = {(uint8_t)(n >> 8), (uint8_t)n};
-        EVP_DigestUpdate(ctx, l, 2);
-        EVP_DigestUpdate(ctx, parts[i], n);
-    }
-    EVP_DigestUpdate(ctx, e->rsha, 32);
-    EVP_DigestFinal_ex(ctx, out, &len);
-    EVP_MD_CTX_free(ctx);
+    ins_chain_entry c = {e->seq,    e->time_ns,        e->actor, e->action,
+                         e->entity, strlen(e->entity), e->rsha,  e->prev};
+    (void)ins_chain_hash(&c, out);
 }
 
 static int same_entry(const aentry *a, const aentry *b)

@@ -22,7 +22,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/field.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 int ins__field_parse_double(const char *opt, const char *text, double lo, double hi, double *out)
 {

@@ -32,6 +32,7 @@
 #include <openssl/evp.h>
 
 #include "cliutil.h"
+#include "ins_hex.h"
 #include "inspect/v1/field.pb-c.h"
 
 #define CHUNK_DEFAULT (64u * 1024)
@@ -51,16 +52,6 @@ static void sleep_s(double s)
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
-}
-
-static void hexify(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 /* ---- upload: progress ---------------------------------------------------- */
@@ -568,7 +559,7 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
         close(u.fd);
         return INS_EXIT_FAIL;
     }
-    hexify(sha, 32, u.sha_hex);
+    ins_hex_encode(sha, 32, u.sha_hex);
     char derived[INS_CU_REQUEST_ID_LEN + 8];
     if (uid == NULL) {
         char key[600];

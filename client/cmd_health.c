@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "cliutil.h"
 #include "grpc/health/v1/health.pb-c.h"
 
 #define CHECK_METHOD "/grpc.health.v1.Health/Check"
@@ -31,7 +32,7 @@ static void print_status(const ins_cli *cli, const char *service, int status)
         json_object *o = json_object_new_object();
         json_object_object_add(o, "service", json_object_new_string(service));
         json_object_object_add(o, "status", json_object_new_string(serving_name(status)));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        ins_cu_print_json_object(o);
         json_object_put(o);
     } else {
         puts(serving_name(status));
@@ -54,27 +55,15 @@ int ins_cmd_health(ins_cli *cli, int argc, char **argv)
 {
     const char *service = "";
     int watch = 0;
-    for (int i = 1; i < argc;) {
-        int r = ins_cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return INS_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            help();
-            return INS_EXIT_OK;
-        } else if (strcmp(argv[i], "--watch") == 0) {
-            watch = 1;
-            i++;
-        } else if (strcmp(argv[i], "--service") == 0) {
-            if (i + 1 >= argc)
-                return ins_cli_usage_error("--service needs a value");
-            service = argv[i + 1];
-            i += 2;
-        } else {
-            return ins_cli_usage_error("health: unexpected argument '%s'", argv[i]);
-        }
-    }
+    ins_cu_opt opts[] = {
+        {"--service", &service, NULL},
+        {"--watch", NULL, &watch},
+        {NULL, NULL, NULL},
+    };
+    int npos;
+    int rc = ins_cu_args(cli, argc, argv, 1, opts, NULL, 0, 0, &npos, help, "health");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
 
     ins_client *c;
     if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
@@ -83,7 +72,7 @@ int ins_cmd_health(ins_cli *cli, int argc, char **argv)
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     req.service = (char *)service;
     char *details = NULL;
-    int rc = INS_EXIT_FAIL;
+    rc = INS_EXIT_FAIL;
 
     if (!watch) {
         ProtobufCMessage *resp = NULL;

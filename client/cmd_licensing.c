@@ -15,7 +15,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/licensing.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #define LIC_METHOD(m) "/inspect.v1.Licensing/" m
 
@@ -51,6 +51,25 @@ static void list_help(void)
            STAGES_HELP, ins_cli_global_help);
 }
 
+/* One row of `applications list` into the table `arg` (NULL: out of memory). */
+static void application_row(void *arg, const ProtobufCMessage *item)
+{
+    const Inspect__V1__Application *a = (const Inspect__V1__Application *)item;
+    if (arg == NULL)
+        return;
+    char ver[24];
+    snprintf(ver, sizeof ver, "%" PRId64, a->version);
+    const char *row[] = {a->id,
+                         ins_cu_enum(&inspect__v1__stage__descriptor, a->stage),
+                         a->service_item,
+                         a->town,
+                         a->outcome ? ins_cu_enum(&inspect__v1__outcome__descriptor, a->outcome)
+                                    : "-",
+                         ver,
+                         a->applicant_name};
+    ins_cu_table_row(arg, row);
+}
+
 static int list(ins_cli *cli, int argc, char **argv)
 {
     const char *stage = NULL, *town = NULL, *item = NULL, *size = NULL, *token = NULL;
@@ -72,80 +91,36 @@ static int list(ins_cli *cli, int argc, char **argv)
     if (size != NULL && ins_cu_parse_u64("--page-size", size, UINT32_MAX, &page_size) != 0)
         return INS_EXIT_USAGE;
 
-    ins_client *c;
-    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
-        return INS_EXIT_FAIL;
     static const char *const heads[] = {"ID",      "STAGE", "ITEM",     "TOWN",
                                         "OUTCOME", "VER",   "APPLICANT"};
     ins_cu_table *t = cli->json ? NULL : ins_cu_table_new(7, heads);
-    json_object *all_json = cli->json && all ? json_object_new_array() : NULL;
-    char *next = token != NULL ? strdup(token) : NULL;
-    size_t count = 0;
-    rc = INS_EXIT_OK;
-    for (;;) {
-        Inspect__V1__ListApplicationsRequest req = INSPECT__V1__LIST_APPLICATIONS_REQUEST__INIT;
-        req.stage = (Inspect__V1__Stage)st;
-        req.town = (char *)(town != NULL ? town : "");
-        req.service_item = (char *)(item != NULL ? item : "");
-        req.page_size = (uint32_t)page_size;
-        req.page_token = next != NULL ? next : "";
-        ProtobufCMessage *resp;
-        if (ins_cu_call(c, "applications list", LIC_METHOD("ListApplications"), &req.base,
-                        &inspect__v1__list_applications_response__descriptor, &resp) != 0) {
-            rc = INS_EXIT_FAIL;
-            break;
-        }
-        Inspect__V1__ListApplicationsResponse *r = (Inspect__V1__ListApplicationsResponse *)resp;
-        count += r->n_applications;
-        for (size_t i = 0; i < r->n_applications; i++) {
-            Inspect__V1__Application *a = r->applications[i];
-            if (all_json != NULL) {
-                json_object_array_add(all_json, ins_pbjson_print(&a->base));
-                continue;
-            }
-            if (t == NULL)
-                continue;
-            char ver[24];
-            snprintf(ver, sizeof ver, "%" PRId64, a->version);
-            const char *row[] = {
-                a->id,
-                ins_cu_enum(&inspect__v1__stage__descriptor, a->stage),
-                a->service_item,
-                a->town,
-                a->outcome ? ins_cu_enum(&inspect__v1__outcome__descriptor, a->outcome) : "-",
-                ver,
-                a->applicant_name};
-            ins_cu_table_row(t, row);
-        }
-        if (cli->json && all_json == NULL)
-            rc = ins_cu_print_json(resp);
-        free(next);
-        next = r->next_page_token[0] != '\0' ? strdup(r->next_page_token) : NULL;
-        protobuf_c_message_free_unpacked(resp, NULL);
-        if (!all || next == NULL)
-            break;
-    }
-    ins_client_close(c);
+    Inspect__V1__ListApplicationsRequest req = INSPECT__V1__LIST_APPLICATIONS_REQUEST__INIT;
+    req.stage = (Inspect__V1__Stage)st;
+    req.town = (char *)(town != NULL ? town : "");
+    req.service_item = (char *)(item != NULL ? item : "");
+    req.page_size = (uint32_t)page_size;
+    ins_cu_pager pg = {
+        .what = "applications list",
+        .method = LIC_METHOD("ListApplications"),
+        .req = &req.base,
+        .resp_desc = &inspect__v1__list_applications_response__descriptor,
+        .items_field = "applications",
+        .page_token = token,
+        .all = all,
+        .row = application_row,
+        .arg = t,
+    };
+    size_t count;
+    char *next;
+    rc = ins_cu_page(cli, &pg, &count, &next);
     if (t != NULL && rc != INS_EXIT_OK) {
         ins_cu_table_free(t);
     } else if (t != NULL) {
         ins_cu_table_print(t);
-        if (rc == INS_EXIT_OK) {
-            if (next != NULL)
-                printf("(%zu shown; more: --page-token %s, or --all)\n", count, next);
-            else
-                printf("(%zu application%s)\n", count, count == 1 ? "" : "s");
-        }
-    }
-    if (all_json != NULL) {
-        if (rc == INS_EXIT_OK) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "applications", all_json);
-            rc = ins_cu_print_json_object(o);
-            json_object_put(o);
-        } else {
-            json_object_put(all_json);
-        }
+        if (next != NULL)
+            printf("(%zu shown; more: --page-token %s, or --all)\n", count, next);
+        else
+            printf("(%zu application%s)\n", count, count == 1 ? "" : "s");
     }
     free(next);
     return rc;

@@ -29,13 +29,11 @@
 #include "cliutil.h"
 #include "inspect/v1/directory.pb-c.h"
 #include "inspect/v1/licensing.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
-#ifdef INS_HAVE_TOKEN
-#include "auth.h"
+#include "ins_token.h"
 #include "ins_error.h"
-#include "principal.h"
-#endif
+#include "ins_principal.h"
 
 #define GRPC_NOT_FOUND      5
 #define GRPC_ALREADY_EXISTS 6
@@ -415,7 +413,6 @@ static void load_help(void)
            ins_cli_global_help);
 }
 
-#ifdef INS_HAVE_TOKEN
 static int mint(const char *data_dir, ins_role role, const char *name, char *out, size_t len)
 {
     ins_token_key key;
@@ -438,7 +435,6 @@ static int mint(const char *data_dir, ins_role role, const char *name, char *out
     }
     return 0;
 }
-#endif
 
 static int seed_load(ins_cli *cli, int argc, char **argv)
 {
@@ -454,7 +450,6 @@ static int seed_load(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, load_help, "seed load");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-#ifdef INS_HAVE_TOKEN
     static char admin_buf[INS_TOKEN_MAX], disp_buf[INS_TOKEN_MAX];
     if (data_dir != NULL) {
         if (admin == NULL) {
@@ -469,11 +464,6 @@ static int seed_load(ins_cli *cli, int argc, char **argv)
             dispatcher = disp_buf;
         }
     }
-#else
-    if (data_dir != NULL)
-        return ins_cli_usage_error("seed load: --data-dir is not built in; pass --admin-token "
-                                   "and --dispatcher-token");
-#endif
     if (admin == NULL)
         admin = cli->token;
     if (dispatcher == NULL)

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "cliutil.h"
 #include "inspect/v1/session.pb-c.h"
 
 #define WHOAMI_METHOD "/inspect.v1.Session/WhoAmI"
@@ -35,19 +36,8 @@ static const char *role_name(int role, char *buf, size_t len)
 /* Parses the command's own arguments: only global options and --help. */
 static int parse_no_args(ins_cli *cli, int argc, char **argv, void (*help)(void))
 {
-    for (int i = 1; i < argc;) {
-        int r = ins_cli_global_option(cli, argc, argv, &i);
-        if (r < 0)
-            return INS_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            help();
-            return -1;
-        }
-        return ins_cli_usage_error("%s: unexpected argument '%s'", argv[0], argv[i]);
-    }
-    return INS_EXIT_OK;
+    int npos;
+    return ins_cu_args(cli, argc, argv, 1, NULL, NULL, 0, 0, &npos, help, argv[0]);
 }
 
 /* One unary Session call; prints the failure. Returns the response or NULL. */
@@ -95,7 +85,7 @@ int ins_cmd_whoami(ins_cli *cli, int argc, char **argv)
         json_object_object_add(o, "department", json_object_new_string(r->department));
         json_object_object_add(o, "expires_unix", json_object_new_int64(r->expires_unix));
         json_object_object_add(o, "auth_method", json_object_new_string(r->auth_method));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        ins_cu_print_json_object(o);
         json_object_put(o);
     } else {
         printf("principal:  %s\nrole:       %s\ndepartment: %s\nauth:       %s\n", r->principal,
@@ -134,7 +124,7 @@ int ins_cmd_status(ins_cli *cli, int argc, char **argv)
                                json_object_new_int64((int64_t)r->calls_started));
         json_object_object_add(o, "calls_active", json_object_new_int64((int64_t)r->calls_active));
         json_object_object_add(o, "draining", json_object_new_boolean(r->draining));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        ins_cu_print_json_object(o);
         json_object_put(o);
     } else {
         printf("version:        %s\nstarted_unix:   %" PRId64 "\nworker_threads: %" PRIu32

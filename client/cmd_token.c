@@ -1,25 +1,23 @@
 /*
  * cmd_token.c - `inspectctl token issue` (see cmd_token.h).
  *
- * A thin layer over server/rpc/auth.c: parse and check the options, load the
+ * A thin layer over common/ins_token.h: parse (ins_cu_args, without the
+ * global options: the command is offline) and check the options, load the
  * key, sign, print. Every rejection names the option at fault so the
  * operator can fix the command line; nothing is printed on stdout unless a
  * token was made.
  */
 #include "cmd_token.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "auth.h"
+#include "cliutil.h"
+#include "ins_token.h"
 #include "ins_error.h"
-#include "principal.h"
-
-#define EXIT_USAGE 2
-#define EXIT_FAIL  1
+#include "ins_principal.h"
 
 static void usage_token(FILE *f)
 {
@@ -49,66 +47,30 @@ static void usage_issue(FILE *f)
           f);
 }
 
+static void issue_help(void)
+{
+    usage_issue(stdout);
+}
+
 static int usage_error(const char *msg, const char *arg)
 {
     fprintf(stderr, "inspectctl token issue: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
     fputs("Run 'inspectctl token issue --help' for usage.\n", stderr);
-    return EXIT_USAGE;
-}
-
-static int has_control(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return 1;
-    }
-    return 0;
+    return INS_EXIT_USAGE;
 }
 
 static int cmd_issue(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'},
-        {"role", required_argument, NULL, 'r'},
-        {"principal", required_argument, NULL, 'p'},
-        {"department", required_argument, NULL, 'D'},
-        {"ttl", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *data_dir = NULL, *role = NULL, *name = NULL, *dept = "", *ttl = NULL;
-
-    optind = 0; /* glibc: full reinitialisation, in case getopt ran before */
-    opterr = 0; /* our own messages below */
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            data_dir = optarg;
-            break;
-        case 'r':
-            role = optarg;
-            break;
-        case 'p':
-            name = optarg;
-            break;
-        case 'D':
-            dept = optarg;
-            break;
-        case 't':
-            ttl = optarg;
-            break;
-        case 'h':
-            usage_issue(stdout);
-            return 0;
-        case ':':
-            return usage_error("option needs a value", argv[optind - 1]);
-        default:
-            return usage_error("unknown option", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return usage_error("unexpected argument", argv[optind]);
+    ins_cu_opt opts[] = {
+        {"--data-dir", &data_dir, NULL}, {"--role", &role, NULL}, {"--principal", &name, NULL},
+        {"--department", &dept, NULL},   {"--ttl", &ttl, NULL},   {NULL, NULL, NULL},
+    };
+    int npos;
+    /* offline: no global options (cli NULL) */
+    int rc = ins_cu_args(NULL, argc, argv, 1, opts, NULL, 0, 0, &npos, issue_help, "token issue");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
     if (data_dir == NULL || *data_dir == '\0')
         return usage_error("--data-dir is required", NULL);
     if (role == NULL)
@@ -124,19 +86,19 @@ static int cmd_issue(int argc, char **argv)
     if (p.role == INS_ROLE_NONE)
         return usage_error("--role must be inspector, dispatcher, department, auditor or admin",
                            role);
-    if (strlen(name) >= sizeof(p.name) || has_control(name)) {
+    if (strlen(name) >= sizeof(p.name) || !ins_principal_text_ok(name)) {
         fprintf(stderr,
                 "inspectctl token issue: --principal must be at most %zu bytes without control "
                 "characters\n",
                 sizeof(p.name) - 1);
-        return EXIT_USAGE;
+        return INS_EXIT_USAGE;
     }
-    if (strlen(dept) >= sizeof(p.department) || has_control(dept)) {
+    if (strlen(dept) >= sizeof(p.department) || !ins_principal_text_ok(dept)) {
         fprintf(stderr,
                 "inspectctl token issue: --department must be at most %zu bytes without control "
                 "characters\n",
                 sizeof(p.department) - 1);
-        return EXIT_USAGE;
+        return INS_EXIT_USAGE;
     }
     int64_t secs;
     if (ins_duration_parse(ttl, &secs) != 0)
@@ -150,22 +112,22 @@ static int cmd_issue(int argc, char **argv)
     p.expires_unix = now + secs;
 
     ins_token_key key;
-    int rc = ins_token_key_load(data_dir, &key);
+    rc = ins_token_key_load(data_dir, &key);
     if (rc != 0) {
         fprintf(stderr, "inspectctl token issue: cannot load the token key from %s/token.key: %s\n",
                 data_dir, ins_strerror(rc));
-        return EXIT_FAIL;
+        return INS_EXIT_FAIL;
     }
     char token[INS_TOKEN_MAX];
     rc = ins_token_sign(&key, &p, token, sizeof(token));
     memset(&key, 0, sizeof(key));
     if (rc != 0) {
         fprintf(stderr, "inspectctl token issue: cannot sign the token: %s\n", ins_strerror(rc));
-        return EXIT_FAIL;
+        return INS_EXIT_FAIL;
     }
     if (printf("%s\n", token) < 0 || fflush(stdout) != 0) {
         perror("inspectctl token issue: stdout");
-        return EXIT_FAIL;
+        return INS_EXIT_FAIL;
     }
     return 0;
 }
@@ -175,7 +137,7 @@ int ins_cmd_token(int argc, char **argv)
     if (argc < 2) {
         fputs("inspectctl token: missing command\n", stderr);
         usage_token(stderr);
-        return EXIT_USAGE;
+        return INS_EXIT_USAGE;
     }
     const char *sub = argv[1];
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
@@ -186,5 +148,5 @@ int ins_cmd_token(int argc, char **argv)
         return cmd_issue(argc - 1, argv + 1);
     fprintf(stderr, "inspectctl token: unknown command: %s\n", sub);
     usage_token(stderr);
-    return EXIT_USAGE;
+    return INS_EXIT_USAGE;
 }

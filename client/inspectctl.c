@@ -5,6 +5,9 @@
  * its own file (cmd_*.c) and parses its own arguments. Commands that talk to
  * a server take the global options either before or after the command name;
  * the offline commands (token, backup, restore) get their arguments as given.
+ * backup and restore are not compiled in: they need the storage engine, so
+ * they live in the separate offline tool inspectctl-backup (backup_main.c),
+ * which this program runs from its own directory.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,34 +16,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
-#ifdef INS_HAVE_TOKEN
 #include "cmd_token.h"
-#endif
-#ifdef INS_HAVE_BACKUP
-#include "cmd_backup.h"
-#endif
-#ifdef INS_HAVE_AUDIT
 #include "cmd_dossier.h"
-#endif
-#ifdef INS_HAVE_DIRECTORY
 #include "cmd_directory.h"
-#endif
-#ifdef INS_HAVE_LICENSING
 #include "cmd_licensing.h"
 #include "cmd_seed.h"
-#endif
-#ifdef INS_HAVE_FIELD
 #include "cmd_field.h"
-#endif
-#ifdef INS_HAVE_DISPATCH
 #include "cmd_dispatch.h"
-#endif
-#ifdef INS_HAVE_DEPARTMENTS_SYNC
 #include "cmd_departments_sync.h"
-#endif
 
 const char ins_cli_global_help[] =
     "Global options (before or after the command):\n"
@@ -172,6 +159,43 @@ int ins_cli_fail(const char *what, int code, const char *details)
     return INS_EXIT_FAIL;
 }
 
+/* ---- the offline backup tool ------------------------------------------ */
+
+/*
+ * Runs inspectctl-backup from the directory of this executable with
+ * "COMMAND ARGS..." (argv[0] is the command name). Returns only on failure,
+ * after saying why: INS_EXIT_FAIL.
+ */
+static int run_backup_tool(int argc, char **argv)
+{
+    static const char tool[] = "inspectctl-backup";
+    char self[4096], path[4096 + sizeof tool];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "inspectctl: %s: cannot find this program's directory: %s\n", argv[0],
+                strerror(errno));
+        return INS_EXIT_FAIL;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    snprintf(path, sizeof path, "%s/%s", slash != NULL ? self : ".", tool);
+    char **args = calloc((size_t)argc + 2, sizeof *args);
+    if (args == NULL) {
+        fprintf(stderr, "inspectctl: %s: %s\n", argv[0], strerror(ENOMEM));
+        return INS_EXIT_FAIL;
+    }
+    args[0] = (char *)tool;
+    for (int i = 0; i < argc; i++)
+        args[i + 1] = argv[i];
+    fflush(stdout);
+    execv(path, args);
+    fprintf(stderr, "inspectctl: %s: cannot run %s: %s\n", argv[0], path, strerror(errno));
+    free(args);
+    return INS_EXIT_FAIL;
+}
+
 /* ---- dispatcher ------------------------------------------------------ */
 
 typedef struct command {
@@ -185,44 +209,28 @@ static const command commands[] = {
     {"health", "check (or --watch) the server's health", ins_cmd_health, NULL},
     {"whoami", "who the server takes you to be", ins_cmd_whoami, NULL},
     {"status", "runtime counters of the server (admin, auditor)", ins_cmd_status, NULL},
-#ifdef INS_HAVE_DIRECTORY
     {"departments", "list or upsert departments (admin)", ins_cmd_departments, NULL},
     {"inspectors", "list, get or upsert inspectors (admin, dispatcher)", ins_cmd_inspectors, NULL},
     {"items", "list or upsert service items (admin)", ins_cmd_items, NULL},
     {"templates", "get or publish checklist templates", ins_cmd_templates, NULL},
     {"calendar", "get or put the working-day calendar", ins_cmd_calendar, NULL},
-#endif
-#ifdef INS_HAVE_LICENSING
     {"applications", "list, get, upsert or move applications along the flow", ins_cmd_applications,
      NULL},
     {"seed", "check or load the demo district's seed files", ins_cmd_seed, NULL},
-#endif
-#ifdef INS_HAVE_FIELD
     {"field", "what an inspector's tablet does: sync, check in, findings, photos", ins_cmd_field,
      NULL},
-#endif
-#ifdef INS_HAVE_DISPATCH
     {"tasks", "create, assign, replace, cancel, get or list inspection tasks", ins_cmd_tasks, NULL},
     {"alerts", "list, follow (--follow) or acknowledge alerts", ins_cmd_alerts, NULL},
     {"decision", "record a joint consultation review's decision", ins_cmd_decision, NULL},
-#endif
-#ifdef INS_HAVE_DEPARTMENTS_SYNC
     {"changes", "a department's change feed (--follow until Ctrl-C)", ins_cmd_changes, NULL},
     {"report", "show a task's reconciliation report", ins_cmd_report, NULL},
     {"opinion", "record a department's opinion on a report", ins_cmd_opinion, NULL},
     {"photo", "download a photo, checked against its SHA-256 id", ins_cmd_photo, NULL},
-#endif
-#ifdef INS_HAVE_TOKEN
     {"token", "issue a bearer token from a data folder's key (offline)", NULL, ins_cmd_token},
-#endif
-#ifdef INS_HAVE_BACKUP
-    {"backup", "hot copy of a data folder into a backup folder (offline)", NULL, ins_cmd_backup},
-    {"restore", "replace a data folder's store with a backup (offline)", NULL, ins_cmd_restore},
-#endif
-#ifdef INS_HAVE_AUDIT
+    {"backup", "hot copy of a data folder into a backup folder (offline)", NULL, run_backup_tool},
+    {"restore", "replace a data folder's store with a backup (offline)", NULL, run_backup_tool},
     {"audit", "the audit trail and its hash chain (auditor)", ins_cmd_audit, NULL},
     {"dossier", "export a case dossier; verify one offline", ins_cmd_dossier, NULL},
-#endif
 };
 
 static void usage(FILE *f)

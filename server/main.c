@@ -18,7 +18,7 @@
 #include "ctx.h"
 #include "tables.h"
 #include "audit.h"
-#include "auth.h"
+#include "ins_token.h"
 #include "directory.h"
 #include "departments.h"
 #include "dispatch.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "ins_token.h"
 
 static const char usage[] =
     "usage: inspectd [options]\n"

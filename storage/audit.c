@@ -4,11 +4,13 @@
  * Entries are appended in the mutation's transaction; the writer keeps the
  * chain head (next sequence, last hash) in memory and restores it when a
  * mutation or batch rolls back. verify() recomputes every hash from the
- * canonical bytes (see ins_audit.h), so any changed byte in a stored entry
+ * canonical bytes (the rule is common/ins_chain.h, shared with the Audit
+ * service and `inspectctl dossier verify`), so any changed byte in a stored entry
  * breaks the entry's own hash or fails to decode.
  */
 #include "store_impl.h"
 #include "ins_audit.h"
+#include "ins_chain.h"
 #include "ins_key.h"
 
 #include <errno.h>
@@ -21,38 +23,13 @@ void ins__sha256(const void *p, size_t n, uint8_t out[32])
     EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
 }
 
-/* hash = SHA-256(prev || seq || time || lp(actor) || lp(action) || lp(key) || record_sha) */
+/* The entry hash (the rule is common/ins_chain.h). Returns 0, INS_EINVAL, ENOMEM. */
 static int chain_hash(uint64_t seq, uint64_t time_ns, const char *actor, const char *action,
                       const void *key, size_t klen, const uint8_t rsha[32], const uint8_t prev[32],
                       uint8_t out[32])
 {
-    size_t al = strlen(actor), cl = strlen(action);
-    if (al > 0xffff || cl > 0xffff || klen > 0xffff)
-        return INS_EINVAL;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx)
-        return ENOMEM;
-    uint8_t b[8], l[2];
-    unsigned int len = 32;
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    EVP_DigestUpdate(ctx, prev, 32);
-    ins_be64_put(b, seq);
-    EVP_DigestUpdate(ctx, b, 8);
-    ins_be64_put(b, time_ns);
-    EVP_DigestUpdate(ctx, b, 8);
-    const void *parts[3] = {actor, action, key};
-    size_t lens[3] = {al, cl, klen};
-    for (int i = 0; i < 3; i++) {
-        l[0] = (uint8_t)(lens[i] >> 8);
-        l[1] = (uint8_t)lens[i];
-        EVP_DigestUpdate(ctx, l, 2);
-        if (lens[i])
-            EVP_DigestUpdate(ctx, parts[i], lens[i]);
-    }
-    EVP_DigestUpdate(ctx, rsha, 32);
-    EVP_DigestFinal_ex(ctx, out, &len);
-    EVP_MD_CTX_free(ctx);
-    return 0;
+    ins_chain_entry e = {seq, time_ns, actor, action, key, klen, rsha, prev};
+    return ins_chain_hash(&e, out);
 }
 
 int ins__audit_load(ins_store *s, MDB_txn *txn)

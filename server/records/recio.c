@@ -10,6 +10,7 @@
 
 #include "ins_audit.h"
 #include "ins_feed.h"
+#include "ins_hex.h"
 #include "tables.h"
 #include "records.h"
 
@@ -124,35 +125,15 @@ int ins_recio_collect(ins_rtxn *r, ins_table table, const ProtobufCMessageDescri
 
 void ins_page_token_make(const char *id, char *out)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(id);
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[(unsigned char)id[i] >> 4];
-        out[2 * i + 1] = hex[(unsigned char)id[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int unhex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    ins_hex_encode(id, strlen(id), out);
 }
 
 int ins_page_token_parse(const char *token, char *id, size_t idlen)
 {
     size_t n = strlen(token);
-    if (n % 2 || n / 2 + 1 > idlen || n == 0)
+    if (n % 2 || n / 2 + 1 > idlen || n == 0 || ins_hex_decode(token, n, (uint8_t *)id) != 0 ||
+        memchr(id, '\0', n / 2) != NULL)
         return INS_EINVAL;
-    for (size_t i = 0; i < n / 2; i++) {
-        int hi = unhex(token[2 * i]), lo = unhex(token[2 * i + 1]);
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-            return INS_EINVAL;
-        id[i] = (char)(hi << 4 | lo);
-    }
     id[n / 2] = '\0';
     return 0;
 }

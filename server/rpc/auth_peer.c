@@ -47,13 +47,7 @@ static int hexval(char c)
 /* True when `s` is non-empty and has no byte below 0x20 and no DEL. */
 static int text_ok(const char *s)
 {
-    if (*s == '\0')
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-    }
-    return 1;
+    return *s != '\0' && ins_principal_text_ok(s);
 }
 
 /*

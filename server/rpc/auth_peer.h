@@ -19,7 +19,7 @@
 
 #include <grpc/grpc.h>
 
-#include "principal.h"
+#include "ins_principal.h"
 
 /*
  * Fills `out` from the client certificate of `call` (method INS_AUTH_MTLS,

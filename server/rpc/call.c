@@ -21,7 +21,7 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/support/alloc.h>
 
-#include "auth.h"
+#include "ins_token.h"
 #include "auth_peer.h"
 #include "calllog.h"
 #include "ins_error.h"

@@ -25,7 +25,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "principal.h"
+#include "ins_principal.h"
 
 typedef struct ins_call ins_call;
 typedef struct ins_server ins_server;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth.h"
+#include "ins_token.h"
 #include "call.h"
 
 /* One method of a service: its name in the .proto, kind, allowed roles and

@@ -30,6 +30,7 @@
 
 #include "ctx.h"
 #include "audit_impl.h"
+#include "ins_chain.h"
 #include "ins_error.h"
 #include "ins_key.h"
 #include "inspect/v1/audit.pb-c.h"
@@ -157,29 +158,9 @@ int ins_aud_index(ins_rtxn *r, unsigned table, const char *name, uint64_t after,
 
 void ins_aud_hash(const ins_aud_entry *e, uint8_t out[32])
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    uint8_t b[8];
-    unsigned int len = 32;
-    if (!ctx) {
-        memset(out, 0, 32);
-        return;
-    }
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    EVP_DigestUpdate(ctx, e->prev_hash, 32);
-    ins_be64_put(b, e->seq);
-    EVP_DigestUpdate(ctx, b, 8);
-    ins_be64_put(b, e->time_ns);
-    EVP_DigestUpdate(ctx, b, 8);
-    const char *parts[3] = {e->actor, e->action, e->entity};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(parts[i]);
-        uint8_t l[2] = {(uint8_t)(n >> 8), (uint8_t)n};
-        EVP_DigestUpdate(ctx, l, 2);
-        EVP_DigestUpdate(ctx, parts[i], n);
-    }
-    EVP_DigestUpdate(ctx, e->record_sha256, 32);
-    EVP_DigestFinal_ex(ctx, out, &len);
-    EVP_MD_CTX_free(ctx);
+    ins_chain_entry c = {e->seq,    e->time_ns,        e->actor,         e->action,
+                         e->entity, strlen(e->entity), e->record_sha256, e->prev_hash};
+    (void)ins_chain_hash(&c, out); /* all zero on error: no stored hash is */
 }
 
 typedef struct head_ctx {

@@ -45,9 +45,9 @@ int ins_aud_get(ins_rtxn *r, uint64_t seq, ins_aud_entry *out);
 int ins_aud_index(ins_rtxn *r, unsigned table, const char *name, uint64_t after, size_t max,
                   uint64_t **seqs, size_t *n, size_t *cap);
 
-/* The chain hash of an entry from its fields (storage/audit.c's rule):
- * SHA-256(prev ‖ be64 seq ‖ be64 time ‖ lp16 actor ‖ lp16 action ‖
- * lp16 entity ‖ record_sha256). Can't fail. */
+/* The chain hash of an entry from its fields, by ins_chain_hash()
+ * (common/ins_chain.h has the rule). All zero when that fails (out of
+ * memory, a text longer than 65535 bytes): no stored hash is. */
 void ins_aud_hash(const ins_aud_entry *e, uint8_t out[32]);
 
 /* The last entry of the snapshot (seq 0 when the chain is empty).

@@ -16,7 +16,7 @@
 #include "inspect/v1/licensing.pb-c.h"
 #include "ins_store.h"
 #include "mutate.h"
-#include "principal.h"
+#include "ins_principal.h"
 #include "server.h"
 
 extern const ins_service_def ins_dispatch_service;

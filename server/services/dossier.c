@@ -18,7 +18,7 @@
  * The records/…pb files are the exact stored record bytes: each one's SHA-256
  * is the record_sha256 of its entity's newest audit entry (of one of its
  * entries, for earlier findings versions), and every audit entry's hash can
- * be recomputed from its fields in audit.json (ins_audit.h has the rule).
+ * be recomputed from its fields in audit.json (common/ins_chain.h has the rule).
  *
  * Consistency and memory. Everything but the photo bytes is read in ONE
  * read snapshot when the call starts: the record bytes of the case (a few
@@ -30,7 +30,9 @@
  * libarchive's write callback, the buffer is sent in chunks, and the next
  * step runs only once the buffer has drained below one chunk — so memory is
  * the case's records plus about two chunks, whatever the photos weigh. JSON
- * files are printed from the record bytes when their turn comes.
+ * files are printed from the record bytes when their turn comes, with the
+ * project's one JSON codec (common/ins_pbjson.h: 64-bit integers as strings,
+ * bytes as base64), the same one `inspectctl` prints with.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,10 +47,12 @@
 
 #include "ctx.h"
 #include "audit_impl.h"
-#include "dossier_json.h"
 #include "ins_blob.h"
+#include "ins_chain.h"
 #include "ins_error.h"
+#include "ins_hex.h"
 #include "ins_key.h"
+#include "ins_pbjson.h"
 #include "inspect/v1/audit.pb-c.h"
 #include "inspect/v1/departments.pb-c.h"
 #include "inspect/v1/dispatch.pb-c.h"
@@ -393,22 +397,62 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void put_entry(ins_jbuf *b, const ins_aud_entry *e)
+/* Adds `v` under `key` to `o`; on a NULL `v` or a failed add, sets *err to
+ * ENOMEM (and releases `v`). */
+static void jput(json_object *o, const char *key, json_object *v, int *err)
 {
-    ins_jbuf_printf(b, "{\"seq\":%" PRIu64 ",\"time_ns\":%" PRIu64 ",\"actor\":", e->seq,
-                    e->time_ns);
-    ins_jbuf_str(b, e->actor);
-    ins_jbuf_raw(b, ",\"action\":");
-    ins_jbuf_str(b, e->action);
-    ins_jbuf_raw(b, ",\"entity\":");
-    ins_jbuf_str(b, e->entity);
-    ins_jbuf_raw(b, ",\"record_sha256\":");
-    ins_jbuf_hex(b, e->record_sha256, 32);
-    ins_jbuf_raw(b, ",\"prev_hash\":");
-    ins_jbuf_hex(b, e->prev_hash, 32);
-    ins_jbuf_raw(b, ",\"hash\":");
-    ins_jbuf_hex(b, e->hash, 32);
-    ins_jbuf_raw(b, "}");
+    if (v == NULL || json_object_object_add(o, key, v) != 0) {
+        json_object_put(v);
+        *err = ENOMEM;
+    }
+}
+
+/* 32 bytes as a JSON string of 64 hex digits. NULL when out of memory. */
+static json_object *jhex32(const uint8_t *p)
+{
+    char hex[65];
+    ins_hex_encode(p, 32, hex);
+    return json_object_new_string(hex);
+}
+
+/* One audit entry as a JSON object (hashes in hex, as `dossier verify` reads
+ * them). NULL when out of memory. */
+static json_object *entry_json(const ins_aud_entry *e)
+{
+    int err = 0;
+    json_object *o = json_object_new_object();
+    if (o == NULL)
+        return NULL;
+    jput(o, "seq", json_object_new_uint64(e->seq), &err);
+    jput(o, "time_ns", json_object_new_uint64(e->time_ns), &err);
+    jput(o, "actor", json_object_new_string(e->actor), &err);
+    jput(o, "action", json_object_new_string(e->action), &err);
+    jput(o, "entity", json_object_new_string(e->entity), &err);
+    jput(o, "record_sha256", jhex32(e->record_sha256), &err);
+    jput(o, "prev_hash", jhex32(e->prev_hash), &err);
+    jput(o, "hash", jhex32(e->hash), &err);
+    if (err) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The text of `o` (ins_pbjson_text()) and a newline, in a malloc'd buffer
+ * the caller frees; releases `o` (NULL is fine). NULL when out of memory. */
+static char *json_take(json_object *o, size_t *len)
+{
+    size_t n = 0;
+    const char *t = o != NULL ? ins_pbjson_text(o, &n) : NULL;
+    char *out = t != NULL ? malloc(n + 2) : NULL;
+    if (out != NULL) {
+        memcpy(out, t, n);
+        out[n] = '\n';
+        out[n + 1] = '\0';
+        *len = n + 1;
+    }
+    json_object_put(o);
+    return out;
 }
 
 /* audit.json: every entry of the case's entities, in sequence order. */
@@ -424,13 +468,19 @@ static int add_audit(dossier *d, ins_rtxn *r)
         return rc;
     }
     qsort(seqs, n, sizeof *seqs, cmp_u64);
-    ins_jbuf b = {0};
-    ins_jbuf_raw(&b, "{\"format\":\"inspect-dossier-audit/1\",\"application_id\":");
-    ins_jbuf_str(&b, d->app_id);
-    ins_jbuf_raw(&b, ",\n\"hash_rule\":\"SHA-256(prev_hash || be64 seq || be64 time_ns || "
-                     "be16 len || actor || be16 len || action || be16 len || entity || "
-                     "record_sha256)\",\n\"entries\":[");
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    int err = 0;
+    json_object *top = json_object_new_object(), *entries = json_object_new_array();
+    if (top == NULL || entries == NULL) {
+        json_object_put(top);
+        json_object_put(entries);
+        free(seqs);
+        return ENOMEM;
+    }
+    jput(top, "format", json_object_new_string("inspect-dossier-audit/1"), &err);
+    jput(top, "application_id", json_object_new_string(d->app_id), &err);
+    jput(top, "hash_rule", json_object_new_string(INS_CHAIN_HASH_RULE), &err);
+    jput(top, "entries", entries, &err);
+    for (size_t i = 0; rc == 0 && err == 0 && i < n; i++) {
         if (i && seqs[i] == seqs[i - 1])
             continue;
         ins_aud_entry e;
@@ -439,24 +489,30 @@ static int add_audit(dossier *d, ins_rtxn *r)
             rc = INS_ECORRUPT;
         if (rc)
             break;
-        ins_jbuf_raw(&b, i ? ",\n" : "\n");
-        put_entry(&b, &e);
+        json_object *one = entry_json(&e);
+        if (one == NULL || json_object_array_add(entries, one) != 0) {
+            json_object_put(one);
+            err = ENOMEM;
+        }
         ins_aud_clear(&e);
     }
-    ins_jbuf_raw(&b, "\n]}\n");
     free(seqs);
-    if (rc == 0 && (rc = ins_jbuf_err(&b)) == 0) {
-        dfile *f = add_file(d, F_TEXT, "audit.json");
-        if (!f)
-            rc = ENOMEM;
-        else {
-            f->raw = (uint8_t *)b.p;
-            f->raw_len = b.len;
-            b.p = NULL;
-        }
+    if (rc == 0 && err)
+        rc = err;
+    if (rc) {
+        json_object_put(top);
+        return rc;
     }
-    ins_jbuf_free(&b);
-    return rc;
+    size_t len = 0;
+    char *text = json_take(top, &len);
+    dfile *f = text != NULL ? add_file(d, F_TEXT, "audit.json") : NULL;
+    if (f == NULL) {
+        free(text);
+        return ENOMEM;
+    }
+    f->raw = (uint8_t *)text;
+    f->raw_len = len;
+    return 0;
 }
 
 /* Reads the whole plan in one snapshot. Returns 0, INS_ENOTFOUND (no such
@@ -571,49 +627,55 @@ static const char *kind_name(const dfile *f)
 
 static int write_manifest(dossier *d)
 {
-    ins_jbuf b = {0};
-    ins_jbuf_raw(&b, "{\"format\":\"inspect-dossier/1\",\"application_id\":");
-    ins_jbuf_str(&b, d->app_id);
-    ins_jbuf_printf(&b, ",\"exported_unix\":%" PRId64 ",\n\"chain_head\":", d->exported_unix);
-    if (d->head.seq) {
-        ins_jbuf_raw(&b, "\n");
-        put_entry(&b, &d->head);
-    } else {
-        ins_jbuf_raw(&b, "null");
+    int err = 0;
+    json_object *top = json_object_new_object(), *files = json_object_new_array();
+    if (top == NULL || files == NULL) {
+        json_object_put(top);
+        json_object_put(files);
+        return ENOMEM;
     }
-    ins_jbuf_raw(&b, ",\n\"files\":[");
-    for (size_t i = 0; i < d->n_files; i++) {
+    jput(top, "format", json_object_new_string("inspect-dossier/1"), &err);
+    jput(top, "application_id", json_object_new_string(d->app_id), &err);
+    jput(top, "exported_unix", json_object_new_int64(d->exported_unix), &err);
+    if (d->head.seq)
+        jput(top, "chain_head", entry_json(&d->head), &err);
+    else if (json_object_object_add(top, "chain_head", NULL) != 0)
+        err = ENOMEM;
+    jput(top, "files", files, &err);
+    for (size_t i = 0; err == 0 && i < d->n_files; i++) {
         const dfile *f = &d->files[i];
-        ins_jbuf_raw(&b, i ? ",\n{\"path\":" : "\n{\"path\":");
-        ins_jbuf_str(&b, f->path);
-        ins_jbuf_printf(&b, ",\"size\":%" PRIu64 ",\"sha256\":", d->rows[i].size);
-        ins_jbuf_hex(&b, d->rows[i].sha, 32);
-        ins_jbuf_raw(&b, ",\"kind\":");
-        ins_jbuf_str(&b, kind_name(f));
-        if (f->entity) {
-            ins_jbuf_raw(&b, ",\"entity\":");
-            ins_jbuf_str(&b, f->entity);
+        json_object *row = json_object_new_object();
+        if (row == NULL || json_object_array_add(files, row) != 0) {
+            json_object_put(row);
+            err = ENOMEM;
+            break;
         }
+        jput(row, "path", json_object_new_string(f->path), &err);
+        jput(row, "size", json_object_new_uint64(d->rows[i].size), &err);
+        jput(row, "sha256", jhex32(d->rows[i].sha), &err);
+        jput(row, "kind", json_object_new_string(kind_name(f)), &err);
+        if (f->entity)
+            jput(row, "entity", json_object_new_string(f->entity), &err);
         if (f->version)
-            ins_jbuf_printf(&b, ",\"version\":%" PRIu32, f->version);
-        ins_jbuf_raw(&b, "}");
+            jput(row, "version", json_object_new_int64(f->version), &err);
     }
-    ins_jbuf_raw(&b, "\n]}\n");
-    int rc = ins_jbuf_err(&b);
+    if (err) {
+        json_object_put(top);
+        return err;
+    }
+    size_t len = 0;
+    char *text = json_take(top, &len);
+    if (text == NULL)
+        return ENOMEM;
     mrow row;
-    if (rc == 0)
-        rc = write_whole(d, "manifest.json", b.p, b.len, &row);
+    int rc = write_whole(d, "manifest.json", text, len, &row);
+    free(text);
     if (rc == 0) {
         char sum[96];
-        static const char hex[] = "0123456789abcdef";
-        for (int i = 0; i < 32; i++) {
-            sum[2 * i] = hex[row.sha[i] >> 4];
-            sum[2 * i + 1] = hex[row.sha[i] & 15];
-        }
+        ins_hex_encode(row.sha, 32, sum);
         memcpy(sum + 64, "  manifest.json\n", 17);
         rc = write_whole(d, "manifest.sha256", sum, strlen(sum), NULL);
     }
-    ins_jbuf_free(&b);
     return rc;
 }
 
@@ -679,14 +741,11 @@ static int step(dossier *d, ins_store *s, char *why, size_t whylen)
         ProtobufCMessage *m = protobuf_c_message_unpack(f->desc, NULL, f->raw_len, f->raw);
         if (!m)
             return INS_ECORRUPT;
-        ins_jbuf b = {0};
-        ins_jbuf_pb(&b, m);
-        ins_jbuf_raw(&b, "\n");
+        size_t len = 0;
+        char *text = json_take(ins_pbjson_print(m), &len);
         protobuf_c_message_free_unpacked(m, NULL);
-        rc = ins_jbuf_err(&b);
-        if (rc == 0)
-            rc = write_whole(d, f->path, b.p, b.len, &d->rows[d->next]);
-        ins_jbuf_free(&b);
+        rc = text != NULL ? write_whole(d, f->path, text, len, &d->rows[d->next]) : ENOMEM;
+        free(text);
     } else {
         rc = write_whole(d, f->path, f->raw, f->raw_len, &d->rows[d->next]);
     }

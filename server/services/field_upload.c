@@ -30,6 +30,7 @@
 #include "reconciliation.h"
 #include "ins_blob.h"
 #include "ins_error.h"
+#include "ins_hex.h"
 #include "jobs.h"
 #include "records.h"
 
@@ -103,16 +104,6 @@ typedef struct upload {
     char photo_id[65];
     int duplicate;
 } upload;
-
-static void hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 /* Answers with the photo (a new upload, or one finished before). */
 static void reply_photo(upload *u)
@@ -219,7 +210,7 @@ static void finish_job(void *arg)
     uint8_t sha[32];
     u->err = ins_blob_finish(u->store, u->hdr->upload_id, sha);
     if (u->err == 0) {
-        hex(sha, 32, u->photo_id);
+        ins_hex_encode(sha, 32, u->photo_id);
         u->err = ins_store_exec(u->store, register_apply, u);
     }
     atomic_store_explicit(&u->job_done, 1, memory_order_release);
@@ -349,7 +340,7 @@ static int finished_before(upload *u)
     ins_rtxn_end(r);
     if (found) {
         char want[65];
-        hex(u->hdr->sha256.data, 32, want);
+        ins_hex_encode(u->hdr->sha256.data, 32, want);
         if (strcmp(want, u->photo_id) != 0) { /* the id was used for another photo */
             ins_call_fail(u->call, INS_EREUSED,
                           "upload id %s already holds photo %s, not this one; choose a new id",

@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "descset.h"
+#include "ins_descset.h"
 #include "grpc/reflection/v1alpha/reflection.pb-c.h"
 #include "ins_error.h"
 

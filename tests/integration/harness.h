@@ -21,7 +21,7 @@
 
 #include <check.h>
 
-#include "auth.h"
+#include "ins_token.h"
 #include "ins_client.h"
 
 #define INS_TS_PATH_MAX 512

@@ -193,6 +193,85 @@ END_TEST
 
 /* ---- the client library's own checks (no server) ---------------------- */
 
+/* Writes `text` to DIR/NAME and the path into `path`. */
+static void write_file(const ins_ts *ts, const char *name, const char *text, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", ts->dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fputs(text, f) >= 0, 1);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The paging helper behind every `list`: one page with the token of the
+ * next, the page that token names, and --all in one JSON object. */
+START_TEST(test_cli_list_pages_and_all)
+{
+    ins_ts ts;
+    ins_ts_start(&ts, NULL);
+    char tok[INS_TOKEN_MAX];
+    ins_ts_token(&ts, INS_ROLE_ADMIN, "admin-1", 3600, tok);
+    char dfile[INS_TS_PATH_MAX + 32], ifile[INS_TS_PATH_MAX + 32], args[4096];
+    write_file(&ts, "d.json",
+               "[{\"code\":\"fire\",\"name\":\"Fire\",\"kind\":\"DEPARTMENT_KIND_INDUSTRY\"}]",
+               dfile, sizeof dfile);
+    write_file(&ts, "i.json",
+               "[{\"id\":\"fire-001\",\"name\":\"A\",\"department\":\"fire\",\"max_open_tasks\":1},"
+               "{\"id\":\"fire-002\",\"name\":\"B\",\"department\":\"fire\",\"max_open_tasks\":1},"
+               "{\"id\":\"fire-003\",\"name\":\"C\",\"department\":\"fire\",\"max_open_tasks\":1}]",
+               ifile, sizeof ifile);
+    run_result r;
+    snprintf(args, sizeof args, "--server %s --token %s departments upsert '%s'", ts.addr, tok,
+             dfile);
+    ctl(&ts, "", args, &r);
+    ck_assert_msg(r.code == 0, "departments upsert: exit %d: %s", r.code, r.err);
+    snprintf(args, sizeof args, "--server %s --token %s inspectors upsert '%s'", ts.addr, tok,
+             ifile);
+    ctl(&ts, "", args, &r);
+    ck_assert_msg(r.code == 0, "inspectors upsert: exit %d: %s", r.code, r.err);
+
+    /* first page of two, and the token of the next */
+    snprintf(args, sizeof args, "--server %s --token %s inspectors list --page-size 2", ts.addr,
+             tok);
+    ctl(&ts, "", args, &r);
+    ck_assert_msg(r.code == 0, "list: exit %d: %s", r.code, r.err);
+    ck_assert_msg(strstr(r.out, "fire-001") && strstr(r.out, "fire-002"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "fire-003") == NULL, "%s", r.out);
+    const char *more = strstr(r.out, "(more: --page-token ");
+    ck_assert_msg(more != NULL, "%s", r.out);
+    char next[128];
+    more += strlen("(more: --page-token ");
+    snprintf(next, sizeof next, "%.*s", (int)strcspn(more, ","), more);
+
+    /* the page that token names is the last */
+    snprintf(args, sizeof args,
+             "--server %s --token %s inspectors list --page-size 2 --page-token %s", ts.addr, tok,
+             next);
+    ctl(&ts, "", args, &r);
+    ck_assert_msg(r.code == 0, "list: exit %d: %s", r.code, r.err);
+    ck_assert_msg(strstr(r.out, "fire-003") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "fire-001") == NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "(more:") == NULL, "%s", r.out);
+
+    /* --all --json: every page in one object */
+    snprintf(args, sizeof args, "--server %s --token %s --json inspectors list --page-size 2 --all",
+             ts.addr, tok);
+    ctl(&ts, "", args, &r);
+    ck_assert_msg(r.code == 0, "list --all: exit %d: %s", r.code, r.err);
+    ck_assert_msg(strncmp(r.out, "{\"inspectors\":[", 15) == 0, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "fire-001") && strstr(r.out, "fire-003"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "next_page_token") == NULL, "%s", r.out);
+
+    /* a bad token is refused by the server, reported, exit 1 */
+    snprintf(args, sizeof args, "--server %s --token %s inspectors list --page-token zz", ts.addr,
+             tok);
+    ctl(&ts, "", args, &r);
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_msg(strstr(r.err, "INVALID_ARGUMENT") != NULL, "%s", r.err);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
 START_TEST(test_client_open_cert_without_key_invalid_argument)
 {
     ins_client_opts o = {.target = "127.0.0.1:1", .ca_file = "/dev/null", .cert_file = "x"};
@@ -237,6 +316,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_cli_status_errors_name_the_status);
     tcase_add_test(tc, test_cli_unreachable_server_unavailable);
     tcase_add_test(tc, test_cli_usage_errors_exit_two);
+    tcase_add_test(tc, test_cli_list_pages_and_all);
     suite_add_tcase(s, tc);
     TCase *lib = tcase_create("library");
     tcase_add_test(lib, test_client_open_cert_without_key_invalid_argument);

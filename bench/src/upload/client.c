@@ -32,6 +32,7 @@
 #include <openssl/evp.h>
 
 #include "ins_client.h"
+#include "ins_hex.h"
 #include "inspect/v1/dispatch.pb-c.h"
 #include "inspect/v1/field.pb-c.h"
 #include "upload_data.h"
@@ -61,16 +62,6 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void hex(const uint8_t *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 static ins_client *open_client(const char *addr, const char *token, int private_connection)
@@ -300,7 +291,7 @@ static int run(int argc, char **argv)
         upload_fill(u->data, u->size, seed, i);
         unsigned int hl = 32;
         EVP_Digest(u->data, u->size, u->sha, &hl, EVP_sha256(), NULL);
-        hex(u->sha, 32, u->sha_hex);
+        ins_hex_encode(u->sha, 32, u->sha_hex);
     }
     pthread_barrier_init(&start_line, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++)

@@ -1,6 +1,6 @@
 /*
  * test_pbjson.c - unit tests of the descriptor-driven protobuf-c <-> JSON
- * converter (client/pbjson.c) on the inspect.v1 Directory and Licensing
+ * converter (common/pbjson.c) on the inspect.v1 Directory and Licensing
  * messages.
  *
  * Round trips go JSON -> message -> wire bytes -> message -> JSON, so the
@@ -16,7 +16,7 @@
 
 #include "inspect/v1/directory.pb-c.h"
 #include "inspect/v1/licensing.pb-c.h"
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 /* Parses `text` as `d`; fails the test with the reason when it does not parse. */
 static ProtobufCMessage *parse_ok(const ProtobufCMessageDescriptor *d, const char *text)

@@ -1,11 +1,11 @@
 /*
- * principal.c - names of the roles (see principal.h).
+ * principal.c - names of the roles (see ins_principal.h).
  *
  * One table, indexed by ins_role, serves both directions so that a name
  * printed by ins_role_name() always parses back to the same role. No gRPC
- * here: the CLI links this file too.
+ * here: the CLI uses it as well as the server.
  */
-#include "principal.h"
+#include "ins_principal.h"
 
 #include <string.h>
 
@@ -37,4 +37,13 @@ ins_role ins_role_parse(const char *name)
             return (ins_role)i;
     }
     return INS_ROLE_NONE;
+}
+
+int ins_principal_text_ok(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    }
+    return 1;
 }

@@ -1,6 +1,6 @@
 /*
  * test_descset.c - unit tests of the FileDescriptorSet index behind
- * reflection (server/services/descset.c).
+ * reflection (common/descset.c).
  *
  * Most cases build a small set by hand with protobuf-c, so imports,
  * nesting, extensions and broken inputs can be shaped at will:
@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "descset.h"
+#include "ins_descset.h"
 #include "google/protobuf/descriptor.pb-c.h"
 #include "ins_error.h"
 

@@ -1,5 +1,5 @@
 /*
- * descset.c - the FileDescriptorSet index behind reflection (see descset.h).
+ * descset.c - the FileDescriptorSet index behind reflection (see ins_descset.h).
  *
  * The set is unpacked once with protobuf-c and kept: file names and import
  * lists point into it. Each file is re-packed into its own buffer (protobuf-c
@@ -10,7 +10,7 @@
  * threads). Sets are small (tens of files, hundreds of symbols), so a sorted
  * array beats a hash table on code size with no measurable cost.
  */
-#include "descset.h"
+#include "ins_descset.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,8 +1,9 @@
 /*
- * principal.h - who is calling: the identity a bearer token or a client
+ * ins_principal.h - who is calling: the identity a bearer token or a client
  * certificate establishes, and the roles of DESIGN.md §2.
  *
- * Plain data, no gRPC: handlers and the domain rules read it.
+ * Plain data, no gRPC, in common/: handlers and the domain rules read it,
+ * ins_token.h signs and verifies it, and the CLI names roles with it.
  */
 #ifndef INS_PRINCIPAL_H
 #define INS_PRINCIPAL_H
@@ -34,7 +35,7 @@ static inline int ins_role_allowed(unsigned mask, ins_role role)
     return mask == 0 || (role != INS_ROLE_NONE && (mask & INS_ROLE_BIT(role)) != 0);
 }
 
-#define INS_PRINCIPAL_MAX 128
+#define INS_PRINCIPAL_MAX  128
 #define INS_DEPARTMENT_MAX 64
 
 typedef enum ins_auth_method {
@@ -44,10 +45,10 @@ typedef enum ins_auth_method {
 } ins_auth_method;
 
 typedef struct ins_principal {
-    char name[INS_PRINCIPAL_MAX];         /* NUL-terminated; "" when anonymous */
-    char department[INS_DEPARTMENT_MAX];  /* NUL-terminated; "" when none */
+    char name[INS_PRINCIPAL_MAX];        /* NUL-terminated; "" when anonymous */
+    char department[INS_DEPARTMENT_MAX]; /* NUL-terminated; "" when none */
     ins_role role;
-    int64_t expires_unix;                 /* bearer expiry; 0 for a certificate */
+    int64_t expires_unix; /* bearer expiry; 0 for a certificate */
     ins_auth_method method;
 } ins_principal;
 
@@ -58,8 +59,16 @@ typedef struct ins_principal {
 const char *ins_role_name(ins_role role);
 
 /*
+ * Non-zero when `s` may stand in a principal's name or department: no byte
+ * below 0x20 and no DEL (UTF-8 is fine; "" is fine too, callers that need a
+ * value check for it). The rule tokens, certificates and `inspectctl token
+ * issue` share. This function can't fail.
+ */
+int ins_principal_text_ok(const char *s);
+
+/*
  * Parses a role name as ins_role_name() prints it. Returns INS_ROLE_NONE for
- * an unknown name.
+ * an unknown name, for "none" and for NULL. This function can't fail.
  */
 ins_role ins_role_parse(const char *name);
 

@@ -1,9 +1,11 @@
 /*
  * ins_error.c - texts for the project's error space (see ins_error.h).
+ *
+ * No LMDB header here: LMDB's texts come through the weak
+ * ins__lmdb_strerror(), which storage/ provides.
  */
 #include "ins_error.h"
 
-#include <lmdb.h>
 #include <string.h>
 
 const char *ins_strerror(int err)
@@ -19,7 +21,7 @@ const char *ins_strerror(int err)
     }
     if (err > 0)
         return strerror(err); /* glibc: thread-safe for known values */
-    if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
-        return mdb_strerror(err);
+    if (err >= INS_LMDB_ERR_FIRST && err <= INS_LMDB_ERR_LAST)
+        return ins__lmdb_strerror != NULL ? ins__lmdb_strerror(err) : "storage engine error";
     return "unknown error";
 }

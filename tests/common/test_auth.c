@@ -1,6 +1,6 @@
 /*
  * test_auth.c - unit tests of the token key, bearer tokens, durations and
- * role names (server/rpc/auth.c, server/rpc/principal.c).
+ * role names (common/token.c, common/principal.c).
  *
  * One tcase per behaviour; every failure path asserts the exact error code
  * and, for tokens, the exact `why` text a person would see. Each test that
@@ -18,9 +18,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "auth.h"
+#include "ins_token.h"
 #include "ins_error.h"
-#include "principal.h"
+#include "ins_principal.h"
 
 #define WHY_MALFORMED "malformed token"
 #define WHY_SIGNATURE "token signature does not verify (tampered or signed with another key)"

@@ -1,5 +1,5 @@
 /*
- * pbjson.c - protobuf-c <-> JSON by descriptor (see pbjson.h).
+ * pbjson.c - protobuf-c <-> JSON by descriptor (see ins_pbjson.h).
  *
  * Parsing walks the JSON object's keys, finds each field by its .proto name
  * or its lowerCamelCase JSON name, and stores the converted value straight
@@ -12,7 +12,7 @@
  * Errors carry the path of the value at fault ("items[2].tolerance.relative")
  * kept in a fixed buffer in the parse context.
  */
-#include "pbjson.h"
+#include "ins_pbjson.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "ins_base64.h"
+#include "ins_utf8.h"
 
 #define PATH_MAX_LEN 512
 
@@ -365,72 +368,29 @@ static int parse_double(ctx *c, json_object *v, double *out)
 
 /* ---- base64 ------------------------------------------------------------ */
 
-static int b64_value(int ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+' || ch == '-')
-        return 62;
-    if (ch == '/' || ch == '_')
-        return 63;
-    return -1;
-}
-
-/* Decodes standard or URL-safe base64, padding optional. 0, or -1 if invalid. */
+/* Decodes standard or URL-safe base64, padding optional (INS_B64_ANY) into a
+ * malloc'd buffer. 0, or -1 if invalid or out of memory. */
 static int b64_decode(const char *s, ProtobufCBinaryData *out)
 {
     size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
+    size_t cap = INS_B64_DECODED_MAX(n);
+    uint8_t *buf = malloc(cap + 1);
+    size_t len = 0;
+    if (buf == NULL || ins_b64_decode(s, n, INS_B64_ANY, buf, cap, &len) != 0) {
+        free(buf);
         return -1;
-    uint8_t *buf = malloc(n * 3 / 4 + 1);
-    if (buf == NULL)
-        return -1;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_value((unsigned char)s[i]);
-        if (v < 0) {
-            free(buf);
-            return -1;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (uint8_t)(acc >> bits);
-        }
     }
     out->data = buf;
-    out->len = o;
+    out->len = len;
     return 0;
 }
 
+/* Standard base64 with padding (the proto3 mapping) in a malloc'd string. */
 static char *b64_encode(const uint8_t *p, size_t n)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc((n + 2) / 3 * 4 + 1);
-    if (out == NULL)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < n)
-            v |= p[i + 2];
-        out[o++] = tab[(v >> 18) & 63];
-        out[o++] = tab[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? tab[v & 63] : '=';
-    }
-    out[o] = '\0';
+    char *out = malloc(ins_b64_encoded_len(n, INS_B64_STD) + 1);
+    if (out != NULL)
+        ins_b64_encode(p, n, INS_B64_STD, out);
     return out;
 }
 
@@ -530,7 +490,12 @@ static int parse_value(ctx *c, const ProtobufCFieldDescriptor *f, json_object *v
     case PROTOBUF_C_TYPE_STRING: {
         if (!json_object_is_type(v, json_type_string))
             return fail(c, "expected a string, got %s", json_type_label(v));
-        char *dup = strdup(json_object_get_string(v));
+        const char *text = json_object_get_string(v);
+        size_t len = (size_t)json_object_get_string_len(v);
+        size_t ok = ins_utf8_check(text, len);
+        if (ok != len)
+            return fail(c, "not valid UTF-8 (at byte %zu)", ok);
+        char *dup = strdup(text);
         if (dup == NULL)
             return fail(c, "out of memory");
         *(char **)dst = dup;
@@ -719,6 +684,36 @@ static json_object *new_double(double d, int is_float)
     return json_object_new_double_s(d, buf);
 }
 
+/* A JSON string of `s` (NULL: ""), each byte that is not part of valid
+ * UTF-8 replaced by U+FFFD. NULL when out of memory. */
+static json_object *new_utf8_string(const char *s)
+{
+    if (s == NULL)
+        s = "";
+    size_t len = strlen(s);
+    if (ins_utf8_check(s, len) == len)
+        return json_object_new_string_len(s, (int)len);
+    char *fixed = malloc(len * 3 + 1);
+    if (fixed == NULL)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = ins_utf8_seq(s + i, len - i);
+        if (n == 0) {
+            memcpy(fixed + o, "\xEF\xBF\xBD", 3); /* U+FFFD */
+            o += 3;
+            i++;
+        } else {
+            memcpy(fixed + o, s + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    json_object *v = json_object_new_string_len(fixed, (int)o);
+    free(fixed);
+    return v;
+}
+
 static json_object *print_value(const ProtobufCFieldDescriptor *f, const void *p)
 {
     char buf[32];
@@ -750,10 +745,8 @@ static json_object *print_value(const ProtobufCFieldDescriptor *f, const void *p
         const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(f->descriptor, e);
         return v != NULL ? json_object_new_string(v->name) : json_object_new_int(e);
     }
-    case PROTOBUF_C_TYPE_STRING: {
-        const char *s = *(char *const *)p;
-        return json_object_new_string(s != NULL ? s : "");
-    }
+    case PROTOBUF_C_TYPE_STRING:
+        return new_utf8_string(*(char *const *)p);
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *b = p;
         char *t = b64_encode(b->data, b->len);
@@ -865,4 +858,13 @@ json_object *ins_pbjson_print(const ProtobufCMessage *m)
 oom:
     json_object_put(o);
     return NULL;
+}
+
+const char *ins_pbjson_text(json_object *o, size_t *len)
+{
+    size_t n = 0;
+    const char *t = json_object_to_json_string_length(o, INS_PBJSON_TEXT_FLAGS, &n);
+    if (len != NULL)
+        *len = t != NULL ? n : 0;
+    return t;
 }

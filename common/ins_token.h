@@ -1,26 +1,28 @@
 /*
- * auth.h - establishing the principal of a call.
+ * ins_token.h - bearer tokens: the node's token key, signing, verifying, and
+ * the durations a token's lifetime is given in.
  *
- * Two ways in: a bearer token in the `authorization` metadata
- * ("Bearer <token>"), HMAC-SHA-256 signed with the node's key over principal,
- * role, department and expiry; or a client certificate verified by mutual
- * TLS, whose subject names the principal (CN), the role (OU) and the
- * department (O, optional).
+ * A bearer token, sent in the `authorization` metadata ("Bearer <token>"),
+ * is HMAC-SHA-256 signed with the node's key over principal, role,
+ * department and expiry. The server verifies it (the gRPC glue that reads
+ * the metadata is server/rpc/call.c; the other way in, a client certificate,
+ * is server/rpc/auth_peer.h); `inspectctl token issue` signs one offline
+ * from the data folder's key. Hence it lives in common/: no gRPC, no LMDB.
  *
  * The token key is 32 random bytes in DATA_DIR/token.key, created with mode
  * 0600 on first use. Token text: base64url(payload) "." base64url(mac), where
  * payload is "v1\n<principal>\n<role>\n<department>\n<expiry unix seconds>".
  */
-#ifndef INS_AUTH_H
-#define INS_AUTH_H
+#ifndef INS_TOKEN_H
+#define INS_TOKEN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "principal.h"
+#include "ins_principal.h"
 
 #define INS_TOKEN_KEY_BYTES 32
-#define INS_TOKEN_MAX 512 /* longest token text, NUL included */
+#define INS_TOKEN_MAX       512 /* longest token text, NUL included */
 
 typedef struct ins_token_key {
     unsigned char bytes[INS_TOKEN_KEY_BYTES];
@@ -64,4 +66,4 @@ int ins_token_verify(const ins_token_key *key, const char *token, int64_t now_un
  */
 int ins_duration_parse(const char *text, int64_t *secs);
 
-#endif /* INS_AUTH_H */
+#endif /* INS_TOKEN_H */

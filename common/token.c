@@ -1,15 +1,18 @@
 /*
- * auth.c - the node's token key and HMAC-SHA-256 bearer tokens (see auth.h).
+ * token.c - the node's token key and HMAC-SHA-256 bearer tokens (see
+ * ins_token.h).
  *
  * A token is base64url(payload) "." base64url(mac), both without padding,
  * where payload is "v1\n<principal>\n<role>\n<department>\n<expiry>" and mac
  * is HMAC-SHA-256 over the payload bytes with the 32-byte node key. Decoding
- * is strict (no padding, no stray characters, canonical trailing bits) so one
- * token has exactly one spelling; the MAC is checked, in constant time,
- * before the payload is trusted or parsed. Nothing here includes gRPC: the
- * CLI (inspectctl token issue) links this file as well as the server.
+ * is strict (INS_B64_URL of ins_base64.h: no padding, no stray characters,
+ * canonical trailing bits) so one token has exactly one spelling; the MAC is
+ * checked, in constant time, before the payload is trusted or parsed. It
+ * lives in common/ because both sides need it: the server verifies tokens
+ * (server/rpc/call.c reads them from the metadata) and `inspectctl token
+ * issue` signs them offline. No gRPC here.
  */
-#include "auth.h"
+#include "ins_token.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +30,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "ins_base64.h"
 #include "ins_error.h"
 
 #define KEY_FILE    "token.key"
@@ -202,96 +206,7 @@ int ins_token_key_load(const char *data_dir, ins_token_key *out)
     return read_key(path, out);
 }
 
-/* ---- base64url, no padding --------------------------------------------- */
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static size_t b64_encoded_len(size_t n)
-{
-    return (n / 3) * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
-}
-
-/* Encodes `n` bytes into `out`, which has room for b64_encoded_len(n) + 1. */
-static void b64_encode(const unsigned char *in, size_t n, char *out)
-{
-    size_t i = 0, o = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = b64url[v >> 18 & 63];
-        out[o++] = b64url[v >> 12 & 63];
-        out[o++] = b64url[v >> 6 & 63];
-        out[o++] = b64url[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = b64url[v >> 18 & 63];
-        out[o++] = b64url[v >> 12 & 63];
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-        out[o++] = b64url[v >> 18 & 63];
-        out[o++] = b64url[v >> 12 & 63];
-        out[o++] = b64url[v >> 6 & 63];
-    }
-    out[o] = '\0';
-}
-
-static int b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-/*
- * Decodes `n` characters of unpadded base64url into `out` (`cap` bytes).
- * Strict: rejects any other character, a length of 1 mod 4, and non-zero
- * unused bits in the last character. Returns the decoded length or -1.
- */
-static long b64_decode(const char *in, size_t n, unsigned char *out, size_t cap)
-{
-    if (n % 4 == 1)
-        return -1;
-    size_t outlen = n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
-    if (outlen > cap)
-        return -1;
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_value(in[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-        return -1; /* non-canonical: leftover bits must be zero */
-    return (long)o;
-}
-
 /* ---- tokens ------------------------------------------------------------ */
-
-/* True when `s` has no byte below 0x20 and no DEL (UTF-8 is fine). */
-static int text_ok(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-    }
-    return 1;
-}
 
 static int mac(const ins_token_key *key, const unsigned char *data, size_t len,
                unsigned char out[MAC_BYTES])
@@ -314,7 +229,7 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
     size_t dlen = strnlen(p->department, sizeof(p->department));
     if (nlen == 0 || nlen == sizeof(p->name) || dlen == sizeof(p->department))
         return INS_EINVAL; /* empty, or not NUL-terminated within its array */
-    if (!text_ok(p->name) || !text_ok(p->department))
+    if (!ins_principal_text_ok(p->name) || !ins_principal_text_ok(p->department))
         return INS_EINVAL;
     if (p->role <= INS_ROLE_NONE || p->role > INS_ROLE_ADMIN)
         return INS_EINVAL;
@@ -328,13 +243,13 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
     if (mac(key, (const unsigned char *)payload, (size_t)n, tag) != 0)
         return INS_EINTERNAL;
 
-    size_t plen = b64_encoded_len((size_t)n);
-    size_t need = plen + 1 + b64_encoded_len(MAC_BYTES) + 1;
+    size_t plen = ins_b64_encoded_len((size_t)n, INS_B64_URL);
+    size_t need = plen + 1 + ins_b64_encoded_len(MAC_BYTES, INS_B64_URL) + 1;
     if (outlen < need)
         return INS_ETOOBIG;
-    b64_encode((const unsigned char *)payload, (size_t)n, out);
+    ins_b64_encode(payload, (size_t)n, INS_B64_URL, out);
     out[plen] = '.';
-    b64_encode(tag, MAC_BYTES, out + plen + 1);
+    ins_b64_encode(tag, MAC_BYTES, INS_B64_URL, out + plen + 1);
     return 0;
 }
 
@@ -394,12 +309,14 @@ int ins_token_verify(const ins_token_key *key, const char *token, int64_t now_un
     if (dot == NULL || dot == token)
         goto done;
     size_t plen_text = (size_t)(dot - token);
-    long plen = b64_decode(token, plen_text, payload, PAYLOAD_MAX);
-    long mlen = b64_decode(dot + 1, len - plen_text - 1, given, sizeof(given));
-    if (plen <= 0 || mlen != MAC_BYTES)
+    size_t plen = 0, mlen = 0;
+    if (ins_b64_decode(token, plen_text, INS_B64_URL, payload, PAYLOAD_MAX, &plen) != 0 ||
+        ins_b64_decode(dot + 1, len - plen_text - 1, INS_B64_URL, given, sizeof(given), &mlen) !=
+            0 ||
+        plen == 0 || mlen != MAC_BYTES)
         goto done;
 
-    if (mac(key, payload, (size_t)plen, want) != 0) {
+    if (mac(key, payload, plen, want) != 0) {
         rc = INS_EINTERNAL;
         reason = "internal error while checking the token";
         goto done;
@@ -411,7 +328,7 @@ int ins_token_verify(const ins_token_key *key, const char *token, int64_t now_un
 
     /* Authentic from here on; still parse defensively. */
     payload[plen] = '\0';
-    if (memchr(payload, '\0', (size_t)plen) != NULL)
+    if (memchr(payload, '\0', plen) != NULL)
         goto done;
     char *s = (char *)payload;
     char *version = next_field(&s, 0);
@@ -421,9 +338,9 @@ int ins_token_verify(const ins_token_key *key, const char *token, int64_t now_un
     char *expiry = next_field(&s, 1);
     int64_t expires = 0;
     if (version == NULL || name == NULL || role == NULL || dept == NULL || expiry == NULL ||
-        strcmp(version, "v1") != 0 || name[0] == '\0' || !text_ok(name) || !text_ok(dept) ||
-        strlen(name) >= sizeof(out->name) || strlen(dept) >= sizeof(out->department) ||
-        parse_expiry(expiry, &expires) != 0)
+        strcmp(version, "v1") != 0 || name[0] == '\0' || !ins_principal_text_ok(name) ||
+        !ins_principal_text_ok(dept) || strlen(name) >= sizeof(out->name) ||
+        strlen(dept) >= sizeof(out->department) || parse_expiry(expiry, &expires) != 0)
         goto done;
     ins_role r = ins_role_parse(role);
     if (r == INS_ROLE_NONE) {

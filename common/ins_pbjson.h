@@ -1,10 +1,12 @@
 /*
- * pbjson.h - protobuf-c messages to and from JSON (json-c), driven by the
+ * ins_pbjson.h - protobuf-c messages to and from JSON (json-c), driven by the
  * message descriptors, following the proto3 JSON mapping.
  *
- * One generic converter instead of hand-written code per message: the CLI
- * reads request files and seed files with it and prints every response with
- * it, so a field added to a .proto needs no client change.
+ * The one JSON codec of the project, in common/ so that client and server
+ * share it: the CLI reads request files and seed files with it and prints
+ * every response with it; the server writes the case dossier's JSON files
+ * with it (services/dossier.c). A field added to a .proto needs no change
+ * on either side, and the two sides cannot print a value differently.
  *
  * The mapping, as implemented:
  *   - field names: the .proto name ("site_address"); parsing also accepts
@@ -17,7 +19,11 @@
  *     precision is lost in JavaScript); parsed from numbers or strings;
  *   - 32-bit integers and floats: numbers (parsing also accepts strings,
  *     and "NaN", "Infinity", "-Infinity" for floats);
- *   - bytes: base64 (standard or URL-safe, padding optional);
+ *   - bytes: printed as standard base64 with padding; parsed from standard
+ *     or URL-safe base64, padding optional (ins_base64.h);
+ *   - strings: must be valid UTF-8 (ins_utf8.h) when parsed; when printed,
+ *     each byte that is not part of valid UTF-8 becomes U+FFFD, so the text
+ *     is always UTF-8;
  *   - repeated fields: arrays; nested messages: objects; a oneof member:
  *     at most one per oneof; JSON null: the field's default.
  * Printing skips fields holding their default (0, "", false, empty, absent
@@ -53,8 +59,8 @@
  *   latitude: expected a number, got a string
  * The errors: `in` not an object, an unknown field, a value of the wrong
  * JSON type, a number out of the field's range or not integral, an unknown
- * enum name or value, invalid base64, two members of one oneof, and out of
- * memory.
+ * enum name or value, invalid base64, a string that is not valid UTF-8,
+ * two members of one oneof, and out of memory.
  */
 int ins_pbjson_parse(const ProtobufCMessageDescriptor *d, json_object *in, ProtobufCMessage **out,
                      char *why, size_t whylen);
@@ -64,6 +70,18 @@ int ins_pbjson_parse(const ProtobufCMessageDescriptor *d, json_object *in, Proto
  * it with json_object_put()). Returns NULL only when out of memory.
  */
 json_object *ins_pbjson_print(const ProtobufCMessage *m);
+
+/* How every JSON text of the project is spelled: one line, no spaces, '/'
+ * not escaped. Deterministic: the same object gives the same bytes. */
+#define INS_PBJSON_TEXT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/*
+ * The JSON text of `o` spelled as INS_PBJSON_TEXT_FLAGS says, its length in
+ * `*len` (`len` may be NULL). The text belongs to `o`: it stays valid until
+ * `o` is changed, printed again or released. Returns NULL (`*len` 0) only
+ * when out of memory.
+ */
+const char *ins_pbjson_text(json_object *o, size_t *len);
 
 /*
  * The name of enum value `value` of `d` with the enum's prefix stripped and

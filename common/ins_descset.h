@@ -1,5 +1,7 @@
 /*
- * descset.h - an index over a serialized FileDescriptorSet, for reflection.
+ * ins_descset.h - an index over a serialized FileDescriptorSet, for
+ * reflection (server/services/reflection.c). A protobuf index, not a
+ * service, so it lives in common/.
  *
  * The server embeds the FileDescriptorSet of its wire protos (protoc
  * --include_imports, so every import is in the set). Reflection needs three

@@ -11,11 +11,22 @@
  * `grpc_status` is the gRPC status name without its GRPC_STATUS_ prefix; only
  * server/rpc expands it against <grpc/status.h>, so this header stays free of
  * gRPC and can be included by storage/ and server/domain/.
+ *
+ * This header and ins_error.c live in common/, below every layer, and
+ * include neither gRPC nor LMDB. The texts of LMDB's band come from the
+ * storage engine when it is linked: storage/ defines ins__lmdb_strerror()
+ * (a weak reference here) and forces it into every program that links it, so
+ * ins_strerror() prints LMDB's own text wherever an LMDB code can arise; a
+ * program without storage/ (inspectctl) prints a generic text for that band.
  */
 #ifndef INS_ERROR_H
 #define INS_ERROR_H
 
 #define INS_ERR_BASE (-31000)
+
+/* LMDB's own band (MDB_KEYEXIST .. MDB_LAST_ERRCODE in lmdb.h). */
+#define INS_LMDB_ERR_FIRST (-30799)
+#define INS_LMDB_ERR_LAST  (-30780)
 
 #define INS_ERROR_TABLE(X)                                                                         \
     X(INS_OK, 0, OK, "success")                                                                    \
@@ -51,8 +62,15 @@ enum ins_error {
 /*
  * Returns a static, human-readable description of `err`: one of ours, an
  * LMDB code, or an errno value. Never returns NULL; unknown codes get a
- * generic text. Thread-safe.
+ * generic text. Thread-safe. This function can't fail.
  */
 const char *ins_strerror(int err);
+
+/*
+ * LMDB's text for a code of its band: defined by storage/ (error_text.c),
+ * never by common/. Not to be called directly; ins_strerror() calls it when
+ * it is linked. The returned text is static.
+ */
+const char *ins__lmdb_strerror(int err) __attribute__((weak));
 
 #endif /* INS_ERROR_H */
