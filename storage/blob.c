@@ -31,11 +31,22 @@ ins_bstripe *ins__blob_stripe_of(ins_wtxn *t)
     return (ins_bstripe *)(void *)((char *)t->env - offsetof(ins_bstripe, env));
 }
 
-int ins__blob_stage_key(const char *id, ins_key *k)
+int ins_blob_upload_id_check(const char *id, size_t prefix)
 {
     size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > INS_UPLOAD_ID_MAX)
-        return INS_EINVAL;
+    return n > 0 && prefix <= INS_UPLOAD_ID_MAX && n <= INS_UPLOAD_ID_MAX - prefix ? 0 : INS_EINVAL;
+}
+
+int ins_blob_chunk_fits(uint64_t total_size, uint64_t offset, uint64_t len)
+{
+    return offset <= total_size && len <= total_size - offset ? 0 : INS_ETOOBIG;
+}
+
+int ins__blob_stage_key(const char *id, ins_key *k)
+{
+    int rc = ins_blob_upload_id_check(id, 0);
+    if (rc)
+        return rc;
     ins_key_init(k);
     ins_key_str(k, id);
     return ins_key_err(k);
