@@ -33,6 +33,7 @@
 
 #include "cliutil.h"
 #include "ins_hex.h"
+#include "ins_upload.h"
 #include "inspect/v1/field.pb-c.h"
 
 #define CHUNK_DEFAULT (64u * 1024)
@@ -201,8 +202,9 @@ static void upload_help(void)
            "from there by itself. Role: inspector (a team member).\n"
            "  --task T           the task the photo belongs to\n"
            "  --item I           the template item it documents\n"
-           "  --upload-id ID     1..128 bytes; default: derived from task, item and the\n"
-           "                     photo's hash, so the same command resumes the same upload\n"
+           "  --upload-id ID     1..%d bytes, less your inspector id's length + 1;\n"
+           "                     default: derived from task, item and the photo's hash,\n"
+           "                     so the same command resumes the same upload\n"
            "  --chunk-bytes N    bytes per chunk (default 65536, at most 1048576)\n"
            "  --media-type M     default from the file name (image/jpeg, image/png, ...)\n"
            "  --lat X, --lon Y   where the photo was taken\n"
@@ -211,7 +213,7 @@ static void upload_help(void)
            "  --stall D          cancel and resume a call that moved nothing for D\n"
            "                     (default 30s)\n"
            "The deadline of each attempt is --timeout when given, else none.\n\n%s",
-           RETRIES, ins_cli_global_help);
+           INS_UPLOAD_ID_MAX, RETRIES, ins_cli_global_help);
 }
 
 static const char *media_type_of(const char *path)
@@ -513,8 +515,9 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
         return rc < 0 ? INS_EXIT_OK : rc;
     if (task == NULL || item == NULL || !task[0] || !item[0])
         return ins_cli_usage_error("field upload: --task and --item are required");
-    if (uid != NULL && (uid[0] == '\0' || strlen(uid) > 128))
-        return ins_cli_usage_error("field upload: --upload-id must have 1..128 bytes");
+    if (uid != NULL && ins_upload_id_check(uid, 0) != 0)
+        return ins_cli_usage_error("field upload: --upload-id must have 1..%d bytes",
+                                   INS_UPLOAD_ID_MAX);
     uint64_t chunk_bytes = CHUNK_DEFAULT, retries = RETRIES;
     if (chunk != NULL && (ins_cu_parse_u64("--chunk-bytes", chunk, CHUNK_MAX, &chunk_bytes) != 0))
         return INS_EXIT_USAGE;

@@ -31,11 +31,16 @@ ins_bstripe *ins__blob_stripe_of(ins_wtxn *t)
     return (ins_bstripe *)(void *)((char *)t->env - offsetof(ins_bstripe, env));
 }
 
+int ins_blob_chunk_fits(uint64_t total_size, uint64_t offset, uint64_t len)
+{
+    return offset <= total_size && len <= total_size - offset ? 0 : INS_ETOOBIG;
+}
+
 int ins__blob_stage_key(const char *id, ins_key *k)
 {
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n > INS_UPLOAD_ID_MAX)
-        return INS_EINVAL;
+    int rc = ins_upload_id_check(id, 0);
+    if (rc)
+        return rc;
     ins_key_init(k);
     ins_key_str(k, id);
     return ins_key_err(k);

@@ -68,7 +68,7 @@ typedef struct blob_op {
 
 /* The stripe whose environment t writes. Can't fail. */
 ins_bstripe *ins__blob_stripe_of(ins_wtxn *t);
-/* The _stage key of upload `id`. Errors: INS_EINVAL (empty or too long id). */
+/* The _stage key of upload `id`. Errors: INS_EINVAL (ins_upload_id_check). */
 int ins__blob_stage_key(const char *id, ins_key *k);
 /* The _chunk key of byte `off` of object `obj`. Can't fail. */
 void ins__blob_chunk_key(uint8_t k[16], uint64_t obj, uint64_t off);

@@ -64,11 +64,11 @@ int ins__blob_op_append(ins_wtxn *t, blob_op *op, const ins_key *k)
     if (rc)
         goto out;
     op->committed = st->offset;
-    if (op->offset != st->offset) {
+    if (op->offset != st->offset)
         rc = INS_EOFFSET;
-    } else if (op->len > st->total_size - st->offset) {
-        rc = INS_ETOOBIG;
-    } else {
+    else
+        rc = ins_blob_chunk_fits(st->total_size, st->offset, op->len);
+    if (rc == 0) {
         rc = ins__blob_put_chunk(t, st->object, st->offset, op->data, op->len);
         st->offset += op->len;
         if (rc == 0 && (rc = ins__blob_put_stage(t, k, st)) == 0)

@@ -32,11 +32,19 @@
 #define INS_BLOB_H
 
 #include "ins_store.h"
-
-#define INS_UPLOAD_ID_MAX 128
+#include "ins_upload.h" /* INS_UPLOAD_ID_MAX, ins_upload_id_check */
 
 /*
- * Stages upload `upload_id` (1..INS_UPLOAD_ID_MAX bytes) of `total_size`
+ * The one rule for a chunk past the declared size: `len` bytes at `offset`
+ * must end within the `total_size` bytes an upload declared. Appends refuse
+ * with it (ins_blob_append), and a caller may check a chunk with it before
+ * queueing one. Pure and thread-safe.
+ * Returns 0, or INS_ETOOBIG (the chunk ends past the declared size).
+ */
+int ins_blob_chunk_fits(uint64_t total_size, uint64_t offset, uint64_t len);
+
+/*
+ * Stages upload `upload_id` (see ins_upload_id_check) of `total_size`
  * bytes whose SHA-256 is `sha256`. Idempotent: the same id with the same size
  * and hash returns the committed offset of the existing staging (and refreshes
  * its TTL). *offset (optional) receives the committed offset.
@@ -51,7 +59,7 @@ int ins_blob_stage_begin(ins_store *s, const char *upload_id, uint64_t total_siz
  * offset. Returns once the chunk is durable. *committed (optional) receives
  * the committed offset afterwards, or the expected offset on INS_EOFFSET.
  * Errors: INS_ENOTFOUND (no such staging), INS_EOFFSET (wrong offset),
- * INS_ETOOBIG (past the declared size), INS_EINVAL, INS_EFULL,
+ * INS_ETOOBIG (past the declared size, ins_blob_chunk_fits), INS_EINVAL, INS_EFULL,
  * INS_ESHUTDOWN, LMDB errors.
  */
 int ins_blob_append(ins_store *s, const char *upload_id, uint64_t offset, const void *data,

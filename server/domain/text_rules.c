@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ins_error.h"
+#include "ins_utf8.h"
 
 int ins_whyf(int err, char *why, size_t whylen, const char *fmt, ...)
 {
@@ -25,52 +26,6 @@ int ins_whyf(int err, char *why, size_t whylen, const char *fmt, ...)
     return err;
 }
 
-/* Length of the valid UTF-8 sequence starting at p (at most `avail` bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-size_t ins_utf8_valid_prefix(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
-        if (n == 0)
-            return i;
-        i += n;
-    }
-    return len;
-}
-
 const char *ins_show(const char *s, char *out, size_t outlen)
 {
     if (!out || outlen == 0)
@@ -81,7 +36,7 @@ const char *ins_show(const char *s, char *out, size_t outlen)
     const unsigned char *p = (const unsigned char *)s;
     size_t len = strlen(s), i = 0, o = 0;
     while (i < len) {
-        size_t n = utf8_seq(p + i, len - i);
+        size_t n = ins_utf8_seq((const char *)p + i, len - i);
         size_t take = n ? n : 1;
         if (i + take > INS_SHOW_MAX || o + take + 4 > outlen) {
             if (o + 4 <= outlen) {
@@ -114,7 +69,7 @@ int ins_text_check(const char *field, const char *value, size_t maxlen, int requ
     if (len > maxlen)
         return ins_whyf(INS_EINVAL, why, whylen, "%s is %zu bytes long; at most %zu", field, len,
                         maxlen);
-    size_t ok = ins_utf8_valid_prefix(value, len);
+    size_t ok = ins_utf8_check(value, len);
     if (ok != len)
         return ins_whyf(INS_EINVAL, why, whylen, "%s is not valid UTF-8 (at byte %zu)", field,
                         ok + 1);

@@ -36,13 +36,6 @@ int ins_whyf(int err, char *why, size_t whylen, const char *fmt, ...)
 const char *ins_show(const char *s, char *out, size_t outlen);
 
 /*
- * Returns the byte offset of the first invalid UTF-8 sequence in s[0..len)
- * (overlong forms, surrogates and code points above U+10FFFF count as
- * invalid), or `len` when all of it is valid.
- */
-size_t ins_utf8_valid_prefix(const char *s, size_t len);
-
-/*
  * Checks one text field named `field` (e.g. "applicant_name"):
  * - empty (NULL or "") is refused when `required` is non-zero;
  * - more than `maxlen` bytes is refused;

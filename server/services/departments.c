@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "entities.pb-c.h"
+#include "findings_rules.h" /* ins_photo_id_valid */
 #include "ins_blob.h"
 #include "ins_error.h"
 #include "records.h"
@@ -260,7 +261,7 @@ static void photo_start(ins_call *call, const ProtobufCMessage *msg)
         return;
     }
     ins_call_set_data(call, ps);
-    if (strlen(req->photo_id) != 64 || unhex(req->photo_id, ps->sha) != 0) {
+    if (!ins_photo_id_valid(req->photo_id) || unhex(req->photo_id, ps->sha) != 0) {
         ins_call_fail(call, INS_EINVAL, "photo_id must be a hex SHA-256 (64 digits)");
         return;
     }

@@ -267,16 +267,28 @@ static char *scoped_id(const char *inspector, const char *id)
     return asprintf(&out, "%s/%s", inspector, id) < 0 ? NULL : out;
 }
 
+/* The store keeps `id` as "<inspector>/<id>" (scoped_id): checks it with the
+ * store's rule, ins_blob_upload_id_check. Returns 0 or has failed the call
+ * with the one refusal of a bad upload id (UploadPhoto and GetUploadStatus). */
+static int check_upload_id(ins_call *call, const char *inspector, const char *id)
+{
+    size_t scope = strlen(inspector) + 1;
+    int rc = ins_blob_upload_id_check(id, scope);
+    if (rc)
+        ins_call_fail(call, rc, "upload_id has %zu bytes; inspector %s may use 1..%zu", strlen(id),
+                      inspector, scope < INS_UPLOAD_ID_MAX ? INS_UPLOAD_ID_MAX - scope : 0);
+    return rc ? -1 : 0;
+}
+
 /* Checks the header; the caller must be on the task's team. Returns 0 or
  * has failed the call. */
 static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
 {
     ins_ctx *ctx = ins_ctx_of(u->call);
-    size_t idlen = strlen(h->upload_id);
-    if (idlen == 0 || idlen > INS_UPLOAD_ID_MAX || !h->task_id[0] || !h->item_code[0]) {
-        ins_call_fail(u->call, INS_EINVAL,
-                      "header needs upload_id (1..%d bytes), task_id and item_code",
-                      INS_UPLOAD_ID_MAX);
+    if (check_upload_id(u->call, u->uploader, h->upload_id) != 0)
+        return -1;
+    if (!h->task_id[0] || !h->item_code[0]) {
+        ins_call_fail(u->call, INS_EINVAL, "header needs task_id and item_code");
         return -1;
     }
     if (h->sha256.len != 32 || h->total_size == 0) {
@@ -288,11 +300,6 @@ static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
                       "photo is %" PRIu64 " bytes; the limit is %" PRIu64 " bytes (%.0f MiB)",
                       h->total_size, ctx->max_photo_bytes,
                       (double)ctx->max_photo_bytes / (1 << 20));
-        return -1;
-    }
-    if (strlen(u->uploader) + 1 + idlen > INS_UPLOAD_ID_MAX) {
-        ins_call_fail(u->call, INS_EINVAL, "upload_id is %zu bytes; at most %zu for %s", idlen,
-                      INS_UPLOAD_ID_MAX - strlen(u->uploader) - 1, u->uploader);
         return -1;
     }
     ins_rtxn *r = NULL;
@@ -521,12 +528,21 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
         u->bad_offset = c->offset;
         return;
     }
-    if (c->data.len == 0 || c->data.len > CHUNK_MAX ||
-        c->offset + c->data.len > u->hdr->total_size) {
+    if (c->data.len == 0 || c->data.len > CHUNK_MAX) {
         ins_call_fail(u->call, INS_EINVAL,
-                      "chunk of %zu bytes at %" PRIu64 ": chunks hold 1..%u bytes and end "
-                      "within the declared %" PRIu64 " bytes",
-                      c->data.len, c->offset, CHUNK_MAX, u->hdr->total_size);
+                      "chunk of %zu bytes at %" PRIu64 ": chunks hold 1..%u bytes", c->data.len,
+                      c->offset, CHUNK_MAX);
+        return;
+    }
+    /* The store's rule (ins_blob_chunk_fits), checked before the chunk is
+     * queued so the tablet learns it at this chunk. */
+    int rc = ins_blob_chunk_fits(u->hdr->total_size, c->offset, c->data.len);
+    if (rc) {
+        ins_call_fail(u->call, rc,
+                      "chunk of %zu bytes at offset %" PRIu64 " ends past the declared "
+                      "total_size of %" PRIu64 " bytes; upload the photo again under a new "
+                      "upload_id with its real size",
+                      c->data.len, c->offset, u->hdr->total_size);
         return;
     }
     if (u->fill && u->fill_len + c->data.len > APPEND_MAX) {
@@ -688,10 +704,8 @@ static void status_start(ins_call *call, const ProtobufCMessage *msg)
 {
     const Inspect__V1__GetUploadStatusRequest *req =
         (const Inspect__V1__GetUploadStatusRequest *)msg;
-    if (!req->upload_id[0] || strlen(req->upload_id) > INS_UPLOAD_ID_MAX) {
-        ins_call_fail(call, INS_EINVAL, "upload_id of 1..%d bytes is required", INS_UPLOAD_ID_MAX);
+    if (check_upload_id(call, ins_call_principal(call)->name, req->upload_id) != 0)
         return;
-    }
     ins_store *store = ins_ctx_of(call)->store;
     char *id = scoped_id(ins_call_principal(call)->name, req->upload_id);
     if (!id) {

@@ -653,6 +653,24 @@ class FieldTest(unittest.TestCase):
         msg = self.assertStatus(grpc.StatusCode.ALREADY_EXISTS, self.upload, who,
                                 [Photo(4 * CHUNK).header(uid, task.id, "kitchen_photo")])
         self.assertIn(uid, msg)
+        # a chunk past the declared size: the store's code (RESOURCE_EXHAUSTED,
+        # not "busy", so no client retries it), and what to do
+        uid = "past-" + rid()
+        msg = self.assertStatus(RE, self.upload, who,
+                                [photo.header(uid, task.id, "kitchen_photo", total=2 * CHUNK + 50)]
+                                + list(photo.chunks()))
+        self.assertIn("declared total_size of %d bytes" % (2 * CHUNK + 50), msg)
+        self.assertIn("new upload_id", msg)
+        self.assertNotIn("busy", msg)
+        # an upload id too long once scoped to the inspector: one refusal in
+        # both methods, with the length this inspector may use
+        uid = "x" * (128 - len(who))
+        for call in (lambda: self.upload(who, [photo.header(uid, task.id, "kitchen_photo")]),
+                     lambda: self.status(who, uid)):
+            msg = self.assertStatus(IA, call)
+            self.assertIn("may use 1..%d" % (127 - len(who)), msg)
+        msg = self.assertStatus(IA, self.status, who, "")
+        self.assertIn("upload_id has 0 bytes", msg)
 
     # -- SubmitFindings: idempotency, signatures, resubmission -----------------------
 

@@ -92,6 +92,44 @@ static void upload(ins_store *s, const char *id, const uint8_t *d, size_t n, siz
     ck_assert_int_eq(memcmp(got, sha, 32), 0);
 }
 
+START_TEST(test_blob_upload_id_check_limits)
+{
+    char id[INS_UPLOAD_ID_MAX + 2];
+    memset(id, 'a', sizeof id - 1);
+    id[INS_UPLOAD_ID_MAX] = '\0';
+    ck_assert_int_eq(ins_blob_upload_id_check(id, 0), 0);
+    ck_assert_int_eq(ins_blob_upload_id_check(id, 1), INS_EINVAL);
+    ck_assert_int_eq(ins_blob_upload_id_check(id + 10, 10), 0);
+    ck_assert_int_eq(ins_blob_upload_id_check(id + 10, 11), INS_EINVAL);
+    ck_assert_int_eq(ins_blob_upload_id_check("x", INS_UPLOAD_ID_MAX), INS_EINVAL);
+    ck_assert_int_eq(ins_blob_upload_id_check("x", (size_t)-1), INS_EINVAL);
+    ck_assert_int_eq(ins_blob_upload_id_check("", 0), INS_EINVAL);
+    ck_assert_int_eq(ins_blob_upload_id_check(NULL, 0), INS_EINVAL);
+    id[INS_UPLOAD_ID_MAX] = 'a';
+    id[INS_UPLOAD_ID_MAX + 1] = '\0';
+    ck_assert_int_eq(ins_blob_upload_id_check(id, 0), INS_EINVAL);
+    /* the store refuses what the check refuses */
+    char *dir = tmp_dir();
+    ins_store *s = open_store(dir);
+    uint8_t sha[32] = {0};
+    ck_assert_int_eq(ins_blob_stage_begin(s, id, 10, sha, NULL), INS_EINVAL);
+    ck_assert_int_eq(ins_blob_status(s, "", NULL, NULL), INS_EINVAL);
+    ins_store_close(s);
+    rm_dir(dir);
+}
+END_TEST
+
+START_TEST(test_blob_chunk_fits_declared_size)
+{
+    ck_assert_int_eq(ins_blob_chunk_fits(100, 0, 100), 0);
+    ck_assert_int_eq(ins_blob_chunk_fits(100, 40, 60), 0);
+    ck_assert_int_eq(ins_blob_chunk_fits(100, 40, 61), INS_ETOOBIG);
+    ck_assert_int_eq(ins_blob_chunk_fits(100, 101, 0), INS_ETOOBIG);
+    ck_assert_int_eq(ins_blob_chunk_fits(100, 1, UINT64_MAX), INS_ETOOBIG); /* no wrap-around */
+    ck_assert_int_eq(ins_blob_chunk_fits(UINT64_MAX, UINT64_MAX, 1), INS_ETOOBIG);
+}
+END_TEST
+
 START_TEST(test_blob_same_content_stored_once)
 {
     char *dir = tmp_dir();
@@ -424,6 +462,8 @@ int main(void)
 {
     Suite *s = suite_create("blob");
     ADD_TEST(s, test_blob_resume_from_committed_offset);
+    ADD_TEST(s, test_blob_upload_id_check_limits);
+    ADD_TEST(s, test_blob_chunk_fits_declared_size);
     ADD_TEST(s, test_blob_same_content_stored_once);
     ADD_TEST(s, test_blob_hash_mismatch_is_data_loss);
     ADD_TEST(s, test_blob_stage_reuse_with_other_params_refused);
