@@ -268,12 +268,12 @@ static char *scoped_id(const char *inspector, const char *id)
 }
 
 /* The store keeps `id` as "<inspector>/<id>" (scoped_id): checks it with the
- * store's rule, ins_blob_upload_id_check. Returns 0 or has failed the call
+ * store's rule, ins_upload_id_check. Returns 0 or has failed the call
  * with the one refusal of a bad upload id (UploadPhoto and GetUploadStatus). */
 static int check_upload_id(ins_call *call, const char *inspector, const char *id)
 {
     size_t scope = strlen(inspector) + 1;
-    int rc = ins_blob_upload_id_check(id, scope);
+    int rc = ins_upload_id_check(id, scope);
     if (rc)
         ins_call_fail(call, rc, "upload_id has %zu bytes; inspector %s may use 1..%zu", strlen(id),
                       inspector, scope < INS_UPLOAD_ID_MAX ? INS_UPLOAD_ID_MAX - scope : 0);

@@ -97,17 +97,17 @@ START_TEST(test_blob_upload_id_check_limits)
     char id[INS_UPLOAD_ID_MAX + 2];
     memset(id, 'a', sizeof id - 1);
     id[INS_UPLOAD_ID_MAX] = '\0';
-    ck_assert_int_eq(ins_blob_upload_id_check(id, 0), 0);
-    ck_assert_int_eq(ins_blob_upload_id_check(id, 1), INS_EINVAL);
-    ck_assert_int_eq(ins_blob_upload_id_check(id + 10, 10), 0);
-    ck_assert_int_eq(ins_blob_upload_id_check(id + 10, 11), INS_EINVAL);
-    ck_assert_int_eq(ins_blob_upload_id_check("x", INS_UPLOAD_ID_MAX), INS_EINVAL);
-    ck_assert_int_eq(ins_blob_upload_id_check("x", (size_t)-1), INS_EINVAL);
-    ck_assert_int_eq(ins_blob_upload_id_check("", 0), INS_EINVAL);
-    ck_assert_int_eq(ins_blob_upload_id_check(NULL, 0), INS_EINVAL);
+    ck_assert_int_eq(ins_upload_id_check(id, 0), 0);
+    ck_assert_int_eq(ins_upload_id_check(id, 1), INS_EINVAL);
+    ck_assert_int_eq(ins_upload_id_check(id + 10, 10), 0);
+    ck_assert_int_eq(ins_upload_id_check(id + 10, 11), INS_EINVAL);
+    ck_assert_int_eq(ins_upload_id_check("x", INS_UPLOAD_ID_MAX), INS_EINVAL);
+    ck_assert_int_eq(ins_upload_id_check("x", (size_t)-1), INS_EINVAL);
+    ck_assert_int_eq(ins_upload_id_check("", 0), INS_EINVAL);
+    ck_assert_int_eq(ins_upload_id_check(NULL, 0), INS_EINVAL);
     id[INS_UPLOAD_ID_MAX] = 'a';
     id[INS_UPLOAD_ID_MAX + 1] = '\0';
-    ck_assert_int_eq(ins_blob_upload_id_check(id, 0), INS_EINVAL);
+    ck_assert_int_eq(ins_upload_id_check(id, 0), INS_EINVAL);
     /* the store refuses what the check refuses */
     char *dir = tmp_dir();
     ins_store *s = open_store(dir);
