@@ -253,10 +253,14 @@ class FeedFollow(unittest.TestCase):
         self.assertEqual(len(resets), 3, "the link was not dropped three times")
         self.assertTrue(all(n < N for n, _ in resets), "a disconnect came after the last change")
         # now and then a reset does not fail the call it was aimed at (the
-        # stream goes on until a later one; seen in some runs): at least two
-        # real resumes mid-feed, and the sequence check above is exact
+        # stream goes on until a later one; seen in some runs), and on a busy
+        # machine the last reset can reach the client only after it has every
+        # change (a resume at N, which loses nothing): at least two real
+        # resumes mid-feed, and the sequence check above is exact
         self.assertGreaterEqual(reconnects[0], 2, "fewer than two resumes after a disconnect")
-        self.assertTrue(all(n < N for n in resumed))
+        mid_feed = [n for n in resumed if n < N]
+        self.assertGreaterEqual(len(mid_feed), 2, f"fewer than two resumes mid-feed: {resumed}")
+        self.assertTrue(all(n <= N for n in resumed))
         self.assertGreater(behind, 0, "the slow consumer kept up: not a slow consumer")
         self.assertLess(hwm_mb, MAX_RSS_MB, "server peak RSS")
 
