@@ -266,20 +266,7 @@ static ProtobufCMessage *call_decode_request(ins_call *c)
         ins_call_fail(c, INS_EINVAL, "%s needs a request message; none was sent", c->method->path);
         return NULL;
     }
-    grpc_byte_buffer_reader reader;
-    if (!grpc_byte_buffer_reader_init(&reader, c->payload)) {
-        ins_call_fail(c, INS_EINVAL, "request could not be read");
-        return NULL;
-    }
-    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
-    grpc_byte_buffer_reader_destroy(&reader);
-    c->bytes_in += GRPC_SLICE_LENGTH(all);
-    ProtobufCMessage *msg = protobuf_c_message_unpack(
-        c->method->input, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
-    grpc_slice_unref(all);
-    if (!msg)
-        ins_call_fail(c, INS_EINVAL, "request is not a valid %s message", c->method->input->name);
-    return msg;
+    return ins__call_decode(c, c->payload, "request");
 }
 
 static void call_arrived(ins_call *c)

@@ -18,6 +18,7 @@
 #include <grpc/byte_buffer_reader.h>
 
 #include "ins_error.h"
+#include "ins_pbcheck.h"
 #include "status.h"
 
 const ins_principal *ins_call_principal(const ins_call *c)
@@ -69,6 +70,33 @@ static grpc_byte_buffer *pack(ins_call *c, const ProtobufCMessage *msg)
     grpc_slice_unref(s);
     c->bytes_out += len;
     return bb;
+}
+
+ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char *what)
+{
+    grpc_byte_buffer_reader reader;
+    if (!grpc_byte_buffer_reader_init(&reader, bb)) {
+        ins_call_fail(c, INS_EINVAL, "%s could not be read", what);
+        return NULL;
+    }
+    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+    grpc_byte_buffer_reader_destroy(&reader);
+    c->bytes_in += GRPC_SLICE_LENGTH(all);
+    ProtobufCMessage *msg = protobuf_c_message_unpack(
+        c->method->input, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
+    grpc_slice_unref(all);
+    if (!msg) {
+        ins_call_fail(c, INS_EINVAL, "%s is not a valid %s", what, c->method->input->name);
+        return NULL;
+    }
+    char why[320];
+    int rc = ins_pb_check_utf8(msg, why, sizeof why);
+    if (rc) {
+        ins_call_fail(c, rc, "%s %s: %s", c->method->input->name, what, why);
+        protobuf_c_message_free_unpacked(msg, NULL);
+        return NULL;
+    }
+    return msg;
 }
 
 /* Appends SEND_INITIAL_METADATA to `ops` if it has not gone out yet. */
@@ -259,21 +287,10 @@ void ins_call_received(ins_call *c, int ok)
             ops->on_read(c, NULL);
         return;
     }
-    grpc_byte_buffer_reader reader;
-    ProtobufCMessage *msg = NULL;
-    if (grpc_byte_buffer_reader_init(&reader, bb)) {
-        grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
-        grpc_byte_buffer_reader_destroy(&reader);
-        c->bytes_in += GRPC_SLICE_LENGTH(all);
-        msg = protobuf_c_message_unpack(c->method->input, NULL, GRPC_SLICE_LENGTH(all),
-                                        GRPC_SLICE_START_PTR(all));
-        grpc_slice_unref(all);
-    }
+    ProtobufCMessage *msg = ins__call_decode(c, bb, "message");
     grpc_byte_buffer_destroy(bb);
-    if (!msg) {
-        ins_call_fail(c, INS_EINVAL, "message is not a valid %s", c->method->input->name);
+    if (!msg)
         return;
-    }
     if (ops->on_read)
         ops->on_read(c, msg);
     protobuf_c_message_free_unpacked(msg, NULL);

@@ -92,6 +92,16 @@ void ins_call_on_event(ins_tag *tag, int ok);
 /* Monotonic nanoseconds. */
 int64_t ins_now_ns(void);
 
+/*
+ * The wire boundary: reads `bb` (still the caller's to destroy), unpacks it
+ * as the method's input and runs the generic checks of ins_pbcheck.h on
+ * every field, before any handler sees it. On failure the call has been
+ * failed with INVALID_ARGUMENT naming the field (`what` is "request" or
+ * "message" in the sentence) and NULL is returned; otherwise the message is
+ * the caller's, freed with protobuf_c_message_free_unpacked.
+ */
+ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char *what);
+
 /* Server internals call.c needs. */
 const ins_token_key *ins_server_token_key(const ins_server *s);
 int ins_server_log_calls(const ins_server *s);

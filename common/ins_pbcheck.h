@@ -1,0 +1,30 @@
+/*
+ * ins_pbcheck.h - the generic checks of a decoded protobuf-c message that
+ * the wire boundary runs before any handler sees a request.
+ *
+ * proto3 requires every string to be valid UTF-8, but protobuf-c does not
+ * check it when unpacking; a stock client cannot decode a message that
+ * carries invalid UTF-8, so one such value stored in a record would break
+ * every later read of it. The walk follows the message's own descriptor:
+ * nested messages, repeated fields, map entries and oneof members alike.
+ *
+ * No allocation, no global state: thread-safe.
+ */
+#ifndef INS_PBCHECK_H
+#define INS_PBCHECK_H
+
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+/*
+ * Checks that every string field of `msg`, at any depth, is valid UTF-8
+ * (ins_utf8.h), and that messages nest at most 32 deep.
+ * Returns 0 (NULL `msg` included), or INS_EINVAL with a sentence in
+ * why[0..whylen) naming the field by its path, such as
+ * "body.answers[3].text is not valid UTF-8 (bad byte at offset 5); send text
+ * as UTF-8". `why` may be NULL. This function can't fail otherwise.
+ */
+int ins_pb_check_utf8(const ProtobufCMessage *msg, char *why, size_t whylen);
+
+#endif /* INS_PBCHECK_H */
