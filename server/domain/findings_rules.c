@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -98,6 +99,54 @@ static int check_answer(const Inspect__V1__Answer *a, const Inspect__V1__Templat
     return ins_text_check("note", a->note, 4000, 0, why, whylen);
 }
 
+/* One cited photo: its id and the item that cites it. */
+typedef struct cited {
+    const char *id;
+    const char *item;
+} cited;
+
+static int cited_cmp(const void *a, const void *b)
+{
+    return strcasecmp(((const cited *)a)->id, ((const cited *)b)->id);
+}
+
+/* Evidence counts once: no photo id is cited twice, by one item or by two
+ * (ids compare without regard to case, as the store keeps them). Sorting
+ * keeps a hostile list of many ids at n log n. */
+static int check_photos_once(const Inspect__V1__FindingsBody *b, char *why, size_t whylen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_answers; i++)
+        n += b->answers[i]->n_photo_ids;
+    if (n < 2)
+        return 0;
+    cited *all = malloc(n * sizeof *all);
+    if (!all)
+        return ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < b->n_answers; i++)
+        for (size_t p = 0; p < b->answers[i]->n_photo_ids; p++)
+            all[k++] = (cited){b->answers[i]->photo_ids[p], b->answers[i]->item_code};
+    qsort(all, n, sizeof *all, cited_cmp);
+    int rc = 0;
+    char shown[INS_SHOW_MAX + 4];
+    for (size_t i = 1; rc == 0 && i < n; i++) {
+        if (strcasecmp(all[i - 1].id, all[i].id) != 0)
+            continue;
+        ins_show(all[i].id, shown, sizeof shown);
+        if (strcmp(all[i - 1].item, all[i].item) == 0)
+            rc = ins_whyf(INS_EINVAL, why, whylen,
+                          "item %s cites photo %s more than once; each photo counts once",
+                          all[i].item, shown);
+        else
+            rc = ins_whyf(INS_EINVAL, why, whylen,
+                          "photo %s is cited by items %s and %s; a photo is evidence for one item",
+                          shown, all[i - 1].item, all[i].item);
+    }
+    free(all);
+    return rc;
+}
+
 int ins_findings_validate(const Inspect__V1__FindingsBody *b, const Inspect__V1__Template *tpl,
                           char *const *only, size_t n_only, char *why, size_t whylen)
 {
@@ -118,6 +167,8 @@ int ins_findings_validate(const Inspect__V1__FindingsBody *b, const Inspect__V1_
         if (matched[i])
             rc = check_answer(matched[i], tpl->items[i], why, whylen);
     free(matched);
+    if (rc == 0)
+        rc = check_photos_once(b, why, whylen);
     return rc ? rc : ins_text_check("notes", b->notes, 8000, 0, why, whylen);
 }
 

@@ -23,7 +23,9 @@
  * number"), that of an unanswered item the item's text. Then each answer's
  * value: within min..max for NUMBER, one of the choices for CHOICE, a text of
  * at most 4000 bytes for TEXT; its photo ids are 64 hex digits and at least
- * the item's minimum; its note and the findings' notes are valid UTF-8 text.
+ * the item's minimum; no photo is cited twice, by one item or by two, so
+ * the minimum counts distinct photos; its note and the findings' notes are
+ * valid UTF-8 text.
  * Returns 0, or INS_EINVAL with a message naming the item in why[0..whylen)
  * (e.g. "item fire_exits: 12 is outside 1..10"); ENOMEM when out of memory.
  * Nothing is kept.

@@ -6,6 +6,7 @@
  * digest and Ed25519 signatures.
  */
 #include <check.h>
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -225,6 +226,50 @@ START_TEST(test_findings_rules_values_checked)
 }
 END_TEST
 
+START_TEST(test_findings_rules_photo_counts_once)
+{
+    fx f;
+    char why[256];
+    char *thrice[3] = {PHOTO, PHOTO, PHOTO};
+    make(&f);
+    f.it[4].min_photos = 3;
+    f.an[4].photo_ids = thrice;
+    f.an[4].n_photo_ids = 3;
+    ck_assert_int_eq(validate(&f, NULL, 0, why, sizeof why), INS_EINVAL);
+    ck_assert_msg(strstr(why, "item site cites photo ") == why, "%s", why);
+    ck_assert_ptr_nonnull(strstr(why, "more than once; each photo counts once"));
+
+    /* the same id in another case is the same photo */
+    char upper[65];
+    for (int i = 0; i < 64; i++)
+        upper[i] = (char)toupper((unsigned char)PHOTO[i]);
+    upper[64] = '\0';
+    char *twice[2] = {PHOTO, upper};
+    make(&f);
+    f.an[4].photo_ids = twice;
+    f.an[4].n_photo_ids = 2;
+    ck_assert_int_eq(validate(&f, NULL, 0, why, sizeof why), INS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "more than once"));
+
+    /* one photo as evidence for two items */
+    char *one[1] = {PHOTO};
+    make(&f);
+    f.an[0].photo_ids = one;
+    f.an[0].n_photo_ids = 1;
+    ck_assert_int_eq(validate(&f, NULL, 0, why, sizeof why), INS_EINVAL);
+    ck_assert_msg(strstr(why, "is cited by items ") != NULL, "%s", why);
+    ck_assert_ptr_nonnull(strstr(why, "a photo is evidence for one item"));
+
+    /* distinct photos pass */
+    char *two[2] = {PHOTO, "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
+    make(&f);
+    f.it[4].min_photos = 2;
+    f.an[4].photo_ids = two;
+    f.an[4].n_photo_ids = 2;
+    ck_assert_int_eq(validate(&f, NULL, 0, why, sizeof why), 0);
+}
+END_TEST
+
 START_TEST(test_findings_rules_reinspection_scope_is_strict)
 {
     fx f;
@@ -350,6 +395,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_answers_lenient_scope_skips_the_rest);
     tcase_add_test(tc, test_answers_problem_names_the_item);
     tcase_add_test(tc, test_findings_rules_photo_id);
+    tcase_add_test(tc, test_findings_rules_photo_counts_once);
     tcase_add_test(tc, test_findings_rules_signature);
     suite_add_tcase(s, tc);
     return s;
