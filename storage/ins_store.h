@@ -25,6 +25,13 @@
  * reader gone to grow the map.
  *
  * Errors are ins_error.h codes, LMDB codes, or positive errno values.
+ * Space and I/O failures of a commit (see ins_store_space): INS_EFULL at
+ * max_store_bytes, ENOSPC on a full filesystem, EIO when a write or sync of
+ * the data failed (the batch is not acknowledged; the next batch retries, as
+ * LMDB never overwrites committed pages). When the meta page itself cannot
+ * be written LMDB stops the environment (MDB_PANIC): its writes then fail
+ * with MDB_PANIC until the store is opened again, which recovers the last
+ * durable commit.
  * Thread safety: every function here is thread-safe unless it says otherwise;
  * an ins_rtxn or ins_wtxn is used by one thread at a time.
  */
@@ -63,8 +70,8 @@ typedef struct ins_migration {
 
 typedef struct ins_store_options {
     const char *data_dir;      /* required; created if missing */
-    size_t initial_map_bytes;  /* per environment; 0 = 16 MiB */
-    size_t max_store_bytes;    /* per environment; 0 = 64 GiB */
+    size_t initial_map_bytes;  /* first map of meta, at most 1/8 of the limit; 0 = 16 MiB */
+    size_t max_store_bytes;    /* the whole data folder: every map together; 0 = 64 GiB */
     unsigned idempotency_days; /* 0 = 30 */
     uint64_t upload_ttl_s;     /* staged uploads, unreferenced blobs; 0 = 86400 */
     size_t queue_capacity;     /* pending mutations per writer; 0 = 4096 */
@@ -186,6 +193,17 @@ uint64_t ins_store_now(ins_store *s);
 
 /* Bytes of the meta and blobs maps as currently sized. Can't fail. */
 void ins_store_map_sizes(ins_store *s, size_t *meta, size_t *blobs);
+
+/*
+ * Space. max_store_bytes bounds the sum of the maps of meta and every blob
+ * stripe; *used (optional) receives that sum, *limit (optional) the bound.
+ * A write that needs a map to grow past the bound fails with INS_EFULL; one
+ * that meets a full filesystem fails with ENOSPC and changes nothing (every
+ * data file is reserved before it is written, through the map or not, so a
+ * full disk is never a crash). Neither stops reads, and writes succeed again by
+ * themselves once space returns. Can't fail.
+ */
+void ins_store_space(ins_store *s, size_t *used, size_t *limit);
 
 /*
  * Takes the data folder's lock: creates `data_dir/inspectd.pid`, locks it

@@ -150,7 +150,7 @@ static int open_tables(ins_store *s, ins_bstripe *b, const ins_store_options *op
             mdb_txn_abort(t.txn);
         if ((rc == MDB_MAP_FULL || t.map_full) && ins__env_grow(e) == 0)
             continue;
-        return rc == MDB_MAP_FULL ? INS_EFULL : rc;
+        return ins__env_io_err(rc);
     }
 }
 
@@ -181,18 +181,30 @@ static void set_defaults(ins_store_options *o)
         o->sweep_interval_s = 600;
 }
 
-/* Stripe 0 is "blobs" (the one blob environment of older stores), stripe i
- * "blobs-i". Each stripe may grow to max_store_bytes, like meta. */
+/* The first map of a blob stripe: its file is reserved to the map's size
+ * (env.c), so an empty store does not take 16 MiB a stripe on disk. */
+#define BLOB_MAP_START ((size_t)4 << 20)
+
+/*
+ * Stripe 0 is "blobs" (the one blob environment of older stores), stripe i
+ * "blobs-i". All five maps draw on one budget, max_store_bytes; each starts
+ * at most at an eighth of it, so the five fit with room to grow.
+ */
 static int open_envs(ins_store *s, const ins_store_options *opt)
 {
+    size_t init = s->opt.initial_map_bytes, share = s->opt.max_store_bytes / 8;
     char *mp = join(s->dir, "meta");
     int rc = ENOMEM;
     unsigned i = 0;
+    if (init > share)
+        init = share;
+    s->space.limit = s->opt.max_store_bytes;
     if (mp)
-        rc = ins__env_open(&s->meta, mp, 0, s->opt.initial_map_bytes, s->opt.max_store_bytes,
-                           (unsigned)(s->n_udbi + MT_N + 1));
+        rc = ins__env_open(&s->meta, mp, 0, init, &s->space, (unsigned)(s->n_udbi + MT_N + 1));
     s->meta.name = "meta";
     free(mp);
+    if (init > BLOB_MAP_START)
+        init = BLOB_MAP_START;
     for (; rc == 0 && i < INS_BLOB_STRIPES; i++) {
         ins_bstripe *b = &s->bs[i];
         char *bp;
@@ -206,8 +218,7 @@ static int open_envs(ins_store *s, const ins_store_options *opt)
             rc = ENOMEM;
             break;
         }
-        rc = ins__env_open(&b->env, bp, MDB_WRITEMAP | MDB_NORDAHEAD, s->opt.initial_map_bytes,
-                           s->opt.max_store_bytes, BT_N + 1);
+        rc = ins__env_open(&b->env, bp, MDB_WRITEMAP | MDB_NORDAHEAD, init, &s->space, BT_N + 1);
         free(bp);
     }
     if (rc) {
@@ -233,6 +244,7 @@ static void free_store(ins_store *s)
         ins__env_close(&s->bs[i].env);
     }
     ins__env_close(&s->meta);
+    pthread_mutex_destroy(&s->space.mu);
     pthread_mutex_destroy(&s->feed_mu);
     pthread_cond_destroy(&s->feed_cv);
     pthread_mutex_destroy(&s->pool_mu);
@@ -248,6 +260,7 @@ static void init_sync(ins_store *s)
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&s->space.mu, NULL);
     pthread_mutex_init(&s->feed_mu, NULL);
     pthread_cond_init(&s->feed_cv, &ca);
     pthread_mutex_init(&s->pool_mu, NULL);
@@ -363,6 +376,16 @@ void ins_store_map_sizes(ins_store *s, size_t *meta, size_t *blobs)
         for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
             *blobs += s->bs[i].env.mapsize;
     }
+}
+
+void ins_store_space(ins_store *s, size_t *used, size_t *limit)
+{
+    pthread_mutex_lock(&s->space.mu);
+    if (used)
+        *used = s->space.reserved;
+    if (limit)
+        *limit = s->space.limit;
+    pthread_mutex_unlock(&s->space.mu);
 }
 
 int ins_store_lock_dir(const char *data_dir, int *fd)

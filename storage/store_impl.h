@@ -22,13 +22,26 @@
 #define INS_RECORD_FORMAT 1   /* `format` of records.proto messages */
 #define INS_KEY_LIMIT     511 /* LMDB default maximum key size */
 
+/*
+ * The one space budget of a data folder (--max-store-bytes): the sum of the
+ * map sizes of meta and every blob stripe may not pass `limit`. A map's size
+ * is what its environment may take on disk (blob stripes reserve all of it,
+ * see env.c), so the sum is the store's footprint.
+ */
+typedef struct ins_space {
+    pthread_mutex_t mu;
+    size_t limit;    /* bytes; fixed at open */
+    size_t reserved; /* sum of the maps' sizes, under mu */
+} ins_space;
+
 /* An LMDB environment and the lock that lets its writer remap it. */
 typedef struct ins_env {
     MDB_env *env;
     pthread_rwlock_t resize;
     size_t mapsize;
-    size_t maxsize;
-    int nested; /* nested transactions available (not with MDB_WRITEMAP) */
+    ins_space *space; /* the store's budget, shared by its environments */
+    int nested;       /* nested transactions available (not with MDB_WRITEMAP) */
+    int failed;       /* LMDB's meta write failed (MDB_PANIC): writer only */
     const char *name;
 } ins_env;
 
@@ -79,6 +92,7 @@ typedef struct ins_bstripe {
 struct ins_store {
     char *dir;
     ins_store_options opt; /* copy; tables/migrations borrowed for open only */
+    ins_space space;       /* --max-store-bytes, shared by meta and the stripes */
     ins_env meta;
     ins_bstripe bs[INS_BLOB_STRIPES];
     MDB_dbi *udbi;
@@ -127,12 +141,23 @@ struct ins_rtxn {
 };
 
 /* env.c */
-int ins__env_open(ins_env *e, const char *path, unsigned flags, size_t init, size_t max,
+/* Opens the environment at `path` with a map of `init` bytes (or what its
+ * data needs), charged to `space`. Its data file is reserved to the map's
+ * size (posix_fallocate) before anything is written to it; on a full disk the map is shrunk to what
+ * is reserved, down to the pages in use, and grows once space returns. Errors: errno (EACCES,
+ * ENOSPC, ...), LMDB errors. */
+int ins__env_open(ins_env *e, const char *path, unsigned flags, size_t init, ins_space *space,
                   unsigned maxdbs);
 void ins__env_close(ins_env *e);
-/* Doubles the map up to its maximum. Caller holds no transaction on it.
- * Returns 0 or INS_EFULL (already at the maximum) or an LMDB error. */
+/* Grows the map (doubling, within what is left of the store's budget),
+ * reserving the file's new space first. The
+ * caller holds no transaction on it. Returns 0, INS_EFULL (the budget is
+ * spent), ENOSPC (the filesystem is full: nothing changed, a later call may
+ * succeed), other errno or LMDB errors. */
 int ins__env_grow(ins_env *e);
+/* Maps a failed write, sync or commit to the error callers see: ENOSPC for
+ * ENOSPC and EDQUOT, MDB_MAP_FULL to INS_EFULL, others unchanged. Can't fail. */
+int ins__env_io_err(int rc);
 /* Read transaction with the resize lock held; end with ins__env_rd_end. */
 int ins__env_rd_begin(ins_env *e, MDB_txn **txn);
 void ins__env_rd_end(ins_env *e, MDB_txn *txn);

@@ -8,8 +8,14 @@
  * (meta), so its failure is rolled back alone. Without nested transactions
  * (blobs, opened with MDB_WRITEMAP) mutations validate before they write; one
  * that fails after writing makes the writer redo the batch without it.
- * MDB_MAP_FULL anywhere aborts the batch, grows the map and redoes it; at the
- * maximum the mutation that needed room fails with INS_EFULL.
+ * MDB_MAP_FULL anywhere aborts the batch, grows the map and redoes it; when
+ * the map cannot grow (the store's budget is spent: INS_EFULL; the disk is
+ * full: ENOSPC) the mutation that needed room fails and the batch is redone
+ * without it, never carried on in a transaction LMDB has marked failed.
+ * A commit whose writes or syncs fail (ENOSPC, EIO) fails its whole batch
+ * and the next batch tries again: LMDB writes only pages no committed state
+ * uses, so retrying after a failed sync cannot expose a lost page. A failed
+ * meta page write stops the environment (MDB_PANIC) until the store reopens.
  * Completions (`done`) run after the commit, in queue order, with no lock held.
  */
 #include "store_impl.h"
@@ -105,19 +111,27 @@ static void fail_pending(ins_mutation *batch, int err)
         }
 }
 
-/* One attempt at the batch. Returns 1 to redo it (map grown or a dirty
- * failure excluded), 0 when every mutation has its final error. */
+/* One attempt at the batch. Returns 1 to redo it (map grown, or a mutation
+ * excluded: one that failed after writing, or one whose room could not be
+ * had), 0 when every mutation has its final error. */
 static int attempt(ins_writer *w, ins_mutation *batch)
 {
     ins_env *e = w->env;
+    ins_mutation *needy = NULL;
     MDB_txn *txn;
     counters c = {0};
-    int rc, grow = 0, redo = 0;
+    int rc, redo = 0;
 
+    if (e->failed) {
+        fail_pending(batch, MDB_PANIC);
+        return 0;
+    }
     save(w, &c);
     pthread_rwlock_rdlock(&e->resize);
     if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0) {
         pthread_rwlock_unlock(&e->resize);
+        if (rc == MDB_PANIC)
+            e->failed = 1; /* a meta page write failed: until the store reopens */
         fail_pending(batch, rc);
         return 0;
     }
@@ -127,39 +141,37 @@ static int attempt(ins_writer *w, ins_mutation *batch)
             continue;
         drop_result(m);
         m->err_ = apply_one(w, txn, m, &full, &dirty);
-        if (full && e->mapsize < e->maxsize) {
-            grow = 1;
+        if (full) {
+            needy = m; /* MDB_MAP_FULL leaves the transaction unusable */
             break;
         }
-        if (full)
-            m->err_ = INS_EFULL;
         if (m->err_ && dirty && !e->nested) {
             m->skip_ = 1; /* its writes are in txn: redo without it */
             redo = 1;
             break;
         }
     }
-    if (grow || redo) {
+    if (needy || redo) {
         mdb_txn_abort(txn);
         pthread_rwlock_unlock(&e->resize);
         restore(w, &c);
-        if (grow && (rc = ins__env_grow(e)) != 0 && rc != INS_EFULL) {
-            fail_pending(batch, rc);
-            return 0;
+        if (needy && (rc = ins__env_grow(e)) != 0) {
+            drop_result(needy);
+            needy->err_ = ins__env_io_err(rc); /* INS_EFULL, ENOSPC, ... */
+            needy->skip_ = 1;
         }
         return 1;
     }
     rc = mdb_txn_commit(txn);
     pthread_rwlock_unlock(&e->resize);
-    if (rc == MDB_MAP_FULL && e->mapsize < e->maxsize) {
+    if (rc == MDB_MAP_FULL) {
         restore(w, &c);
-        rc = ins__env_grow(e);
-        if (rc == 0)
+        if ((rc = ins__env_grow(e)) == 0)
             return 1;
     }
     if (rc) {
         restore(w, &c);
-        fail_pending(batch, rc == MDB_MAP_FULL ? INS_EFULL : rc);
+        fail_pending(batch, ins__env_io_err(rc));
     }
     return 0;
 }

@@ -18,8 +18,12 @@ grpc_status_code ins_status_code(int err)
 #undef INS_STATUS_CASE
     case ENOMEM:
     case ENOSPC:
+    case EDQUOT:
     case MDB_MAP_FULL:
         return GRPC_STATUS_RESOURCE_EXHAUSTED;
+    case EIO:       /* a failed disk write: nothing stored, the next may work */
+    case MDB_PANIC: /* the store refuses writes until it is reopened */
+        return GRPC_STATUS_UNAVAILABLE;
     default:
         return GRPC_STATUS_INTERNAL;
     }

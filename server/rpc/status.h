@@ -9,7 +9,8 @@
 
 /*
  * The gRPC status for `err`: the table's entry for the project's codes;
- * RESOURCE_EXHAUSTED for ENOMEM, ENOSPC and a full LMDB map; INTERNAL for
+ * RESOURCE_EXHAUSTED for ENOMEM, ENOSPC, EDQUOT and a full LMDB map;
+ * UNAVAILABLE for EIO and MDB_PANIC (a failed disk write); INTERNAL for
  * every other errno or LMDB code. 0 maps to GRPC_STATUS_OK. Can't fail.
  */
 grpc_status_code ins_status_code(int err);

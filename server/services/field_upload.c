@@ -455,6 +455,7 @@ static int flush(upload *u)
  * window has room. */
 static void pump(upload *u)
 {
+    char why[512];
     ins_call *call = u->call;
     if (ins_call_done(call))
         return;
@@ -487,6 +488,11 @@ static void pump(upload *u)
         ins_call_fail(call, u->werr,
                       "chunk out of order: the committed offset is %" PRIu64 "; resume from there",
                       u->woffset);
+    } else if (ins_mut_space_why(u->store, u->werr, why, sizeof(why))) {
+        ins_call_fail(call, u->werr,
+                      "cannot store the chunk: %s; the first %" PRIu64 " bytes are kept "
+                      "(GetUploadStatus): resume from there once writes succeed again",
+                      why, u->committed);
     } else if (u->werr) {
         ins_call_fail(call, u->werr, "cannot store the chunk: %s; resume from offset %" PRIu64,
                       ins_strerror(u->werr), u->committed);
@@ -620,6 +626,7 @@ static void upload_on_read(ins_call *call, const ProtobufCMessage *msg)
 static void upload_on_wake(ins_call *call)
 {
     upload *u = ins_call_data(call);
+    char why[512];
     if (ins_call_done(call))
         return;
     if ((u->st == U_STAGING || u->st == U_FINISHING) &&
@@ -631,6 +638,8 @@ static void upload_on_wake(ins_call *call)
             ins_call_fail(call, u->err,
                           "upload id %s was started with another size or hash; choose a new id",
                           u->hdr->upload_id);
+        else if (ins_mut_space_why(u->store, u->err, why, sizeof(why)))
+            ins_call_fail(call, u->err, "cannot stage the upload: %s", why);
         else if (u->err)
             ins_call_fail(call, u->err, "cannot stage the upload: %s", ins_strerror(u->err));
         else {
@@ -647,6 +656,10 @@ static void upload_on_wake(ins_call *call)
             ins_call_fail(call, u->err,
                           "the %" PRIu64 " bytes received do not hash to the declared SHA-256; "
                           "nothing was kept: send the photo again",
+                          u->hdr->total_size);
+        else if (ins_mut_space_why(u->store, u->err, why, sizeof(why)))
+            ins_call_fail(call, u->err,
+                          "cannot finish the upload: %s; its %" PRIu64 " bytes stay staged", why,
                           u->hdr->total_size);
         else if (u->err)
             ins_call_fail(call, u->err, "cannot finish the upload: %s", ins_strerror(u->err));

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lmdb.h>
 #include <openssl/sha.h>
 
 #include "ins_error.h"
@@ -192,9 +193,50 @@ static void reply_result(ins_call *call, const uint8_t *r, size_t len)
     }
 }
 
+/* "8 MiB" or "7.5 MiB". */
+static void mib(char *buf, size_t len, size_t bytes)
+{
+    if (bytes % (1u << 20) == 0)
+        snprintf(buf, len, "%zu MiB", bytes >> 20);
+    else
+        snprintf(buf, len, "%.1f MiB", (double)bytes / (1u << 20));
+}
+
+const char *ins_mut_space_why(ins_store *store, int err, char *buf, size_t len)
+{
+    char u[32], l[32];
+    size_t used, limit;
+    ins_store_space(store, &used, &limit);
+    mib(u, sizeof(u), used);
+    mib(l, sizeof(l), limit);
+    if (err == INS_EFULL)
+        snprintf(buf, len,
+                 "the store is full: %s of --max-store-bytes %s used; writes are refused until "
+                 "data is removed or the limit raised; reads still work",
+                 u, l);
+    else if (err == ENOSPC)
+        snprintf(buf, len,
+                 "the disk is full: no space left on the data folder's filesystem (the store "
+                 "uses %s); nothing was stored, writes resume by themselves once space is "
+                 "freed; reads still work",
+                 u);
+    else if (err == EIO)
+        snprintf(buf, len,
+                 "the disk reported an I/O error while storing this request; nothing of it was "
+                 "stored: retry later");
+    else if (err == MDB_PANIC)
+        snprintf(buf, len,
+                 "the store stopped writing after a disk write failed; nothing acknowledged is "
+                 "lost: writes resume once inspectd is restarted");
+    else
+        return NULL;
+    return buf;
+}
+
 void ins_mut_on_wake(ins_call *call)
 {
     ins_mut *mu = ins_call_data(call);
+    char why[512];
     if (!mu)
         return;
     if (mu->err == 0)
@@ -204,8 +246,8 @@ void ins_mut_on_wake(ins_call *call)
                       "request_id %s was already used for a different request; "
                       "use a new request_id for a new change",
                       mu->request_id);
-    else if (mu->err == INS_EFULL)
-        ins_call_fail(call, mu->err, "the store has reached --max-store-bytes; reads still work");
+    else if (ins_mut_space_why(ins_ctx_of(call)->store, mu->err, why, sizeof(why)))
+        ins_call_fail(call, mu->err, "%s", why);
     else
         ins_call_fail(call, mu->err, "%s", mu->why[0] ? mu->why : ins_strerror(mu->err));
     ins_call_unref(call); /* the reference taken at submit */

@@ -63,6 +63,15 @@ int ins_mut_refuse(ins_wtxn *t, ins_mut *mu, int err, const char *fmt, ...)
  */
 int ins_mut_fail(ins_mut *mu, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * The sentence for a write refused for space or a failed disk write, with
+ * the figures of `store`: INS_EFULL (the store is full: used and
+ * --max-store-bytes), ENOSPC (the disk is full), EIO, MDB_PANIC. Writes it
+ * into buf (len bytes) and returns buf; returns NULL, buf untouched, for any
+ * other `err`. The one place these messages are made: uploads use it too.
+ */
+const char *ins_mut_space_why(ins_store *store, int err, char *buf, size_t len);
+
 void ins_mut_on_wake(ins_call *call);
 void ins_mut_cleanup(ins_call *call);
 

@@ -44,7 +44,10 @@ START_TEST(test_status_errno_and_lmdb)
     ck_assert_int_eq(ins_status_code(ENOMEM), GRPC_STATUS_RESOURCE_EXHAUSTED);
     ck_assert_int_eq(ins_status_code(ENOSPC), GRPC_STATUS_RESOURCE_EXHAUSTED);
     ck_assert_int_eq(ins_status_code(MDB_MAP_FULL), GRPC_STATUS_RESOURCE_EXHAUSTED);
-    ck_assert_int_eq(ins_status_code(EIO), GRPC_STATUS_INTERNAL);
+    ck_assert_int_eq(ins_status_code(EBADF), GRPC_STATUS_INTERNAL);
+    ck_assert_int_eq(ins_status_code(EIO), GRPC_STATUS_UNAVAILABLE);
+    ck_assert_int_eq(ins_status_code(MDB_PANIC), GRPC_STATUS_UNAVAILABLE);
+    ck_assert_int_eq(ins_status_code(EDQUOT), GRPC_STATUS_RESOURCE_EXHAUSTED);
     ck_assert_int_eq(ins_status_code(MDB_CORRUPTED), GRPC_STATUS_INTERNAL);
     ck_assert_int_eq(ins_status_code(-12345678), GRPC_STATUS_INTERNAL);
 }

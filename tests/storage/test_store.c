@@ -623,9 +623,12 @@ START_TEST(test_store_full_refuses_writes_serves_reads)
     }
     ck_assert_int_eq(rc, INS_EFULL);
     ck_assert_int_gt(i, 10);
-    size_t meta;
-    ins_store_map_sizes(s, &meta, NULL);
-    ck_assert_uint_eq(meta, 1 << 20);
+    size_t meta, blobs, used, limit;
+    ins_store_map_sizes(s, &meta, &blobs);
+    ins_store_space(s, &used, &limit);
+    ck_assert_uint_eq(limit, 1 << 20); /* one limit for meta and the stripes */
+    ck_assert_uint_eq(meta + blobs, used);
+    ck_assert_uint_eq(used, 1 << 20);
     bulk b = {100000, 10, 2000};
     ck_assert_int_eq(ins_store_exec(s, bulk_apply, &b), INS_EFULL);
     ck_assert_int_eq(read_rec(s, "b000000", buf, sizeof(buf)), 0); /* reads still served */
