@@ -26,6 +26,10 @@ int ins_counter_next(ins_wtxn *t, const char *name, uint64_t *out);
 int ins_task_wget(ins_wtxn *t, const char *id, Inspect__V1__Task **out);
 int ins_task_get(ins_rtxn *r, const char *id, Inspect__V1__Task **out);
 
+/* The stored record bytes of task `id`, borrowed from the snapshot: valid
+ * until ins_rtxn_end(r). Returns 0, INS_ENOTFOUND or an LMDB error. */
+int ins_task_raw(ins_rtxn *r, const char *id, ins_val *out);
+
 /*
  * Writes `task` replacing `old` (NULL when new): the record, the index rows
  * by application and by team member, the load of every inspector whose
@@ -57,6 +61,8 @@ uint32_t ins_task_alerts_raised(ins_wtxn *t, const char *task_id);
  * write transaction). Returns what `fn` stopped with, 0, INS_ECORRUPT or an
  * LMDB error. */
 int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg);
+/* The same on a snapshot. */
+int ins_task_scan_app(ins_rtxn *r, const char *app_id, ins_id_fn fn, void *arg);
 
 /* Calls `fn` with task ids in order from `from` (included; NULL: the
  * first): every task, or with `inspector` non-NULL the tasks on whose team
