@@ -6,8 +6,8 @@
  * Dispatch, Field, the reconciliation step and the deadline scheduler.
  * Alerts are in rec_alerts.h.
  */
-#ifndef INS_DISPATCH_STORE_H
-#define INS_DISPATCH_STORE_H
+#ifndef INS_REC_TASKS_H
+#define INS_REC_TASKS_H
 
 #include "inspect/v1/dispatch.pb-c.h"
 #include "recio.h"
@@ -85,4 +85,4 @@ typedef int (*ins_timer_fn)(void *arg, int64_t when, const char *task_id);
 int ins_task_timers_wscan(ins_wtxn *t, ins_timer_fn fn, void *arg);
 int ins_task_timers_scan(ins_rtxn *r, ins_timer_fn fn, void *arg);
 
-#endif /* INS_DISPATCH_STORE_H */
+#endif /* INS_REC_TASKS_H */
