@@ -48,29 +48,11 @@ int ins_alert_wget(ins_wtxn *t, const char *id, Inspect__V1__Alert **out)
                           &inspect__v1__alert__descriptor, (ProtobufCMessage **)out);
 }
 
-static int id_row(void *arg, const ins_val *key, const ins_val *val)
-{
-    const struct {
-        ins_id_fn fn;
-        void *arg;
-    } *s = arg;
-    (void)val;
-    ins_key_reader kr;
-    char buf[64];
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, buf, sizeof buf))
-        return INS_ECORRUPT;
-    return s->fn(s->arg, buf);
-}
-
 int ins_alert_scan(ins_rtxn *r, int include_acknowledged, ins_id_fn fn, void *arg)
 {
-    struct {
-        ins_id_fn fn;
-        void *arg;
-    } s = {fn, arg};
+    ins_id_scan s = {fn, arg, 0};
     return ins_rtxn_scan(r, include_acknowledged ? T_ALERTS : T_ALERTS_OPEN, NULL, 0, NULL, 0,
-                         id_row, &s);
+                         ins_recio_id_row, &s);
 }
 
 int ins_alert_ack(ins_wtxn *t, const Inspect__V1__Alert *a, const char *actor)

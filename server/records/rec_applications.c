@@ -37,6 +37,13 @@ int ins_app_get(ins_rtxn *r, const char *id, Inspect__V1__Application **out)
                          &inspect__v1__application__descriptor, (ProtobufCMessage **)out);
 }
 
+int ins_app_raw(ins_rtxn *r, const char *id, ins_val *out)
+{
+    ins_key k;
+    app_key(&k, id);
+    return ins_rtxn_get(r, T_APPLICATIONS, k.buf, k.len, out);
+}
+
 typedef struct app_scan {
     ins_id_fn fn;
     void *arg;

@@ -18,6 +18,10 @@
 int ins_app_get(ins_rtxn *r, const char *id, Inspect__V1__Application **out);
 int ins_app_wget(ins_wtxn *t, const char *id, Inspect__V1__Application **out);
 
+/* The stored record bytes of application `id`, borrowed from the snapshot:
+ * valid until ins_rtxn_end(r). Returns 0, INS_ENOTFOUND or an LMDB error. */
+int ins_app_raw(ins_rtxn *r, const char *id, ins_val *out);
+
 /*
  * Calls `fn` with application ids in order from `from` (included; NULL:
  * the first), through the index that fits the filter: by service item when

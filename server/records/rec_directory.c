@@ -146,50 +146,30 @@ int ins_inspector_put(ins_wtxn *t, const Inspect__V1__Inspector *in,
                            &ch);
 }
 
-typedef struct id_scan {
-    ins_id_fn fn;
-    void *arg;
-    int skip; /* key parts before the id */
-} id_scan;
-
-static int id_row(void *arg, const ins_val *key, const ins_val *val)
-{
-    id_scan *s = arg;
-    (void)val;
-    ins_key_reader kr;
-    char buf[256];
-    ins_keyr_init(&kr, key->data, key->len);
-    for (int i = 0; i < s->skip; i++)
-        if (ins_keyr_text(&kr, NULL, 0))
-            return INS_ECORRUPT;
-    if (ins_keyr_text(&kr, buf, sizeof buf))
-        return INS_ECORRUPT;
-    return s->fn(s->arg, buf);
-}
-
 int ins_inspector_scan(ins_rtxn *r, const char *department, const char *from, ins_id_fn fn,
                        void *arg)
 {
     ins_key prefix, start;
     if (!department) {
-        id_scan s = {fn, arg, 0};
+        ins_id_scan s = {fn, arg, 0};
         text_key(&start, from ? from : "");
         return ins_rtxn_scan(r, T_INSPECTORS, NULL, 0, from ? start.buf : NULL,
-                             from ? start.len : 0, id_row, &s);
+                             from ? start.len : 0, ins_recio_id_row, &s);
     }
-    id_scan s = {fn, arg, 1};
+    ins_id_scan s = {fn, arg, 1};
     by_dept_key(&prefix, department, NULL);
     by_dept_key(&start, department, from);
     return ins_rtxn_scan(r, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len, from ? start.buf : NULL,
-                         from ? start.len : 0, id_row, &s);
+                         from ? start.len : 0, ins_recio_id_row, &s);
 }
 
 int ins_inspector_wscan(ins_wtxn *t, const char *department, ins_id_fn fn, void *arg)
 {
     ins_key prefix;
-    id_scan s = {fn, arg, 1};
+    ins_id_scan s = {fn, arg, 1};
     by_dept_key(&prefix, department, NULL);
-    return ins_wtxn_scan(t, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len, NULL, 0, id_row, &s);
+    return ins_wtxn_scan(t, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row,
+                         &s);
 }
 
 /* ---- service items ---- */

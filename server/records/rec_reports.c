@@ -38,6 +38,13 @@ int ins_report_wget(ins_wtxn *t, const char *id, Inspect__V1__Report **out)
                           &inspect__v1__report__descriptor, (ProtobufCMessage **)out);
 }
 
+int ins_report_raw(ins_rtxn *r, const char *id, ins_val *out)
+{
+    ins_key k;
+    report_key(&k, id);
+    return ins_rtxn_get(r, T_REPORTS, k.buf, k.len, out);
+}
+
 int ins_report_store(ins_wtxn *t, const Inspect__V1__Report *rep, const char *actor,
                      const char *change, const Inspect__V1__Task *task)
 {

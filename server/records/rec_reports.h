@@ -19,6 +19,10 @@ void ins_report_id(const char *task_id, char *out);
 int ins_report_get(ins_rtxn *r, const char *id, Inspect__V1__Report **out);
 int ins_report_wget(ins_wtxn *t, const char *id, Inspect__V1__Report **out);
 
+/* The stored record bytes of report `id`, borrowed from the snapshot: valid
+ * until ins_rtxn_end(r). Returns 0, INS_ENOTFOUND or an LMDB error. */
+int ins_report_raw(ins_rtxn *r, const char *id, ins_val *out);
+
 /* Stores `rep` with audit entry "report.<change>" and a feed entry visible
  * to the bureau and every department `task` requires. Returns 0 or a
  * storage error. */

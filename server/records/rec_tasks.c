@@ -66,6 +66,13 @@ int ins_task_get(ins_rtxn *r, const char *id, Inspect__V1__Task **out)
                          &inspect__v1__task__descriptor, (ProtobufCMessage **)out);
 }
 
+int ins_task_raw(ins_rtxn *r, const char *id, ins_val *out)
+{
+    ins_key k;
+    task_key(&k, id);
+    return ins_rtxn_get(r, T_TASKS, k.buf, k.len, out);
+}
+
 int ins_inspector_load(ins_wtxn *t, const char *id, uint32_t *out)
 {
     ins_key k;
@@ -239,31 +246,20 @@ int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint3
     return rc;
 }
 
-/* Reads the task id after `skip` text parts of an index key and hands it on. */
-typedef struct id_scan {
-    ins_id_fn fn;
-    void *arg;
-    int skip;
-} id_scan;
-
-static int id_row(void *arg, const ins_val *key, const ins_val *val)
-{
-    id_scan *s = arg;
-    (void)val;
-    ins_key_reader kr;
-    char buf[256];
-    ins_keyr_init(&kr, key->data, key->len);
-    if ((s->skip && ins_keyr_text(&kr, NULL, 0)) || ins_keyr_text(&kr, buf, sizeof buf))
-        return INS_ECORRUPT;
-    return s->fn(s->arg, buf);
-}
-
 int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg)
 {
     ins_key prefix;
     task_key(&prefix, app_id);
-    id_scan s = {fn, arg, 1};
-    return ins_wtxn_scan(t, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, id_row, &s);
+    ins_id_scan s = {fn, arg, 1};
+    return ins_wtxn_scan(t, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row, &s);
+}
+
+int ins_task_scan_app(ins_rtxn *r, const char *app_id, ins_id_fn fn, void *arg)
+{
+    ins_key prefix;
+    task_key(&prefix, app_id);
+    ins_id_scan s = {fn, arg, 1};
+    return ins_rtxn_scan(r, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row, &s);
 }
 
 int ins_task_scan(ins_rtxn *r, const char *inspector, const char *from, ins_id_fn fn, void *arg)
@@ -275,9 +271,9 @@ int ins_task_scan(ins_rtxn *r, const char *inspector, const char *from, ins_id_f
     start = prefix;
     if (from)
         ins_key_text(&start, from);
-    id_scan s = {fn, arg, inspector != NULL};
+    ins_id_scan s = {fn, arg, inspector != NULL};
     return ins_rtxn_scan(r, inspector ? T_TASKS_BY_INSPECTOR : T_TASKS, prefix.buf, prefix.len,
-                         from ? start.buf : NULL, from ? start.len : 0, id_row, &s);
+                         from ? start.buf : NULL, from ? start.len : 0, ins_recio_id_row, &s);
 }
 
 int ins_task_was_member(ins_rtxn *r, const char *inspector, const char *task_id)

@@ -6,8 +6,8 @@
  * Dispatch, Field, the reconciliation step and the deadline scheduler.
  * Alerts are in rec_alerts.h.
  */
-#ifndef INS_DISPATCH_STORE_H
-#define INS_DISPATCH_STORE_H
+#ifndef INS_REC_TASKS_H
+#define INS_REC_TASKS_H
 
 #include "inspect/v1/dispatch.pb-c.h"
 #include "recio.h"
@@ -25,6 +25,10 @@ int ins_counter_next(ins_wtxn *t, const char *name, uint64_t *out);
 /* Reads task `id` (caller frees). 0, INS_ENOTFOUND or a storage error. */
 int ins_task_wget(ins_wtxn *t, const char *id, Inspect__V1__Task **out);
 int ins_task_get(ins_rtxn *r, const char *id, Inspect__V1__Task **out);
+
+/* The stored record bytes of task `id`, borrowed from the snapshot: valid
+ * until ins_rtxn_end(r). Returns 0, INS_ENOTFOUND or an LMDB error. */
+int ins_task_raw(ins_rtxn *r, const char *id, ins_val *out);
 
 /*
  * Writes `task` replacing `old` (NULL when new): the record, the index rows
@@ -57,6 +61,8 @@ uint32_t ins_task_alerts_raised(ins_wtxn *t, const char *task_id);
  * write transaction). Returns what `fn` stopped with, 0, INS_ECORRUPT or an
  * LMDB error. */
 int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg);
+/* The same on a snapshot. */
+int ins_task_scan_app(ins_rtxn *r, const char *app_id, ins_id_fn fn, void *arg);
 
 /* Calls `fn` with task ids in order from `from` (included; NULL: the
  * first): every task, or with `inspector` non-NULL the tasks on whose team
@@ -79,4 +85,4 @@ typedef int (*ins_timer_fn)(void *arg, int64_t when, const char *task_id);
 int ins_task_timers_wscan(ins_wtxn *t, ins_timer_fn fn, void *arg);
 int ins_task_timers_scan(ins_rtxn *r, ins_timer_fn fn, void *arg);
 
-#endif /* INS_DISPATCH_STORE_H */
+#endif /* INS_REC_TASKS_H */

@@ -11,6 +11,7 @@
 #include "ins_audit.h"
 #include "ins_feed.h"
 #include "ins_hex.h"
+#include "rec_audit.h"
 #include "tables.h"
 #include "records.h"
 
@@ -32,24 +33,6 @@ int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
     return rc ? rc : ins_rec_decode(v.data, v.len, rec, wire, out);
 }
 
-/* The audit entry's index rows: by entity and by actor, each in order of
- * sequence, so one case's trail or one person's is read without a scan. */
-static int index_audit(ins_wtxn *t, const char *entity, const char *actor, uint64_t seq)
-{
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, entity);
-    ins_key_u64(&k, seq);
-    int rc = ins_wtxn_put(t, T_AUDIT_BY_ENTITY, k.buf, k.len, "", 0, 0);
-    if (rc == 0) {
-        ins_key_init(&k);
-        ins_key_text(&k, actor ? actor : "");
-        ins_key_u64(&k, seq);
-        rc = ins_wtxn_put(t, T_AUDIT_BY_ACTOR, k.buf, k.len, "", 0, 0);
-    }
-    return rc;
-}
-
 int ins_recio_store(ins_wtxn *t, ins_table table, const ins_key *key, const ProtobufCMessage *wire,
                     const ProtobufCMessageDescriptor *rec, const ins_change *ch)
 {
@@ -67,13 +50,28 @@ int ins_recio_store(ins_wtxn *t, ins_table table, const ins_key *key, const Prot
         uint64_t seq = 0;
         rc = ins_wtxn_audit(t, ch->actor, action, entity, elen, bytes, len, &seq);
         if (rc == 0)
-            rc = index_audit(t, entity, ch->actor, seq);
+            rc = ins_audit_index_put(t, entity, ch->actor, seq);
         if (rc == 0)
             rc = ins_wtxn_feed(t, ch->kind, entity, elen, ch->change, ch->departments,
                                ch->n_departments, NULL);
     }
     free(bytes);
     return rc;
+}
+
+int ins_recio_id_row(void *arg, const ins_val *key, const ins_val *val)
+{
+    const ins_id_scan *s = arg;
+    (void)val;
+    ins_key_reader kr;
+    char buf[256];
+    ins_keyr_init(&kr, key->data, key->len);
+    for (int i = 0; i < s->skip; i++)
+        if (ins_keyr_text(&kr, NULL, 0))
+            return INS_ECORRUPT;
+    if (ins_keyr_text(&kr, buf, sizeof buf))
+        return INS_ECORRUPT;
+    return s->fn(s->arg, buf);
 }
 
 typedef struct collect {

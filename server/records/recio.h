@@ -29,6 +29,23 @@ int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
  * return stops the scan and is returned by it. */
 typedef int (*ins_id_fn)(void *arg, const char *id);
 
+/* A scan of ids for ins_recio_id_row: `skip` text parts of each key come
+ * before the id (0 for a table keyed by id, 1 for an index keyed by
+ * (owner, id)). */
+typedef struct ins_id_scan {
+    ins_id_fn fn;
+    void *arg;
+    int skip;
+} ins_id_scan;
+
+/*
+ * The ins_scan_fn of an id scan (`arg` is an ins_id_scan): reads the id
+ * after `skip` text parts of the key (at most 255 bytes) and calls fn with
+ * it. Returns what fn returns, or INS_ECORRUPT for a key that does not
+ * decode.
+ */
+int ins_recio_id_row(void *arg, const ins_val *key, const ins_val *val);
+
 /* What a change is, for the audit trail and the change feed. */
 typedef struct ins_change {
     const char *actor;              /* principal */

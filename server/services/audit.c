@@ -8,8 +8,8 @@
  * one short read snapshot, sends them one message at a time, and reads on
  * from its own cursor (the last sequence examined) only when the batch is
  * gone, so its memory stays bounded however long the trail and however slow
- * the client. By entity and by actor it walks the index rows
- * (T_AUDIT_BY_ENTITY, T_AUDIT_BY_ACTOR) written with every entry; a time
+ * the client. By entity and by actor it walks the index rows written with
+ * every entry (records/rec_audit.h); a time
  * range finds its first entry by bisection on the chain (entries are
  * appended in time order by the one writer) and stops at the first entry
  * past the end of the range.
@@ -35,6 +35,7 @@
 #include "ins_key.h"
 #include "inspect/v1/audit.pb-c.h"
 #include "jobs.h"
+#include "rec_audit.h"
 
 #define LIST_BATCH 256
 
@@ -108,52 +109,6 @@ int ins_aud_get(ins_rtxn *r, uint64_t seq, ins_aud_entry *out)
         return g.found ? INS_ECORRUPT : INS_ENOTFOUND;
     }
     return 0;
-}
-
-typedef struct index_ctx {
-    uint64_t **seqs;
-    size_t *n, *cap;
-    size_t max, taken;
-    int err;
-} index_ctx;
-
-static int index_one(void *arg, const ins_val *key, const ins_val *val)
-{
-    index_ctx *ic = arg;
-    (void)val;
-    ins_key_reader kr;
-    uint64_t seq;
-    ins_keyr_init(&kr, key->data, key->len);
-    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_u64(&kr, &seq))
-        return ic->err = INS_ECORRUPT;
-    if (*ic->n == *ic->cap) {
-        size_t cap = *ic->cap ? *ic->cap * 2 : 64;
-        uint64_t *p = realloc(*ic->seqs, cap * sizeof *p);
-        if (!p)
-            return ic->err = ENOMEM;
-        *ic->seqs = p;
-        *ic->cap = cap;
-    }
-    (*ic->seqs)[(*ic->n)++] = seq;
-    ic->taken++;
-    return ic->max && ic->taken >= ic->max ? 1 : 0;
-}
-
-int ins_aud_index(ins_rtxn *r, unsigned table, const char *name, uint64_t after, size_t max,
-                  uint64_t **seqs, size_t *n, size_t *cap)
-{
-    ins_key prefix, start;
-    ins_key_init(&prefix);
-    ins_key_text(&prefix, name);
-    start = prefix;
-    ins_key_u64(&start, after + 1);
-    if (ins_key_err(&start) || after == UINT64_MAX)
-        return after == UINT64_MAX ? 0 : INS_EINVAL;
-    index_ctx ic = {seqs, n, cap, max, 0, 0};
-    int rc = ins_rtxn_scan(r, table, prefix.buf, prefix.len, start.buf, start.len, index_one, &ic);
-    if (ic.err)
-        return ic.err;
-    return rc == 1 ? 0 : rc;
 }
 
 void ins_aud_hash(const ins_aud_entry *e, uint8_t out[32])
@@ -344,9 +299,9 @@ static int read_batch(lister *l, ins_store *s)
             l->eof = 1;
         goto done;
     }
-    rc = ins_aud_index(r, l->mode == BY_ENTITY ? T_AUDIT_BY_ENTITY : T_AUDIT_BY_ACTOR,
-                       l->mode == BY_ENTITY ? l->entity : l->actor, l->cursor, LIST_BATCH, &seqs,
-                       &n, &cap);
+    rc = ins_audit_index_scan(r, l->mode == BY_ENTITY ? INS_AUDIT_BY_ENTITY : INS_AUDIT_BY_ACTOR,
+                              l->mode == BY_ENTITY ? l->entity : l->actor, l->cursor, LIST_BATCH,
+                              &seqs, &n, &cap);
     if (rc == 0 && n == 0)
         l->eof = 1;
     for (size_t i = 0; rc == 0 && i < n && !l->eof; i++) {

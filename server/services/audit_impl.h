@@ -1,7 +1,8 @@
 /*
  * audit_impl.h - what audit.c (ListEvents, VerifyChain) and dossier.c
- * (ExportDossier) share: reading audit entries by sequence and by index, and
- * recomputing an entry's hash.
+ * (ExportDossier) share: reading audit entries by sequence and recomputing an
+ * entry's hash. The index rows by entity and by actor are
+ * records/rec_audit.h.
  */
 #ifndef INS_AUDIT_IMPL_H
 #define INS_AUDIT_IMPL_H
@@ -35,15 +36,6 @@ void ins_aud_clear(ins_aud_entry *e);
  * Returns 0, INS_ENOTFOUND (no such entry), INS_ECORRUPT, ENOMEM, LMDB errors.
  */
 int ins_aud_get(ins_rtxn *r, uint64_t seq, ins_aud_entry *out);
-
-/*
- * Appends to `*seqs` (growable, `*n` used of `*cap`) the sequences of the
- * index `table` (T_AUDIT_BY_ENTITY or T_AUDIT_BY_ACTOR) under `name`,
- * after `after`, at most `max` of them (0: all). Returns 0, ENOMEM, LMDB
- * errors.
- */
-int ins_aud_index(ins_rtxn *r, unsigned table, const char *name, uint64_t after, size_t max,
-                  uint64_t **seqs, size_t *n, size_t *cap);
 
 /* The chain hash of an entry from its fields, by ins_chain_hash()
  * (common/ins_chain.h has the rule). All zero when that fails (out of

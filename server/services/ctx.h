@@ -1,7 +1,7 @@
 /*
  * ctx.h - what every service shares: the store, the options, the clock.
- *
- * The tables live in the record layer (server/records/tables.h).
+ * Services reach the tables only through the record modules of
+ * server/records/.
  *
  * One ins_ctx per process, created by main and reached from a call through
  * ins_server_ctx(ins_call_server(call)).
@@ -12,7 +12,6 @@
 #include "follow.h"
 #include "ins_store.h"
 #include "server.h"
-#include "tables.h" /* transitional: services still naming tables */
 
 typedef struct ins_ctx {
     ins_store *store;

@@ -12,15 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entities.pb-c.h"
 #include "findings_rules.h" /* ins_photo_id_valid */
 #include "ins_blob.h"
 #include "ins_error.h"
-#include "records.h"
 #include "reconciliation.h"
 #include "ctx.h"
 #include "dispatch.h"
 #include "inspect/v1/field.pb-c.h"
+#include "rec_photos.h"
 #include "rec_tasks.h"
 
 #define BATCH_MAX   256
@@ -195,13 +194,9 @@ static int photo_allowed(ins_call *call, const char *id, photo_stream *ps)
     ins_rtxn *r = NULL;
     Inspect__V1__Photo *ph = NULL;
     Inspect__V1__Task *task = NULL;
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, id);
     int rc = ins_store_read_begin(ins_ctx_of(call)->store, &r);
     if (rc == 0)
-        rc = ins_recio_get(r, T_PHOTOS, &k, &inspect__rec__photo__descriptor,
-                           &inspect__v1__photo__descriptor, (ProtobufCMessage **)&ph);
+        rc = ins_photo_get(r, id, &ph);
     if (rc == 0 && who->role == INS_ROLE_DEPARTMENT)
         rc = ins_task_get(r, ph->task_id, &task);
     ins_rtxn_end(r);

@@ -51,13 +51,18 @@
 #include "ins_chain.h"
 #include "ins_error.h"
 #include "ins_hex.h"
-#include "ins_key.h"
 #include "ins_pbjson.h"
 #include "inspect/v1/audit.pb-c.h"
 #include "inspect/v1/departments.pb-c.h"
 #include "inspect/v1/dispatch.pb-c.h"
 #include "inspect/v1/field.pb-c.h"
 #include "inspect/v1/licensing.pb-c.h"
+#include "rec_applications.h"
+#include "rec_audit.h"
+#include "rec_findings.h"
+#include "rec_photos.h"
+#include "rec_reports.h"
+#include "rec_tasks.h"
 
 #define CHUNK       (64 * 1024)
 #define PHOTO_PIECE (64 * 1024)
@@ -168,18 +173,18 @@ static int add_entity(dossier *d, const char *entity)
 }
 
 /*
- * Adds the record stored at `key` of `table` as records/<rec_path>.pb and,
- * printed as `desc`, as <json_path>.json. `entity` is its audit entity.
- * Returns 0, INS_ENOTFOUND, ENOMEM, LMDB errors.
+ * Adds the stored record bytes `v` (read by a record module's raw read;
+ * `rc` is what it returned) as records/<rec_path>.pb and, printed as
+ * `desc`, as <json_path>.json. `entity` is its audit entity. Returns 0,
+ * `rc` when it is not 0 (INS_ENOTFOUND, LMDB errors), ENOMEM.
  */
-static int add_record(dossier *d, ins_rtxn *r, unsigned table, const ins_key *key,
-                      const char *entity, uint32_t version, const ProtobufCMessageDescriptor *desc,
-                      const char *json_path, const char *rec_path)
+static int add_record(dossier *d, int rc, const ins_val *vp, const char *entity, uint32_t version,
+                      const ProtobufCMessageDescriptor *desc, const char *json_path,
+                      const char *rec_path)
 {
-    ins_val v;
-    int rc = ins_rtxn_get(r, table, key->buf, key->len, &v);
     if (rc)
         return rc;
+    const ins_val v = *vp;
     char path[1200];
     snprintf(path, sizeof path, "records/%s.pb", rec_path);
     dfile *rf = add_file(d, F_RECORD, path);
@@ -205,19 +210,18 @@ static int add_record(dossier *d, ins_rtxn *r, unsigned table, const ins_key *ke
     return version ? 0 : add_entity(d, entity);
 }
 
-/* Collects the second text component of every key under `prefix` (a task
- * id), or (task, text, u32) triples for the findings history. */
+/* Collects the names (and versions, for the findings history) a record
+ * module's scan passes on: departments, task ids or photo ids. */
 typedef struct keys_ctx {
     char (*names)[256];
     uint32_t *versions;
     size_t n, cap;
-    int with_version, err;
+    int err;
 } keys_ctx;
 
-static int key_one(void *arg, const ins_val *key, const ins_val *val)
+static int keep_name(void *arg, const char *name, uint32_t version)
 {
     keys_ctx *kc = arg;
-    (void)val;
     if (kc->n == kc->cap) {
         size_t cap = kc->cap ? kc->cap * 2 : 16;
         char(*p)[256] = realloc(kc->names, cap * sizeof *p);
@@ -229,24 +233,21 @@ static int key_one(void *arg, const ins_val *key, const ins_val *val)
         kc->versions = vp;
         kc->cap = cap;
     }
-    ins_key_reader kr;
-    ins_keyr_init(&kr, key->data, key->len);
-    kc->versions[kc->n] = 0;
-    if (ins_keyr_text(&kr, NULL, 0) || ins_keyr_text(&kr, kc->names[kc->n], 256) ||
-        (kc->with_version && ins_keyr_u32(&kr, &kc->versions[kc->n])))
-        return kc->err = INS_ECORRUPT;
+    snprintf(kc->names[kc->n], 256, "%s", name);
+    kc->versions[kc->n] = version;
     kc->n++;
     return 0;
 }
 
-static int scan_keys(ins_rtxn *r, unsigned table, const char *first, int with_version, keys_ctx *kc)
+static int keep_id(void *arg, const char *id)
 {
-    ins_key p;
-    ins_key_init(&p);
-    ins_key_text(&p, first);
-    memset(kc, 0, sizeof *kc);
-    kc->with_version = with_version;
-    int rc = ins_rtxn_scan(r, table, p.buf, p.len, NULL, 0, key_one, kc);
+    return keep_name(arg, id, 0);
+}
+
+/* What a scan into `kc` returned: `rc`, or the error keep_name stopped it
+ * with. */
+static int keys_done(const keys_ctx *kc, int rc)
+{
     return kc->err ? kc->err : rc;
 }
 
@@ -293,10 +294,9 @@ static int add_photo(dossier *d, ins_rtxn *r, const char *photo_id)
     snprintf(path, sizeof path, "photos/%s", sname);
     char rec[300];
     snprintf(rec, sizeof rec, "photo/%s", sname);
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, photo_id);
-    int rc = add_record(d, r, T_PHOTOS, &k, entity, 0, &inspect__v1__photo__descriptor, path, rec);
+    ins_val v;
+    int rc = add_record(d, ins_photo_raw(r, photo_id, &v), &v, entity, 0,
+                        &inspect__v1__photo__descriptor, path, rec);
     if (rc == INS_ENOTFOUND)
         return 0; /* referenced by the task, not stored (yet) */
     if (rc)
@@ -331,48 +331,42 @@ static int add_task(dossier *d, ins_rtxn *r, const char *task_id)
     snprintf(entity, sizeof entity, "task/%s", task_id);
     snprintf(json, sizeof json, "tasks/%s", sname);
     snprintf(rec, sizeof rec, "task/%s", sname);
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, task_id);
-    int rc = add_record(d, r, T_TASKS, &k, entity, 0, &inspect__v1__task__descriptor, json, rec);
+    ins_val v;
+    int rc = add_record(d, ins_task_raw(r, task_id, &v), &v, entity, 0,
+                        &inspect__v1__task__descriptor, json, rec);
     if (rc)
         return rc == INS_ENOTFOUND ? 0 : rc; /* index row without a task: nothing to add */
 
-    keys_ctx kc;
-    rc = scan_keys(r, T_FINDINGS, task_id, 0, &kc);
+    keys_ctx kc = {0};
+    rc = keys_done(&kc, ins_findings_scan(r, task_id, 0, keep_name, &kc));
     for (size_t i = 0; rc == 0 && i < kc.n; i++) {
         safe_name(sdept, sizeof sdept, kc.names[i]);
         snprintf(entity, sizeof entity, "findings/%s/%s", task_id, kc.names[i]);
         snprintf(json, sizeof json, "findings/%s/%s", sname, sdept);
         snprintf(rec, sizeof rec, "findings/%s/%s", sname, sdept);
-        ins_key_init(&k);
-        ins_key_text(&k, task_id);
-        ins_key_text(&k, kc.names[i]);
-        rc = add_record(d, r, T_FINDINGS, &k, entity, 0, &inspect__v1__findings__descriptor, json,
-                        rec);
-    }
-    keys_free(&kc);
-    if (rc)
-        return rc;
-
-    rc = scan_keys(r, T_FINDINGS_HISTORY, task_id, 1, &kc);
-    for (size_t i = 0; rc == 0 && i < kc.n; i++) {
-        safe_name(sdept, sizeof sdept, kc.names[i]);
-        snprintf(entity, sizeof entity, "findings/%s/%s", task_id, kc.names[i]);
-        snprintf(json, sizeof json, "findings/%s/%s.v%" PRIu32, sname, sdept, kc.versions[i]);
-        snprintf(rec, sizeof rec, "findings/%s/%s.v%" PRIu32, sname, sdept, kc.versions[i]);
-        ins_key_init(&k);
-        ins_key_text(&k, task_id);
-        ins_key_text(&k, kc.names[i]);
-        ins_key_u32(&k, kc.versions[i]);
-        rc = add_record(d, r, T_FINDINGS_HISTORY, &k, entity, kc.versions[i],
+        rc = add_record(d, ins_findings_raw(r, task_id, kc.names[i], 0, &v), &v, entity, 0,
                         &inspect__v1__findings__descriptor, json, rec);
     }
     keys_free(&kc);
     if (rc)
         return rc;
 
-    rc = scan_keys(r, T_TASK_PHOTOS, task_id, 0, &kc);
+    kc = (keys_ctx){0};
+    rc = keys_done(&kc, ins_findings_scan(r, task_id, 1, keep_name, &kc));
+    for (size_t i = 0; rc == 0 && i < kc.n; i++) {
+        safe_name(sdept, sizeof sdept, kc.names[i]);
+        snprintf(entity, sizeof entity, "findings/%s/%s", task_id, kc.names[i]);
+        snprintf(json, sizeof json, "findings/%s/%s.v%" PRIu32, sname, sdept, kc.versions[i]);
+        snprintf(rec, sizeof rec, "findings/%s/%s.v%" PRIu32, sname, sdept, kc.versions[i]);
+        rc = add_record(d, ins_findings_raw(r, task_id, kc.names[i], kc.versions[i], &v), &v,
+                        entity, kc.versions[i], &inspect__v1__findings__descriptor, json, rec);
+    }
+    keys_free(&kc);
+    if (rc)
+        return rc;
+
+    kc = (keys_ctx){0};
+    rc = keys_done(&kc, ins_task_photo_scan(r, task_id, keep_id, &kc));
     for (size_t i = 0; rc == 0 && i < kc.n; i++)
         rc = add_photo(d, r, kc.names[i]);
     keys_free(&kc);
@@ -380,14 +374,13 @@ static int add_task(dossier *d, ins_rtxn *r, const char *task_id)
         return rc;
 
     char rid[300];
-    snprintf(rid, sizeof rid, "R-%s", task_id);
+    ins_report_id(task_id, rid);
     safe_name(sname, sizeof sname, rid);
     snprintf(entity, sizeof entity, "report/%s", rid);
     snprintf(json, sizeof json, "reports/%s", sname);
     snprintf(rec, sizeof rec, "report/%s", sname);
-    ins_key_init(&k);
-    ins_key_text(&k, rid);
-    rc = add_record(d, r, T_REPORTS, &k, entity, 0, &inspect__v1__report__descriptor, json, rec);
+    rc = add_record(d, ins_report_raw(r, rid, &v), &v, entity, 0, &inspect__v1__report__descriptor,
+                    json, rec);
     return rc == INS_ENOTFOUND ? 0 : rc;
 }
 
@@ -462,7 +455,7 @@ static int add_audit(dossier *d, ins_rtxn *r)
     size_t n = 0, cap = 0;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < d->n_entities; i++)
-        rc = ins_aud_index(r, T_AUDIT_BY_ENTITY, d->entities[i], 0, 0, &seqs, &n, &cap);
+        rc = ins_audit_index_scan(r, INS_AUDIT_BY_ENTITY, d->entities[i], 0, 0, &seqs, &n, &cap);
     if (rc) {
         free(seqs);
         return rc;
@@ -527,14 +520,12 @@ static int plan(dossier *d, ins_store *s)
     safe_name(sname, sizeof sname, d->app_id);
     snprintf(entity, sizeof entity, "application/%s", d->app_id);
     snprintf(json, sizeof json, "application/%s", sname);
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, d->app_id);
-    rc = add_record(d, r, T_APPLICATIONS, &k, entity, 0, &inspect__v1__application__descriptor,
-                    "application", json);
+    ins_val v;
+    rc = add_record(d, ins_app_raw(r, d->app_id, &v), &v, entity, 0,
+                    &inspect__v1__application__descriptor, "application", json);
     if (rc == 0) {
-        keys_ctx kc;
-        rc = scan_keys(r, T_TASKS_BY_APP, d->app_id, 0, &kc);
+        keys_ctx kc = {0};
+        rc = keys_done(&kc, ins_task_scan_app(r, d->app_id, keep_id, &kc));
         for (size_t i = 0; rc == 0 && i < kc.n; i++)
             rc = add_task(d, r, kc.names[i]);
         keys_free(&kc);

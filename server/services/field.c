@@ -12,12 +12,10 @@
 
 #include "assign.h"
 #include "rec_directory.h"
-#include "entities.pb-c.h"
 #include "field_impl.h"
 #include "rec_applications.h"
 #include "geo.h"
 #include "ins_error.h"
-#include "records.h"
 #include "reconciliation.h"
 #include "task_state.h"
 
@@ -37,15 +35,6 @@ int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *in
     protobuf_c_message_free_unpacked(&(*task)->base, NULL);
     *task = NULL;
     return ins_mut_fail(mu, INS_EPERM, "inspector %s is not on the team of task %s", inspector, id);
-}
-
-int ins_fld_photo_stored(ins_wtxn *t, const char *id)
-{
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, id);
-    ins_val v;
-    return ins_wtxn_get(t, T_PHOTOS, k.buf, k.len, &v) == 0;
 }
 
 /* Non-zero when every member has accepted. */

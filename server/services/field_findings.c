@@ -5,20 +5,16 @@
  * Findings may name photos that are still on their way; the task becomes
  * SUBMITTED when every department's findings and every photo are stored.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "rec_directory.h"
-#include "entities.pb-c.h"
 #include "field_impl.h"
 #include "reconciliation.h"
 #include "findings_rules.h"
 #include "ins_error.h"
-#include "records.h"
 #include "task_state.h"
 
 /* Checks the answers against the template and the signature against the
@@ -64,62 +60,6 @@ static int check_body(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
     return rc;
 }
 
-/* The photo ids the answers name that are not stored yet. */
-static size_t missing_photos(ins_wtxn *t, const Inspect__V1__FindingsBody *b, char **out,
-                             size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < b->n_answers; i++)
-        for (size_t p = 0; p < b->answers[i]->n_photo_ids && n < cap; p++) {
-            char *id = b->answers[i]->photo_ids[p];
-            char low[65]; /* photos are stored under lower-case hex */
-            size_t k = 0;
-            for (; id[k] && k < 64; k++)
-                low[k] = (char)tolower((unsigned char)id[k]);
-            low[k] = '\0';
-            int dup = 0;
-            for (size_t j = 0; j < n; j++)
-                dup |= strcasecmp(out[j], id) == 0;
-            if (!dup && !ins_fld_photo_stored(t, low))
-                out[n++] = id;
-        }
-    return n;
-}
-
-/* Stores the findings as the current version, the earlier one kept. */
-static int store_findings(ins_wtxn *t, ins_mut *mu, Inspect__V1__Findings *f)
-{
-    const Inspect__V1__FindingsBody *b = f->body;
-    ins_key k;
-    ins_findings_key(&k, b->task_id, b->department);
-    Inspect__V1__Findings *old = NULL;
-    int rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
-                            &inspect__v1__findings__descriptor, (ProtobufCMessage **)&old);
-    if (rc && rc != INS_ENOTFOUND)
-        return rc;
-    f->version = old ? old->version + 1 : 1;
-    char id[200];
-    snprintf(id, sizeof id, "%s/%s", b->task_id, b->department);
-    const char *depts[2] = {"bureau", b->department};
-    ins_change ch = {
-        ins_mut_actor(mu), "findings", id, old ? "resubmitted" : "submitted", depts, 2};
-    if (old) { /* the earlier version stays, under its number */
-        ins_key hk;
-        ins_findings_key(&hk, b->task_id, b->department);
-        ins_key_u32(&hk, (uint32_t)old->version);
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        rc = ins_rec_encode(&old->base, &inspect__rec__findings__descriptor, &bytes, &len);
-        if (rc == 0)
-            rc = ins_wtxn_put(t, T_FINDINGS_HISTORY, hk.buf, hk.len, bytes, len, 0);
-        free(bytes);
-        protobuf_c_message_free_unpacked(&old->base, NULL);
-        if (rc)
-            return rc;
-    }
-    return ins_recio_store(t, T_FINDINGS, &k, &f->base, &inspect__rec__findings__descriptor, &ch);
-}
-
 static int submit_apply(ins_wtxn *t, ins_mut *mu)
 {
     const Inspect__V1__SubmitFindingsRequest *req =
@@ -146,8 +86,8 @@ static int submit_apply(ins_wtxn *t, ins_mut *mu)
         f.signature = req->signature;
         f.received_unix = ins_wtxn_unix(t);
         f.missing_photos = missing;
-        f.n_missing_photos = missing_photos(t, b, missing, 256);
-        rc = store_findings(t, mu, &f);
+        f.n_missing_photos = ins_findings_missing_photos(t, b, missing, 256);
+        rc = ins_findings_store(t, &f, ins_mut_actor(mu));
     }
     if (rc == 0 && task->state == INSPECT__V1__TASK_STATE__TASK_STATE_SUBMITTED) {
         /* A resubmission naming a photo still on its way reopens the wait. */

@@ -1,6 +1,6 @@
 /*
- * field_impl.h - what the files of inspect.v1.Field share: finding the
- * caller on a task's team and whether a photo is stored. The check that
+ * field_impl.h - what the files of inspect.v1.Field share: their method
+ * tables and finding the caller on a task's team. The check that
  * makes a task SUBMITTED is services/reconciliation.h.
  */
 #ifndef INS_FIELD_IMPL_H
@@ -26,8 +26,5 @@ extern const ins_method_ops ins_fld_upload_status_ops;
  */
 int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *inspector,
                         Inspect__V1__Task **task, size_t *idx);
-
-/* Non-zero when photo `id` (hex SHA-256) is stored. */
-int ins_fld_photo_stored(ins_wtxn *t, const char *id);
 
 #endif /* INS_FIELD_IMPL_H */

@@ -25,14 +25,13 @@
 #include <string.h>
 
 #include "rec_directory.h"
-#include "entities.pb-c.h"
 #include "field_impl.h"
 #include "reconciliation.h"
 #include "ins_blob.h"
 #include "ins_error.h"
 #include "ins_hex.h"
 #include "jobs.h"
-#include "records.h"
+#include "rec_photos.h"
 
 #define CHUNK_MAX (1u << 20)
 /* Slots of one upload (filling, refused and waiting, queued or being
@@ -125,37 +124,7 @@ static int photo_arrived(ins_wtxn *t, const char *task_id, const char *id, const
     int rc = ins_task_wget(t, task_id, &task);
     if (rc)
         return rc == INS_ENOTFOUND ? 0 : rc;
-    for (size_t d = 0; rc == 0 && d < task->n_required_departments; d++) {
-        ins_key k;
-        ins_findings_key(&k, task_id, task->required_departments[d]);
-        Inspect__V1__Findings *f = NULL;
-        rc = ins_recio_wget(t, T_FINDINGS, &k, &inspect__rec__findings__descriptor,
-                            &inspect__v1__findings__descriptor, (ProtobufCMessage **)&f);
-        if (rc) {
-            rc = rc == INS_ENOTFOUND ? 0 : rc;
-            continue;
-        }
-        char **left = malloc((f->n_missing_photos + 1) * sizeof *left);
-        size_t n = 0;
-        for (size_t i = 0; left && i < f->n_missing_photos; i++)
-            if (strcasecmp(f->missing_photos[i], id) != 0)
-                left[n++] = f->missing_photos[i];
-        if (!left) {
-            rc = ENOMEM;
-        } else if (n != f->n_missing_photos) {
-            char eid[200];
-            snprintf(eid, sizeof eid, "%s/%s", task_id, task->required_departments[d]);
-            const char *depts[2] = {"bureau", task->required_departments[d]};
-            ins_change ch = {actor, "findings", eid, "photo_arrived", depts, 2};
-            Inspect__V1__Findings now = *f;
-            now.missing_photos = left;
-            now.n_missing_photos = n;
-            rc = ins_recio_store(t, T_FINDINGS, &k, &now.base, &inspect__rec__findings__descriptor,
-                                 &ch);
-        }
-        free(left);
-        protobuf_c_message_free_unpacked(&f->base, NULL);
-    }
+    rc = ins_findings_photo_arrived(t, task, id, actor);
     if (rc == 0)
         rc = ins_recon_check_submitted(t, task, actor, NULL);
     protobuf_c_message_free_unpacked(&task->base, NULL);
@@ -166,39 +135,18 @@ static int register_apply(ins_wtxn *t, void *arg)
 {
     upload *u = arg;
     const Inspect__V1__UploadHeader *h = u->hdr;
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, u->photo_id);
-    ins_val v;
-    u->duplicate = ins_wtxn_get(t, T_PHOTOS, k.buf, k.len, &v) == 0;
-    int rc = 0;
-    if (!u->duplicate) {
-        Inspect__V1__Photo p = INSPECT__V1__PHOTO__INIT;
-        p.photo_id = u->photo_id;
-        p.size = h->total_size;
-        p.media_type = h->media_type;
-        p.capture_unix = h->capture_unix;
-        p.latitude = h->latitude;
-        p.longitude = h->longitude;
-        p.task_id = h->task_id;
-        p.item_code = h->item_code;
-        p.uploaded_by = u->uploader;
-        p.uploaded_unix = ins_wtxn_unix(t);
-        ins_change ch = {u->uploader, "photo", u->photo_id, "stored", NULL, 0};
-        rc = ins_wtxn_blob_ref(t, h->sha256.data);
-        if (rc == 0)
-            rc = ins_recio_store(t, T_PHOTOS, &k, &p.base, &inspect__rec__photo__descriptor, &ch);
-    }
-    ins_key uk, tk;
-    ins_key_init(&uk);
-    ins_key_text(&uk, h->upload_id);
-    ins_key_init(&tk);
-    ins_key_text(&tk, h->task_id);
-    ins_key_text(&tk, u->photo_id);
-    if (rc == 0)
-        rc = ins_wtxn_put(t, T_UPLOADS, uk.buf, uk.len, u->photo_id, 64, 0);
-    if (rc == 0)
-        rc = ins_wtxn_put(t, T_TASK_PHOTOS, tk.buf, tk.len, "", 0, 0);
+    Inspect__V1__Photo p = INSPECT__V1__PHOTO__INIT;
+    p.photo_id = u->photo_id;
+    p.size = h->total_size;
+    p.media_type = h->media_type;
+    p.capture_unix = h->capture_unix;
+    p.latitude = h->latitude;
+    p.longitude = h->longitude;
+    p.task_id = h->task_id;
+    p.item_code = h->item_code;
+    p.uploaded_by = u->uploader;
+    p.uploaded_unix = ins_wtxn_unix(t);
+    int rc = ins_photo_file(t, &p, h->sha256.data, h->upload_id, &u->duplicate);
     if (rc == 0)
         rc = photo_arrived(t, h->task_id, u->photo_id, u->uploader);
     return rc;
@@ -332,18 +280,9 @@ static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
 /* An upload finished before (its answer lost on the way): answer again. */
 static int finished_before(upload *u)
 {
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, u->hdr->upload_id);
     ins_rtxn *r = NULL;
-    ins_val v;
-    int found = 0;
-    if (ins_store_read_begin(u->store, &r) == 0 &&
-        ins_rtxn_get(r, T_UPLOADS, k.buf, k.len, &v) == 0 && v.len == 64) {
-        memcpy(u->photo_id, v.data, 64);
-        u->photo_id[64] = '\0';
-        found = 1;
-    }
+    int found = ins_store_read_begin(u->store, &r) == 0 &&
+                ins_upload_photo(r, u->hdr->upload_id, u->photo_id) == 0;
     ins_rtxn_end(r);
     if (found) {
         char want[65];
@@ -727,14 +666,10 @@ static void status_start(ins_call *call, const ProtobufCMessage *msg)
     }
     Inspect__V1__GetUploadStatusResponse resp = INSPECT__V1__GET_UPLOAD_STATUS_RESPONSE__INIT;
     char photo[65] = "";
-    ins_key k;
-    ins_key_init(&k);
-    ins_key_text(&k, id);
     ins_rtxn *r = NULL;
-    ins_val v;
     int rc = ins_store_read_begin(store, &r);
-    if (rc == 0 && ins_rtxn_get(r, T_UPLOADS, k.buf, k.len, &v) == 0 && v.len == 64)
-        memcpy(photo, v.data, 64);
+    if (rc == 0)
+        (void)ins_upload_photo(r, id, photo); /* not finished: photo stays "" */
     ins_rtxn_end(r);
     if (photo[0]) {
         free(id);

@@ -20,12 +20,10 @@
 #include "ctx.h"
 #include "tables.h"
 #include "rec_directory.h"
+#include "rec_alerts.h"
 #include "rec_tasks.h"
-#include "entities.pb-c.h"
 #include "ins_error.h"
-#include "ins_key.h"
 #include "ins_store.h"
-#include "records.h"
 #include "scheduler.h"
 
 #define DAY 86400
@@ -170,38 +168,35 @@ static void write_task(Inspect__V1__Task *task, const Inspect__V1__Task *old)
     ck_assert_int_eq(ins_store_exec(store, put_task, &w), 0);
 }
 
-/* ---- reading tables ------------------------------------------------------- */
+/* ---- reading the store ---------------------------------------------------- */
 
 typedef struct rows {
     size_t n;
-    char ids[16][64];   /* T_TASK_TIMERS: the task ids; T_ALERTS: alert ids */
-    int64_t when[16];   /* T_TASK_TIMERS: the instants */
-    int kinds[16];      /* T_ALERTS: the kinds */
-    char tasks[16][64]; /* T_ALERTS: the task ids */
+    char ids[16][64];   /* timers: the task ids; alerts: alert ids */
+    int64_t when[16];   /* timers: the instants */
+    int kinds[16];      /* alerts: the kinds */
+    char tasks[16][64]; /* alerts: the task ids */
+    ins_rtxn *snap;     /* alerts: the snapshot being scanned */
 } rows;
 
-static int timer_row(void *arg, const ins_val *key, const ins_val *val)
+static int timer_row(void *arg, int64_t when, const char *task_id)
 {
     rows *r = arg;
-    (void)val;
-    ins_key_reader kr;
-    ins_keyr_init(&kr, key->data, key->len);
     ck_assert_uint_lt(r->n, 16);
-    ck_assert_int_eq(ins_keyr_i64(&kr, &r->when[r->n]), 0);
-    ck_assert_int_eq(ins_keyr_text(&kr, r->ids[r->n], sizeof r->ids[0]), 0);
+    ck_assert_ptr_nonnull(task_id);
+    ck_assert_uint_lt(strlen(task_id), sizeof r->ids[0]);
+    r->when[r->n] = when;
+    snprintf(r->ids[r->n], sizeof r->ids[0], "%s", task_id);
     r->n++;
     return 0;
 }
 
-static int alert_row(void *arg, const ins_val *key, const ins_val *val)
+static int alert_row(void *arg, const char *id)
 {
     rows *r = arg;
-    (void)key;
     Inspect__V1__Alert *a = NULL;
     ck_assert_uint_lt(r->n, 16);
-    ck_assert_int_eq(ins_rec_decode(val->data, val->len, &inspect__rec__alert__descriptor,
-                                    &inspect__v1__alert__descriptor, (ProtobufCMessage **)&a),
-                     0);
+    ck_assert_int_eq(ins_alert_get(r->snap, id, &a), 0);
     snprintf(r->ids[r->n], sizeof r->ids[0], "%s", a->id);
     snprintf(r->tasks[r->n], sizeof r->tasks[0], "%s", a->task_id);
     r->kinds[r->n] = a->kind;
@@ -210,40 +205,43 @@ static int alert_row(void *arg, const ins_val *key, const ins_val *val)
     return 0;
 }
 
-static int count_row(void *arg, const ins_val *key, const ins_val *val)
+static int count_row(void *arg, const char *id)
 {
-    (void)key;
-    (void)val;
+    (void)id;
     (*(size_t *)arg)++;
     return 0;
 }
 
-static void scan(ins_table table, int (*fn)(void *, const ins_val *, const ins_val *), void *arg)
-{
-    ins_rtxn *r = NULL;
-    ck_assert_int_eq(ins_store_read_begin(store, &r), 0);
-    ck_assert_int_eq(ins_rtxn_scan(r, table, NULL, 0, NULL, 0, fn, arg), 0);
-    ins_rtxn_end(r);
-}
-
+/* The deadline timers, in order of instant. */
 static rows timers(void)
 {
     rows r = {0};
-    scan(T_TASK_TIMERS, timer_row, &r);
+    ins_rtxn *snap = NULL;
+    ck_assert_int_eq(ins_store_read_begin(store, &snap), 0);
+    ck_assert_int_eq(ins_task_timers_scan(snap, timer_row, &r), 0);
+    ins_rtxn_end(snap);
     return r;
 }
 
+/* Every alert, acknowledged or not, in id order. */
 static rows alerts(void)
 {
     rows r = {0};
-    scan(T_ALERTS, alert_row, &r);
+    ck_assert_int_eq(ins_store_read_begin(store, &r.snap), 0);
+    ck_assert_int_eq(ins_alert_scan(r.snap, 1, alert_row, &r), 0);
+    ins_rtxn_end(r.snap);
+    r.snap = NULL;
     return r;
 }
 
-static size_t count(ins_table table)
+/* How many alerts are not acknowledged. */
+static size_t count_open_alerts(void)
 {
     size_t n = 0;
-    scan(table, count_row, &n);
+    ins_rtxn *snap = NULL;
+    ck_assert_int_eq(ins_store_read_begin(store, &snap), 0);
+    ck_assert_int_eq(ins_alert_scan(snap, 0, count_row, &n), 0);
+    ins_rtxn_end(snap);
     return n;
 }
 
@@ -281,7 +279,7 @@ START_TEST(test_scheduler_thresholds_once_across_restart)
     ck_assert_int_eq(a.kinds[1], INSPECT__V1__ALERT_KIND__ALERT_KIND_OVERDUE);
     ck_assert_str_eq(a.tasks[0], "T-000001");
     ck_assert_str_eq(a.tasks[1], "T-000001");
-    ck_assert_uint_eq(count(T_ALERTS_OPEN), 2);
+    ck_assert_uint_eq(count_open_alerts(), 2);
     /* both raised: nothing left to wake up for */
     ck_assert_uint_eq(timers().n, 0);
 }
