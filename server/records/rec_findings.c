@@ -52,7 +52,7 @@ size_t ins_findings_missing_photos(ins_wtxn *t, const Inspect__V1__FindingsBody 
             int dup = 0;
             for (size_t j = 0; j < n; j++)
                 dup |= strcasecmp(out[j], id) == 0;
-            if (!dup && !ins_photo_exists(t, low))
+            if (!dup && !ins_task_photo_has(t, b->task_id, low))
                 out[n++] = id;
         }
     return n;

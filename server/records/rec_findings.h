@@ -24,7 +24,9 @@ int ins_findings_wget(ins_wtxn *t, const char *task_id, const char *department,
 
 /*
  * Puts into out[0..cap) the photo ids the answers of `b` name that are not
- * stored yet, each once (compared without case), and returns how many. The
+ * uploaded for b->task_id yet (a photo stored for another task does not
+ * count: evidence belongs to its task), each once (compared without case),
+ * and returns how many. The
  * ids are borrowed from `b`. Can't fail: a read error counts as "not
  * stored".
  */

@@ -28,6 +28,15 @@ int ins_photo_exists(ins_wtxn *t, const char *id)
     return ins_wtxn_get(t, T_PHOTOS, k.buf, k.len, &v) == 0;
 }
 
+int ins_task_photo_has(ins_wtxn *t, const char *task_id, const char *id)
+{
+    ins_key k;
+    ins_val v;
+    text_key(&k, task_id);
+    ins_key_text(&k, id);
+    return ins_wtxn_get(t, T_TASK_PHOTOS, k.buf, k.len, &v) == 0;
+}
+
 int ins_photo_get(ins_rtxn *r, const char *id, Inspect__V1__Photo **out)
 {
     ins_key k;

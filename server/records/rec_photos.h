@@ -22,6 +22,12 @@
  * a read error counts as "not stored". */
 int ins_photo_exists(ins_wtxn *t, const char *id);
 
+/* Non-zero when photo `id` (lower-case hex SHA-256) was uploaded for task
+ * `task_id`: a photo is evidence only for the task it was taken for, even
+ * when the same bytes are stored for another. Can't fail: a read error
+ * counts as "not uploaded". */
+int ins_task_photo_has(ins_wtxn *t, const char *task_id, const char *id);
+
 /* Reads photo `id` (caller frees *out). */
 int ins_photo_get(ins_rtxn *r, const char *id, Inspect__V1__Photo **out);
 

@@ -5,6 +5,7 @@
  * body are each named once.
  */
 #include <check.h>
+#include <openssl/sha.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 #include "ins_error.h"
 #include "ins_store.h"
 #include "rec_findings.h"
+#include "rec_photos.h"
+#include "ins_blob.h"
+#include "ins_hex.h"
 #include "records.h"
 #include "tables.h"
 
@@ -203,6 +207,55 @@ START_TEST(test_rec_findings_photo_arrival_stops_the_wait)
 }
 END_TEST
 
+/* A photo stored in the blob store for real, filed for task `task`. */
+typedef struct filed {
+    const char *task;
+    uint8_t sha[32];
+    char id[65];
+} filed;
+
+static int file_apply(ins_wtxn *t, void *arg)
+{
+    filed *f = arg;
+    Inspect__V1__Photo p = INSPECT__V1__PHOTO__INIT;
+    p.photo_id = f->id;
+    p.task_id = (char *)f->task;
+    p.item_code = "fire";
+    p.uploaded_by = "I-1";
+    char upload[64];
+    snprintf(upload, sizeof upload, "I-1/u-%s", f->task);
+    int dup = 0;
+    return ins_photo_file(t, &p, f->sha, upload, &dup);
+}
+
+/* Stores `data` as a blob and returns its id (lower-case hex) in f->id. */
+static void store_blob(filed *f, const char *data)
+{
+    size_t len = strlen(data);
+    SHA256((const unsigned char *)data, len, f->sha);
+    ins_hex_encode(f->sha, 32, f->id);
+    ck_assert_int_eq(ins_blob_stage_begin(store, "I-1/blob", len, f->sha, NULL), 0);
+    ck_assert_int_eq(ins_blob_append(store, "I-1/blob", 0, data, len, NULL), 0);
+    ck_assert_int_eq(ins_blob_finish(store, "I-1/blob", NULL), 0);
+}
+
+START_TEST(test_rec_findings_photo_of_another_task_does_not_count)
+{
+    filed other = {.task = "T-2"}, own = {.task = "T-1"};
+    store_blob(&other, "the fire exit of another site");
+    memcpy(&own, &other, sizeof own);
+    own.task = "T-1";
+    char *photos[] = {other.id};
+    submit s = {.when = 100, .photos = photos, .n_photos = 1};
+    ck_assert_int_eq(ins_store_exec(store, file_apply, &other), 0);
+    ck_assert_int_eq(ins_store_exec(store, submit_apply, &s), 0);
+    ck_assert_uint_eq(s.missing, 1); /* stored, but for T-2: still missing for T-1 */
+    ck_assert_int_eq(ins_store_exec(store, file_apply, &own), 0);
+    ck_assert_int_eq(ins_store_exec(store, submit_apply, &s), 0);
+    ck_assert_uint_eq(s.missing, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rec_findings");
@@ -211,6 +264,7 @@ int main(void)
     tcase_add_test(tc, test_rec_findings_resubmission_keeps_history);
     tcase_add_test(tc, test_rec_findings_missing_photos_named_once);
     tcase_add_test(tc, test_rec_findings_photo_arrival_stops_the_wait);
+    tcase_add_test(tc, test_rec_findings_photo_of_another_task_does_not_count);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
