@@ -17,6 +17,7 @@
 #include "geo.h"
 #include "ins_error.h"
 #include "reconciliation.h"
+#include "checkin_rules.h"
 #include "task_state.h"
 
 int ins_fld_member_task(ins_wtxn *t, ins_mut *mu, const char *id, const char *inspector,
@@ -180,6 +181,8 @@ static int checkin_apply(ins_wtxn *t, ins_mut *mu)
     if ((rc = ins_task_state_check(old->state, INS_TASK_ACT_CHECK_IN, req->task_id, why,
                                    sizeof why)) != 0)
         rc = ins_mut_fail(mu, rc, "%s", why);
+    else if ((rc = ins_checkin_allowed(old, ins_mut_actor(mu), why, sizeof why)) != 0)
+        rc = ins_mut_fail(mu, rc, "%s", why);
     else if (d > radius && !req->reason[0])
         rc = ins_mut_fail(mu, INS_ESTATE,
                           "you are %.0f m from the site of task %s (the limit is %.0f m); move "
@@ -217,9 +220,15 @@ static int checkin_apply(ins_wtxn *t, ins_mut *mu)
     task.state = ins_task_state_after(task.state, INS_TASK_EV_CHECKED_IN);
     rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "checked_in");
     if (rc == 0) {
+        /* The answer (kept for replays of the request id) carries the task
+         * without its check-in list: the new check-in is `checkin`, and the
+         * stored result stays small however many came before. */
         Inspect__V1__CheckInResponse resp = INSPECT__V1__CHECK_IN_RESPONSE__INIT;
+        Inspect__V1__Task brief = task;
+        brief.checkins = NULL;
+        brief.n_checkins = 0;
         resp.checkin = &ci;
-        resp.task = &task;
+        resp.task = &brief;
         rc = ins_mut_reply(t, mu, &resp.base);
     }
     free(cis);

@@ -486,6 +486,30 @@ class FieldTest(unittest.TestCase):
         self.assertEqual(r.checkin.reason, "")
         self.assertStatus(IA, self.checkin, lead, task.id, 91.0, 0.0)
 
+    def test_checkin_cap_and_small_answers(self):
+        # a task keeps at most 20 check-ins per inspector; the answer (stored
+        # for replays) carries the task without its check-in list
+        task = self.t_up
+        m = self.member(task, False).inspector_id
+        rid0 = rid()
+        first = self.checkin(m, task.id, task.latitude, task.longitude, request_id=rid0)
+        self.assertEqual(len(first.task.checkins), 0)
+        self.assertEqual(first.task.id, task.id)
+        for _ in range(19):
+            r = self.checkin(m, task.id, task.latitude, task.longitude)
+            self.assertEqual(len(r.task.checkins), 0)
+        msg = self.assertStatus(RE, self.checkin, m, task.id, task.latitude, task.longitude)
+        self.assertIn("20 times", msg)
+        self.assertIn("at most 20 check-ins per inspector", msg)
+        stored = self.get_task(task.id)
+        self.assertEqual(sum(1 for c in stored.checkins if c.inspector_id == m), 20)
+        # the replay of the first request answers what it answered then
+        again = self.checkin(m, task.id, task.latitude, task.longitude, request_id=rid0)
+        self.assertEqual(again.checkin, first.checkin)
+        # the other member is not held to his colleague's count
+        lead = self.member(task, True).inspector_id
+        self.checkin(lead, task.id, task.latitude, task.longitude)
+
     # -- findings before photos -----------------------------------------------------
 
     def test_findings_before_photos(self):
