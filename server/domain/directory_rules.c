@@ -8,6 +8,7 @@
 
 #include "calendar.h"
 #include "credit_code.h"
+#include "ed25519_rules.h"
 #include "geo.h"
 #include "ins_error.h"
 #include "text_rules.h"
@@ -70,6 +71,15 @@ int ins_inspector_validate(const Inspect__V1__Inspector *in, char *why, size_t w
         rc = ins_whyf(INS_EINVAL, why, whylen,
                       "inspector %s: public_key is %zu bytes; an Ed25519 key is 32", in->id,
                       in->public_key.len);
+    if (rc == 0 && in->public_key.len == 32) {
+        char reason[64];
+        rc = ins_ed25519_key_check(in->public_key.data, reason, sizeof reason);
+        if (rc == INS_EINVAL)
+            rc = ins_whyf(INS_EINVAL, why, whylen,
+                          "inspector %s: public_key is not a usable Ed25519 key (%s); register "
+                          "the 32-byte public key the tablet generated",
+                          in->id, reason);
+    }
     if (rc == 0)
         rc = ins_geo_check(in->base_latitude, in->base_longitude, why, whylen);
     return rc;

@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 
 #include "answers.h"
+#include "ed25519_rules.h"
 #include "ins_error.h"
 #include "text_rules.h"
 
@@ -192,7 +193,7 @@ int ins_findings_verify(const uint8_t *pubkey, size_t keylen, const uint8_t dige
 {
     if (keylen != 32)
         return INS_EINVAL;
-    if (siglen != 64)
+    if (siglen != 64 || ins_ed25519_sig_canonical(sig) != 0)
         return INS_EAUTH;
     EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pubkey, keylen);
     if (!key)

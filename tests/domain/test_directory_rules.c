@@ -86,8 +86,17 @@ START_TEST(test_directory_rules_inspector)
     char why[256] = "";
     make_inspector(&f);
     ck_assert_int_eq(ins_inspector_validate(&f.in, why, sizeof why), 0);
-    f.in.public_key.data = f.key;
+    f.in.public_key.data = f.key; /* all zero: (sqrt(-1), 0), a point of order 4 */
     f.in.public_key.len = 32;
+    ck_assert_int_eq(ins_inspector_validate(&f.in, why, sizeof why), INS_EINVAL);
+    ck_assert_str_eq(why, "inspector fire-003: public_key is not a usable Ed25519 key (a point of "
+                          "small order); register the 32-byte public key the tablet generated");
+    static const uint8_t rfc8032[32] = {/* RFC 8032, test 1 */
+                                        0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7,
+                                        0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
+                                        0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25,
+                                        0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
+    memcpy(f.key, rfc8032, 32);
     ck_assert_int_eq(ins_inspector_validate(&f.in, why, sizeof why), 0);
 
     f.in.public_key.len = 31;

@@ -558,6 +558,22 @@ BAD_INPUT = [
          id="zz-insp", name="测试", department="bureau", max_open_tasks=3, active=True,
          base_latitude=91.0, base_longitude=104.0)),
      SC.INVALID_ARGUMENT, ["latitude", "91"]),
+    ("inspector key of small order (the identity)", "UpsertInspector", "admin",
+     lambda: D.UpsertInspectorRequest(request_id="bad-26k", inspector=D.Inspector(
+         id="zz-insp", name="测试", department="bureau", max_open_tasks=3, active=True,
+         public_key=bytes([1]) + bytes(31))),
+     SC.INVALID_ARGUMENT, ["public_key", "small order"]),
+    ("inspector key with a torsion part", "UpsertInspector", "admin",
+     lambda: D.UpsertInspectorRequest(request_id="bad-26t", inspector=D.Inspector(
+         id="zz-insp", name="测试", department="bureau", max_open_tasks=3, active=True,
+         public_key=bytes.fromhex(
+             "98519eadf35b995233b51b5cd23e9cc5a28b639b5a4af0ec903cb960d81b7819"))),
+     SC.INVALID_ARGUMENT, ["public_key", "prime-order subgroup"]),
+    ("inspector key not on the curve", "UpsertInspector", "admin",
+     lambda: D.UpsertInspectorRequest(request_id="bad-26c", inspector=D.Inspector(
+         id="zz-insp", name="测试", department="bureau", max_open_tasks=3, active=True,
+         public_key=bytes([2]) + bytes(31))),
+     SC.INVALID_ARGUMENT, ["public_key", "not a point of the curve"]),
     ("application latitude NaN", "UpsertApplication", "dispatcher",
      lambda: L.UpsertApplicationRequest(request_id="bad-27", application=new_app(
          "XD-2026-009902", latitude=float("nan"))),
