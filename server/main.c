@@ -185,8 +185,15 @@ int main(int argc, char **argv)
                 ins_strerror(rc));
         return 1;
     }
-    ins_ctx ctx = {
-        .checkin_radius_m = o.checkin_radius_m, .max_photo_bytes = o.max_photo_bytes, .warp = 1.0};
+    ins_ctx ctx = {.checkin_radius_m = o.checkin_radius_m,
+                   .max_photo_bytes = o.max_photo_bytes,
+                   .max_clock_skew_s = o.max_clock_skew_seconds,
+                   .warp = 1.0};
+    if ((rc = ins_cursor_key_derive(key.bytes, sizeof key.bytes, &ctx.cursor_key)) != 0) {
+        fprintf(stderr, "inspectd: deriving the cursor key: %s\n", ins_strerror(rc));
+        ins_store_unlock_dir(lock_fd);
+        return 1;
+    }
     ctx.warp_base_ns = ins_ctx_clock_ns(&ctx); /* real time now: the warp starts here */
     ctx.warp = o.time_warp;
     ins_store *store = NULL;

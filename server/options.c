@@ -32,6 +32,8 @@ static const char usage[] =
     "  --upload-ttl DURATION      drop unfinished uploads untouched this long (default 24h)\n"
     "  --max-photo-bytes N        largest photo an upload may declare (default 33554432)\n"
     "  --checkin-radius-m M       check-ins farther from the site need a reason (default 300)\n"
+    "  --max-clock-skew DURATION  refuse device times (check-in, capture, findings) further\n"
+    "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
     "  --quiet                    no per-call log lines\n"
@@ -56,6 +58,7 @@ enum {
     OPT_TIME_WARP,
     OPT_MAX_PHOTO,
     OPT_CHECKIN_RADIUS,
+    OPT_CLOCK_SKEW,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -77,6 +80,7 @@ static const struct option longopts[] = {
     {"time-warp", required_argument, NULL, OPT_TIME_WARP},
     {"max-photo-bytes", required_argument, NULL, OPT_MAX_PHOTO},
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
+    {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -111,6 +115,7 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .time_warp = 1.0,
         .max_photo_bytes = 32u << 20,
         .checkin_radius_m = 300,
+        .max_clock_skew_seconds = 600,
     };
     uint64_t v;
     int c;
@@ -187,6 +192,14 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
             if (parse_u64("checkin-radius-m", optarg, 1, 100000, &v))
                 return 2;
             o->checkin_radius_m = (double)v;
+            break;
+        case OPT_CLOCK_SKEW:
+            if (ins_duration_parse(optarg, &o->max_clock_skew_seconds) != 0 ||
+                o->max_clock_skew_seconds > 7 * 86400) {
+                fprintf(stderr, "inspectd: --max-clock-skew takes a duration like 90s, 10m, 1h "
+                                "(at most 7d)\n");
+                return 2;
+            }
             break;
         case OPT_VERSION:
             printf("inspectd %s\n", INSPECT_VERSION);

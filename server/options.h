@@ -22,6 +22,7 @@ typedef struct ins_options {
     double time_warp;
     uint64_t max_photo_bytes;
     double checkin_radius_m;
+    int64_t max_clock_skew_seconds; /* device times further ahead are refused */
 } ins_options;
 
 /*

@@ -10,7 +10,6 @@
 
 #include "ins_audit.h"
 #include "ins_feed.h"
-#include "ins_hex.h"
 #include "rec_audit.h"
 #include "tables.h"
 #include "records.h"
@@ -118,20 +117,5 @@ int ins_recio_collect(ins_rtxn *r, ins_table table, const ProtobufCMessageDescri
     }
     *out = c.items;
     *n = c.n;
-    return 0;
-}
-
-void ins_page_token_make(const char *id, char *out)
-{
-    ins_hex_encode(id, strlen(id), out);
-}
-
-int ins_page_token_parse(const char *token, char *id, size_t idlen)
-{
-    size_t n = strlen(token);
-    if (n % 2 || n / 2 + 1 > idlen || n == 0 || ins_hex_decode(token, n, (uint8_t *)id) != 0 ||
-        memchr(id, '\0', n / 2) != NULL)
-        return INS_EINVAL;
-    id[n / 2] = '\0';
     return 0;
 }

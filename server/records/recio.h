@@ -81,9 +81,4 @@ static inline int64_t ins_wtxn_unix(ins_wtxn *t)
     return (int64_t)(ins_wtxn_now(t) / 1000000000u);
 }
 
-/* Encodes an opaque page token for the last id of a page, and decodes it.
- * `out` must hold 2 * strlen(id) + 1 bytes. Decoding returns 0 or INS_EINVAL. */
-void ins_page_token_make(const char *id, char *out);
-int ins_page_token_parse(const char *token, char *id, size_t idlen);
-
 #endif /* INS_RECIO_H */

@@ -367,6 +367,13 @@ static void list_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "entity and actor are at most 1000 bytes");
         return;
     }
+    uint64_t head = ins_audit_last(ins_ctx_of(call)->store);
+    if (req->after_seq > head) {
+        ins_call_fail(call, INS_ERANGE,
+                      "after_seq %" PRIu64 " is past the audit chain head %" PRIu64, req->after_seq,
+                      head);
+        return;
+    }
     lister *l = calloc(1, sizeof *l);
     if (l)
         l->q = calloc(LIST_BATCH, sizeof *l->q);

@@ -10,6 +10,7 @@
 #define INS_CTX_H
 
 #include "follow.h"
+#include "ins_cursor.h"
 #include "ins_store.h"
 #include "server.h"
 
@@ -19,7 +20,9 @@ typedef struct ins_ctx {
     ins_followers followers; /* streams woken by every commit */
     double checkin_radius_m;
     uint64_t max_photo_bytes;
-    struct ins_jobs *jobs; /* blocking disk work off the gRPC workers */
+    int64_t max_clock_skew_s;  /* device times further ahead are refused (device_time.h) */
+    ins_cursor_key cursor_key; /* signs page tokens and cursors (paging.h) */
+    struct ins_jobs *jobs;     /* blocking disk work off the gRPC workers */
     /* Clock: the store's clock runs `warp` times faster than real time from
      * `warp_base_ns` (1 = real time; tests of deadlines use more). */
     double warp;

@@ -120,6 +120,14 @@ static void pull_start(ins_call *call, const ProtobufCMessage *msg)
                       who->name);
         return;
     }
+    uint64_t head = ins_feed_last(ins_ctx_of(call)->store);
+    if (req->cursor > head) { /* never from the start, never wrapped round */
+        ins_call_fail(call, INS_ERANGE,
+                      "cursor %" PRIu64 " is past the feed head %" PRIu64
+                      "; resume from the last seq you stored, at most the head",
+                      req->cursor, head);
+        return;
+    }
     pull *p = calloc(1, sizeof *p);
     if (p && req->n_kinds)
         p->kinds = calloc(req->n_kinds, sizeof *p->kinds);

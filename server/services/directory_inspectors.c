@@ -12,6 +12,7 @@
 #include "directory_rules.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
+#include "paging.h"
 #include "records.h"
 
 static int upsert_inspector_apply(ins_wtxn *t, ins_mut *mu)
@@ -136,13 +137,15 @@ static void list_inspectors_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "page_size %u is above the maximum 1000", req->page_size);
         return;
     }
-    char after[256];
-    if (req->page_token[0] && ins_page_token_parse(req->page_token, after, sizeof after) != 0) {
-        ins_call_fail(call, INS_EINVAL, "page_token is not one this server handed out");
+    size_t limit = req->page_size ? req->page_size : 100;
+    char size[24], after[INS_CURSOR_ID_MAX + 1];
+    snprintf(size, sizeof size, "%zu", limit);
+    ins_cursor_query q;
+    uint64_t unused;
+    if (ins_paging_query(call, &q, 3, (const char *[]){req->department, req->town, size}) ||
+        ins_paging_after(call, &q, "page_token", req->page_token, &unused, after, sizeof after))
         return;
-    }
-    page p = {.req = req, .after = req->page_token[0] ? after : NULL};
-    p.limit = req->page_size ? req->page_size : 100;
+    page p = {.req = req, .after = after[0] ? after : NULL, .limit = limit};
     p.items = calloc(p.limit, sizeof *p.items);
     int rc = p.items ? ins_store_read_begin(ins_ctx_of(call)->store, &p.r) : ENOMEM;
     if (rc == 0) {
@@ -158,11 +161,12 @@ static void list_inspectors_start(ins_call *call, const ProtobufCMessage *msg)
         Inspect__V1__ListInspectorsResponse resp = INSPECT__V1__LIST_INSPECTORS_RESPONSE__INIT;
         resp.inspectors = p.items;
         resp.n_inspectors = p.n;
-        char token[520] = "";
-        if (p.more && p.n > 0 && strlen(p.items[p.n - 1]->id) < 256)
-            ins_page_token_make(p.items[p.n - 1]->id, token);
-        resp.next_page_token = token;
-        ins_call_reply(call, &resp.base);
+        char token[INS_CURSOR_MAX] = "";
+        if (!p.more || p.n == 0 ||
+            ins_paging_next(call, &q, 0, p.items[p.n - 1]->id, token, sizeof token) == 0) {
+            resp.next_page_token = token;
+            ins_call_reply(call, &resp.base);
+        }
     } else {
         ins_call_fail(call, rc, "listing inspectors: %s", ins_strerror(rc));
     }

@@ -12,6 +12,7 @@
 #include "dispatch_impl.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
+#include "paging.h"
 #include "records.h"
 
 #define PAGE_DEFAULT 50
@@ -95,16 +96,23 @@ static void list_tasks_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "state %d is not a task state", (int)req->state);
         return;
     }
-    char after[64];
-    if (req->page_token[0] && ins_page_token_parse(req->page_token, after, sizeof after) != 0) {
-        ins_call_fail(call, INS_EINVAL, "page_token is not one this server handed out");
+    size_t limit = req->page_size ? req->page_size : PAGE_DEFAULT;
+    char size[24], state[16], after[64];
+    snprintf(size, sizeof size, "%zu", limit);
+    snprintf(state, sizeof state, "%d", (int)req->state);
+    ins_cursor_query q;
+    uint64_t unused;
+    if (ins_paging_query(call, &q, 6,
+                         (const char *[]){req->inspector_id, state, req->department, req->town,
+                                          req->overdue ? "overdue" : "", size}) ||
+        ins_paging_after(call, &q, "page_token", req->page_token, &unused, after, sizeof after))
         return;
-    }
     ins_ctx *ctx = ins_ctx_of(call);
-    page p = {
-        .req = req, .who = ins_call_principal(call), .after = req->page_token[0] ? after : NULL};
+    page p = {.req = req,
+              .who = ins_call_principal(call),
+              .after = after[0] ? after : NULL,
+              .limit = limit};
     p.now = (int64_t)(ins_store_now(ctx->store) / 1000000000u);
-    p.limit = req->page_size ? req->page_size : PAGE_DEFAULT;
     p.items = calloc(p.limit, sizeof *p.items);
     int rc = p.items ? ins_store_read_begin(ctx->store, &p.r) : ENOMEM;
     if (rc == 0)
@@ -114,11 +122,12 @@ static void list_tasks_start(ins_call *call, const ProtobufCMessage *msg)
         Inspect__V1__ListTasksResponse resp = INSPECT__V1__LIST_TASKS_RESPONSE__INIT;
         resp.tasks = p.items;
         resp.n_tasks = p.n;
-        char token[140] = "";
-        if (p.more && p.n > 0 && strlen(p.items[p.n - 1]->id) < 64)
-            ins_page_token_make(p.items[p.n - 1]->id, token);
-        resp.next_page_token = token;
-        ins_call_reply(call, &resp.base);
+        char token[INS_CURSOR_MAX] = "";
+        if (!p.more || p.n == 0 ||
+            ins_paging_next(call, &q, 0, p.items[p.n - 1]->id, token, sizeof token) == 0) {
+            resp.next_page_token = token;
+            ins_call_reply(call, &resp.base);
+        }
     } else {
         ins_call_fail(call, rc, "listing tasks: %s", ins_strerror(rc));
     }

@@ -12,6 +12,7 @@
 
 #include "assign.h"
 #include "rec_directory.h"
+#include "device_time.h"
 #include "field_impl.h"
 #include "rec_applications.h"
 #include "geo.h"
@@ -188,6 +189,10 @@ static int checkin_apply(ins_wtxn *t, ins_mut *mu)
                           "you are %.0f m from the site of task %s (the limit is %.0f m); move "
                           "closer or give a reason to check in from here",
                           d, req->task_id, radius);
+    else if (ins_device_time_check("device_unix", req->device_unix, ins_wtxn_unix(t),
+                                   ins_mut_ctx(mu)->max_clock_skew_s, old->created_unix, old->id,
+                                   why, sizeof why) != 0)
+        rc = ins_mut_fail(mu, INS_EINVAL, "%s", why);
     if (rc) {
         protobuf_c_message_free_unpacked(&old->base, NULL);
         return rc;

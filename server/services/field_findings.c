@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rec_directory.h"
+#include "device_time.h"
 #include "field_impl.h"
 #include "reconciliation.h"
 #include "findings_rules.h"
@@ -77,6 +78,10 @@ static int submit_apply(ins_wtxn *t, ins_mut *mu)
     else if ((rc = ins_task_state_check(task->state, INS_TASK_ACT_SUBMIT_FINDINGS, task->id, why,
                                         sizeof why)) != 0)
         rc = ins_mut_fail(mu, rc, "%s", why);
+    else if (ins_device_time_check("findings.device_unix", b->device_unix, ins_wtxn_unix(t),
+                                   ins_mut_ctx(mu)->max_clock_skew_s, task->created_unix, task->id,
+                                   why, sizeof why) != 0)
+        rc = ins_mut_fail(mu, INS_EINVAL, "%s", why);
     if (rc == 0)
         rc = check_body(t, mu, task, req);
     char *missing[256];

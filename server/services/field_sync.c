@@ -5,9 +5,11 @@
  * A first sync (empty cursor) walks the caller's tasks by the team index
  * and ends with a cursor into the change feed taken before it began; later
  * syncs walk the feed from there, so a task that changed, was reassigned or
- * was cancelled comes back exactly when it matters. Cursors:
- *   "s<seq>.<hex id>"  a first sync in progress (the feed position, the last task sent)
- *   "f<seq>"           the feed position
+ * was cancelled comes back exactly when it matters. The cursor is a token
+ * of paging.h bound to the caller, carrying a feed position and, while a
+ * first sync is in progress, the last task it sent (the id is empty once
+ * the sync follows the feed). It is not bound to page_size: a tablet keeps
+ * its cursor for months and may change its page size meanwhile.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +22,7 @@
 #include "entities.pb-c.h"
 #include "field_impl.h"
 #include "ins_error.h"
+#include "paging.h"
 #include "records.h"
 #include "task_state.h"
 
@@ -244,29 +247,6 @@ static int feed_visit(void *arg, const ins_feed_entry *e)
 
 /* ---- the call ------------------------------------------------------------ */
 
-static int parse_cursor(const char *s, int *full, uint64_t *seq, char *last_id, size_t cap)
-{
-    char *end;
-    *full = 0;
-    last_id[0] = '\0';
-    if (!s[0]) {
-        *full = 1;
-        *seq = 0;
-        return 0;
-    }
-    if (s[0] != 'f' && s[0] != 's')
-        return INS_EINVAL;
-    *seq = strtoull(s + 1, &end, 10);
-    if (end == s + 1)
-        return INS_EINVAL;
-    if (s[0] == 'f')
-        return *end ? INS_EINVAL : 0;
-    *full = 1;
-    if (*end != '.')
-        return INS_EINVAL;
-    return ins_page_token_parse(end + 1, last_id, cap);
-}
-
 static void sync_start(ins_call *call, const ProtobufCMessage *msg)
 {
     const Inspect__V1__SyncTasksRequest *req = (const Inspect__V1__SyncTasksRequest *)msg;
@@ -278,15 +258,22 @@ static void sync_start(ins_call *call, const ProtobufCMessage *msg)
                       PAGE_MAX);
         return;
     }
-    if (parse_cursor(req->cursor, &full, &seq, c.last_id, sizeof c.last_id) != 0) {
-        ins_call_fail(call, INS_EINVAL,
-                      "cursor is not one this server handed out; sync with an "
-                      "empty cursor to start over");
+    ins_cursor_query q;
+    if (ins_paging_query(call, &q, 0, NULL) ||
+        ins_paging_after(call, &q, "cursor", req->cursor, &seq, c.last_id, sizeof c.last_id))
+        return;
+    full = !req->cursor[0] || c.last_id[0];
+    ins_store *store = ins_ctx_of(call)->store;
+    uint64_t head = ins_feed_last(store); /* before the snapshot: nothing slips through */
+    if (!req->cursor[0])
+        seq = head;
+    else if (seq > head) { /* handed out by this key, but not by this store (restored?) */
+        ins_call_fail(call, INS_ERANGE,
+                      "cursor %" PRIu64 " is past the feed head %" PRIu64
+                      "; sync with an empty cursor to start over",
+                      seq, head);
         return;
     }
-    ins_store *store = ins_ctx_of(call)->store;
-    if (full && !req->cursor[0])
-        seq = ins_feed_last(store); /* before the snapshot: nothing slips through */
     c.limit = req->page_size ? req->page_size : PAGE_DEFAULT;
     c.pkgs = calloc(c.limit, sizeof *c.pkgs);
     uint64_t next = seq;
@@ -307,16 +294,18 @@ static void sync_start(ins_call *call, const ProtobufCMessage *msg)
         page_free(&c);
         return;
     }
-    char cursor[200];
+    char cursor[INS_CURSOR_MAX];
     Inspect__V1__SyncTasksResponse resp = INSPECT__V1__SYNC_TASKS_RESPONSE__INIT;
-    if (full && !c.full_done) {
-        char hex[140];
-        ins_page_token_make(c.last_id, hex);
-        snprintf(cursor, sizeof cursor, "s%" PRIu64 ".%s", seq, hex);
+    if (full && !c.full_done) { /* c.last_id is set: the page stopped after a task */
+        rc = ins_paging_next(call, &q, seq, c.last_id, cursor, sizeof cursor);
         resp.more = 1;
     } else {
-        snprintf(cursor, sizeof cursor, "f%" PRIu64, full ? seq : next);
+        rc = ins_paging_next(call, &q, full ? seq : next, "", cursor, sizeof cursor);
         resp.more = !full && (c.n == c.limit || next - seq == FEED_BUDGET);
+    }
+    if (rc) {
+        page_free(&c);
+        return;
     }
     resp.cursor = cursor;
     resp.tasks = c.pkgs;

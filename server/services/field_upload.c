@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "rec_directory.h"
+#include "device_time.h"
 #include "field_impl.h"
 #include "reconciliation.h"
 #include "ins_blob.h"
@@ -260,6 +261,11 @@ static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
         if (strcmp(task->team[i]->inspector_id, u->uploader) == 0)
             dept = task->team[i]->department;
     int item_ok = dept && item_in_template(r, task, dept, h->item_code);
+    char why[300];
+    int time_ok = !task || ins_device_time_check("capture_unix", h->capture_unix,
+                                                 (int64_t)(ins_store_now(ctx->store) / 1000000000u),
+                                                 ctx->max_clock_skew_s, task->created_unix,
+                                                 task->id, why, sizeof why) == 0;
     ins_rtxn_end(r);
     if (rc == INS_ENOTFOUND)
         ins_call_fail(u->call, rc, "no task %s", h->task_id);
@@ -272,9 +278,11 @@ static int check_header(upload *u, const Inspect__V1__UploadHeader *h)
         ins_call_fail(u->call, INS_EINVAL,
                       "item %s is not in the checklist department %s fills for task %s",
                       h->item_code, dept, h->task_id);
+    else if (!time_ok)
+        ins_call_fail(u->call, INS_EINVAL, "%s", why);
     if (task)
         protobuf_c_message_free_unpacked(&task->base, NULL);
-    return rc || !dept || !item_ok ? -1 : 0;
+    return rc || !dept || !item_ok || !time_ok ? -1 : 0;
 }
 
 /* An upload finished before (its answer lost on the way): answer again. */

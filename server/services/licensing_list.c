@@ -2,7 +2,7 @@
  * licensing_list.c - Licensing.ListApplications: filters by stage, town and
  * service item, walking the narrowest index that applies (item, then stage,
  * then town, else the applications themselves), in key order, a page at a
- * time. The page token is the last id of the page.
+ * time. The page token (paging.h) carries the last id of the page.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "ctx.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
+#include "paging.h"
 #include "rec_applications.h"
 #include "records.h"
 
@@ -79,13 +80,17 @@ static void list_applications_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "stage %d is not a stage of the flow", (int)req->stage);
         return;
     }
-    char after[256];
-    if (req->page_token[0] && ins_page_token_parse(req->page_token, after, sizeof after) != 0) {
-        ins_call_fail(call, INS_EINVAL, "page_token is not one this server handed out");
+    size_t limit = req->page_size ? req->page_size : PAGE_DEFAULT;
+    char size[24], stage[16], after[INS_CURSOR_ID_MAX + 1];
+    snprintf(size, sizeof size, "%zu", limit);
+    snprintf(stage, sizeof stage, "%d", (int)req->stage);
+    ins_cursor_query q;
+    uint64_t unused;
+    if (ins_paging_query(call, &q, 4,
+                         (const char *[]){req->service_item, stage, req->town, size}) ||
+        ins_paging_after(call, &q, "page_token", req->page_token, &unused, after, sizeof after))
         return;
-    }
-    page p = {.req = req, .after = req->page_token[0] ? after : NULL};
-    p.limit = req->page_size ? req->page_size : PAGE_DEFAULT;
+    page p = {.req = req, .after = after[0] ? after : NULL, .limit = limit};
     p.items = calloc(p.limit, sizeof *p.items);
     int rc = p.items ? ins_store_read_begin(ins_ctx_of(call)->store, &p.r) : ENOMEM;
     if (rc == 0)
@@ -95,11 +100,12 @@ static void list_applications_start(ins_call *call, const ProtobufCMessage *msg)
         Inspect__V1__ListApplicationsResponse resp = INSPECT__V1__LIST_APPLICATIONS_RESPONSE__INIT;
         resp.applications = p.items;
         resp.n_applications = p.n;
-        char token[520] = "";
-        if (p.more && p.n > 0 && strlen(p.items[p.n - 1]->id) < 256)
-            ins_page_token_make(p.items[p.n - 1]->id, token);
-        resp.next_page_token = token;
-        ins_call_reply(call, &resp.base);
+        char token[INS_CURSOR_MAX] = "";
+        if (!p.more || p.n == 0 ||
+            ins_paging_next(call, &q, 0, p.items[p.n - 1]->id, token, sizeof token) == 0) {
+            resp.next_page_token = token;
+            ins_call_reply(call, &resp.base);
+        }
     } else {
         ins_call_fail(call, rc, "listing applications: %s", ins_strerror(rc));
     }

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import uuid
 
@@ -68,7 +69,7 @@ class DossierWithPhoto(unittest.TestCase):
         hdr = field_pb2.UploadHeader(upload_id=rid(), task_id=task.id, item_code="front_photo",
                                      total_size=len(cls.photo),
                                      sha256=hashlib.sha256(cls.photo).digest(),
-                                     media_type="image/jpeg", capture_unix=1_790_000_000)
+                                     media_type="image/jpeg", capture_unix=int(time.time()))
         reqs = [field_pb2.UploadPhotoRequest(header=hdr)]
         for off in range(0, len(cls.photo), 65536):
             reqs.append(field_pb2.UploadPhotoRequest(chunk=field_pb2.UploadChunk(

@@ -451,10 +451,10 @@ class FieldTest(unittest.TestCase):
 
     # -- check-in -------------------------------------------------------------------
 
-    def checkin(self, inspector, task_id, lat, lon, reason="", request_id=None):
+    def checkin(self, inspector, task_id, lat, lon, reason="", request_id=None, device_unix=None):
         req = field_pb2.CheckInRequest(request_id=request_id or rid(), task_id=task_id,
-                                       latitude=lat, longitude=lon,
-                                       device_unix=int(time.time()) - 30, reason=reason)
+                                       latitude=lat, longitude=lon, reason=reason,
+                                       device_unix=device_unix or int(time.time()))
         return self.call(FLD + "CheckIn", req, field_pb2.CheckInResponse, self.token(inspector))
 
     def test_checkin_radius(self):
@@ -468,12 +468,15 @@ class FieldTest(unittest.TestCase):
         self.assertIn("300", msg)
         self.assertEqual(len(self.get_task(task.id).checkins), 0)
         t0 = int(time.time())
-        r = self.checkin(lead, task.id, lat, lon, reason="门牌在背街，正门封闭")
+        # the tablet's clock a little behind: as early as the task itself
+        r = self.checkin(lead, task.id, lat, lon, reason="门牌在背街，正门封闭",
+                         device_unix=task.created_unix)
         self.assertEqual(r.checkin.inspector_id, lead)
         self.assertEqual(r.checkin.reason, "门牌在背街，正门封闭")
         self.assertAlmostEqual(r.checkin.distance_m, far, delta=1.0)
         self.assertGreaterEqual(r.checkin.server_unix, t0)
-        self.assertLess(r.checkin.device_unix, r.checkin.server_unix)
+        self.assertEqual(r.checkin.device_unix, task.created_unix)
+        self.assertGreaterEqual(r.checkin.server_unix, task.created_unix)
         self.assertEqual(r.task.state, dispatch_pb2.TASK_STATE_ON_SITE)
         # recorded on the task
         stored = self.get_task(task.id)
