@@ -173,8 +173,8 @@ static int call_authenticate(ins_call *c, char *why, size_t whylen)
         }
         memcpy(token, p + 7, len - 7);
         token[len - 7] = '\0';
-        int rc = ins_token_verify(ins_server_token_key(c->server), token, (int64_t)time(NULL),
-                                  &c->principal, &reason);
+        int rc = ins_token_keys_verify(ins_server_token_keys(c->server), token, (int64_t)time(NULL),
+                                       &c->principal, &reason);
         if (rc != 0) {
             snprintf(why, whylen, "%s", reason ? reason : "token does not verify");
             memset(&c->principal, 0, sizeof c->principal);

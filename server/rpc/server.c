@@ -136,7 +136,7 @@ static unsigned default_threads(void)
 int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (!cfg->listen || !cfg->token_key) {
+    if (!cfg->listen || !cfg->token_keys) {
         snprintf(err, errlen, "listen address and token key are required");
         return INS_EINVAL;
     }
@@ -208,9 +208,9 @@ void *ins_server_ctx(const ins_server *s)
     return s->ctx;
 }
 
-const ins_token_key *ins_server_token_key(const ins_server *s)
+ins_token_keys *ins_server_token_keys(const ins_server *s)
 {
-    return s->cfg.token_key;
+    return s->cfg.token_keys;
 }
 
 int ins_server_log_calls(const ins_server *s)

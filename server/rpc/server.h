@@ -41,9 +41,9 @@ typedef struct ins_server_config {
     int grace_seconds;        /* shutdown: time for in-flight calls */
     const char *tls_cert;     /* PEM files; NULL for plaintext (loopback only) */
     const char *tls_key;
-    const char *tls_client_ca;      /* non-NULL: mutual TLS, client cert required */
-    const ins_token_key *token_key; /* verifies bearer tokens; must outlive the server */
-    int log_calls;                  /* one line per call to stderr */
+    const char *tls_client_ca;  /* non-NULL: mutual TLS, client cert required */
+    ins_token_keys *token_keys; /* verifies bearer tokens; must outlive the server */
+    int log_calls;              /* one line per call to stderr */
 } ins_server_config;
 
 /*

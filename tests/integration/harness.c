@@ -283,9 +283,6 @@ int ins_ts_stderr_contains(const ins_ts *ts, const char *needle)
 void ins_ts_token_for(const char *data_dir, ins_role role, const char *principal,
                       const char *department, int64_t ttl_s, char *out)
 {
-    ins_token_key key;
-    int rc = ins_token_key_load(data_dir, &key);
-    ck_assert_msg(rc == 0, "ins_token_key_load(%s): %d", data_dir, rc);
     ins_principal p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "%s", principal);
@@ -293,8 +290,8 @@ void ins_ts_token_for(const char *data_dir, ins_role role, const char *principal
     p.role = role;
     p.expires_unix = (int64_t)time(NULL) + ttl_s;
     p.method = INS_AUTH_BEARER;
-    rc = ins_token_sign(&key, &p, out, INS_TOKEN_MAX);
-    ck_assert_msg(rc == 0, "ins_token_sign: %d", rc);
+    int rc = ins_token_issue(data_dir, &p, out, INS_TOKEN_MAX);
+    ck_assert_msg(rc == 0, "ins_token_issue(%s): %d", data_dir, rc);
 }
 
 void ins_ts_token(const ins_ts *ts, ins_role role, const char *principal, int64_t ttl_s, char *out)
