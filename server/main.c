@@ -117,6 +117,7 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
     }
     ctx->server = srv;
     ins_server_set_ctx(srv, ctx);
+    ins_server_set_admit(srv, ins_directory_admit, ctx);
     rc = add_services(srv);
     int port = 0;
     if (rc == 0)

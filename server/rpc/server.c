@@ -47,6 +47,8 @@ struct ins_server {
     drain_hook hooks[INS_MAX_DRAIN_HOOKS];
     size_t n_hooks;
     void *ctx;
+    ins_admit_fn admit;
+    void *admit_arg;
     atomic_int draining;
     int started;
     int64_t started_unix;
@@ -206,6 +208,17 @@ void ins_server_set_ctx(ins_server *s, void *ctx)
 void *ins_server_ctx(const ins_server *s)
 {
     return s->ctx;
+}
+
+void ins_server_set_admit(ins_server *s, ins_admit_fn fn, void *arg)
+{
+    s->admit = fn;
+    s->admit_arg = arg;
+}
+
+int ins_server_admit(const ins_server *s, const ins_principal *p, char *why, size_t whylen)
+{
+    return s->admit ? s->admit(s->admit_arg, p, why, whylen) : 0;
 }
 
 ins_token_keys *ins_server_token_keys(const ins_server *s)

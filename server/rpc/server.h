@@ -82,6 +82,20 @@ const char *ins_server_service_name(const ins_server *s, size_t i);
  */
 int ins_server_start(ins_server *s, int *port, char *err, size_t errlen);
 
+/*
+ * The check of an authenticated principal against live state (the
+ * directory, token revocations), run by call admission on every call of a
+ * method that needs credentials, after the role check and before the
+ * request is decoded, on the call's worker thread. Returns 0 to admit;
+ * otherwise the error (INS_EPERM, INS_EAUTH, a storage error) the call
+ * fails with, and the message in `why` (`whylen` bytes). Must be cheap
+ * (a read transaction, no write) and thread-safe.
+ */
+typedef int (*ins_admit_fn)(void *arg, const ins_principal *p, char *why, size_t whylen);
+
+/* Installs the admission check (one; NULL: none). Before start only. */
+void ins_server_set_admit(ins_server *s, ins_admit_fn fn, void *arg);
+
 /* Registers a function run (on the calling thread) when draining begins;
  * health uses it to tell watchers NOT_SERVING. Before start only. */
 void ins_server_on_drain(ins_server *s, void (*fn)(void *arg), void *arg);
