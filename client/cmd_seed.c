@@ -415,22 +415,15 @@ static void load_help(void)
 
 static int mint(const char *data_dir, ins_role role, const char *name, char *out, size_t len)
 {
-    ins_token_key key;
-    int rc = ins_token_key_load(data_dir, &key);
-    if (rc != 0) {
-        fprintf(stderr, "inspectctl: seed load: cannot load the token key from %s/token.key: %s\n",
-                data_dir, ins_strerror(rc));
-        return -1;
-    }
     ins_principal p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "%s", name);
     p.role = role;
     p.expires_unix = (int64_t)time(NULL) + 3600;
-    rc = ins_token_sign(&key, &p, out, len);
-    memset(&key, 0, sizeof key);
+    int rc = ins_token_issue(data_dir, &p, out, len);
     if (rc != 0) {
-        fprintf(stderr, "inspectctl: seed load: cannot sign a token: %s\n", ins_strerror(rc));
+        fprintf(stderr, "inspectctl: seed load: cannot sign a token with the keys of %s: %s\n",
+                data_dir, ins_strerror(rc));
         return -1;
     }
     return 0;

@@ -1,5 +1,6 @@
 /*
- * cmd_token.c - `inspectctl token issue` (see cmd_token.h).
+ * cmd_token.c - `inspectctl token issue`, `rotate-key` and `retire-key`
+ * (see cmd_token.h).
  *
  * A thin layer over common/ins_token.h: parse (ins_cu_args, without the
  * global options: the command is offline) and check the options, load the
@@ -11,6 +12,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,9 +26,12 @@ static void usage_token(FILE *f)
     fputs("usage: inspectctl token <command> [options]\n"
           "\n"
           "commands:\n"
-          "  issue   sign a bearer token with the node's key\n"
+          "  issue        sign a bearer token with the node's signing key\n"
+          "  rotate-key   add a new signing key; older keys still verify\n"
+          "  retire-key   stop accepting tokens signed with an old key\n"
+          "  revoke       refuse a principal's tokens issued before a time (online)\n"
           "\n"
-          "Run 'inspectctl token issue --help' for its options.\n",
+          "Run 'inspectctl token <command> --help' for its options.\n",
           f);
 }
 
@@ -35,7 +40,8 @@ static void usage_issue(FILE *f)
     fputs("usage: inspectctl token issue --data-dir DIR --role ROLE --principal NAME\n"
           "                              [--department DEPT] --ttl DURATION\n"
           "\n"
-          "Signs a bearer token with DIR/token.key (created, mode 0600, if missing)\n"
+          "Signs a bearer token with the signing key of DIR (DIR/token.key, created\n"
+          "mode 0600 if missing, or the newest of DIR/token-keys after a rotation)\n"
           "and prints it on stdout. Clients send it as 'authorization: Bearer <token>'.\n"
           "\n"
           "  --data-dir DIR     the server's data folder\n"
@@ -111,18 +117,11 @@ static int cmd_issue(int argc, char **argv)
     memcpy(p.department, dept, strlen(dept) + 1);
     p.expires_unix = now + secs;
 
-    ins_token_key key;
-    rc = ins_token_key_load(data_dir, &key);
-    if (rc != 0) {
-        fprintf(stderr, "inspectctl token issue: cannot load the token key from %s/token.key: %s\n",
-                data_dir, ins_strerror(rc));
-        return INS_EXIT_FAIL;
-    }
     char token[INS_TOKEN_MAX];
-    rc = ins_token_sign(&key, &p, token, sizeof(token));
-    memset(&key, 0, sizeof(key));
+    rc = ins_token_issue(data_dir, &p, token, sizeof(token));
     if (rc != 0) {
-        fprintf(stderr, "inspectctl token issue: cannot sign the token: %s\n", ins_strerror(rc));
+        fprintf(stderr, "inspectctl token issue: cannot sign the token with the keys of %s: %s\n",
+                data_dir, ins_strerror(rc));
         return INS_EXIT_FAIL;
     }
     if (printf("%s\n", token) < 0 || fflush(stdout) != 0) {
@@ -130,6 +129,68 @@ static int cmd_issue(int argc, char **argv)
         return INS_EXIT_FAIL;
     }
     return 0;
+}
+
+static void usage_keys(FILE *f)
+{
+    fputs("usage: inspectctl token rotate-key --data-dir DIR\n"
+          "       inspectctl token retire-key --data-dir DIR --key-id N\n"
+          "\n"
+          "rotate-key adds key N+1 to DIR/token-keys and prints N+1: it signs every\n"
+          "token issued from now on, while the older keys still verify. retire-key\n"
+          "deletes key N: tokens it signed are refused from the next call on (a\n"
+          "running server notices by itself). The signing key cannot be retired.\n"
+          "Run on the server host, as the user that owns DIR.\n",
+          f);
+}
+
+static void keys_help(void)
+{
+    usage_keys(stdout);
+}
+
+static int cmd_keys(int argc, char **argv, int retire)
+{
+    const char *what = retire ? "token retire-key" : "token rotate-key";
+    const char *data_dir = NULL, *key_id = NULL;
+    ins_cu_opt opts[] = {
+        {"--data-dir", &data_dir, NULL}, {"--key-id", &key_id, NULL}, {NULL, NULL, NULL}};
+    int npos;
+    int rc = ins_cu_args(NULL, argc, argv, 1, opts, NULL, 0, 0, &npos, keys_help, what);
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    if (data_dir == NULL || *data_dir == '\0' || (retire != (key_id != NULL))) {
+        fprintf(stderr, "inspectctl %s: %s\n", what,
+                retire ? "--data-dir and --key-id are required"
+                       : "--data-dir is required (and --key-id is for retire-key)");
+        usage_keys(stderr);
+        return INS_EXIT_USAGE;
+    }
+    uint32_t id = 0;
+    if (retire) {
+        char *end = NULL;
+        unsigned long v = strtoul(key_id, &end, 10);
+        if (*key_id < '0' || *key_id > '9' || *end != '\0' || v > UINT32_MAX) {
+            fprintf(stderr, "inspectctl %s: --key-id must be a key number: %s\n", what, key_id);
+            return INS_EXIT_USAGE;
+        }
+        id = (uint32_t)v;
+        rc = ins_token_keyring_retire(data_dir, id);
+    } else {
+        rc = ins_token_keyring_rotate(data_dir, &id);
+    }
+    if (rc == INS_ESTATE) {
+        fprintf(stderr, "inspectctl %s: key %" PRIu32 " signs new tokens; rotate first\n", what,
+                id);
+        return INS_EXIT_FAIL;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "inspectctl %s: %s: %s\n", what, data_dir,
+                rc == INS_ENOTFOUND ? "no such key" : ins_strerror(rc));
+        return INS_EXIT_FAIL;
+    }
+    printf(retire ? "retired key %" PRIu32 "\n" : "%" PRIu32 "\n", id);
+    return fflush(stdout) == 0 ? 0 : INS_EXIT_FAIL;
 }
 
 int ins_cmd_token(int argc, char **argv)
@@ -146,6 +207,8 @@ int ins_cmd_token(int argc, char **argv)
     }
     if (strcmp(sub, "issue") == 0)
         return cmd_issue(argc - 1, argv + 1);
+    if (strcmp(sub, "rotate-key") == 0 || strcmp(sub, "retire-key") == 0)
+        return cmd_keys(argc - 1, argv + 1, sub[1] == 'e');
     fprintf(stderr, "inspectctl token: unknown command: %s\n", sub);
     usage_token(stderr);
     return INS_EXIT_USAGE;

@@ -49,6 +49,9 @@ typedef struct ins_principal {
     char department[INS_DEPARTMENT_MAX]; /* NUL-terminated; "" when none */
     ins_role role;
     int64_t expires_unix; /* bearer expiry; 0 for a certificate */
+    int64_t issued_ms;    /* bearer: when it was signed (unix ms); 0 for a v1
+                           * token (older than issued-at) and a certificate */
+    uint32_t key_id;      /* bearer: the id of the key that signed it */
     ins_auth_method method;
 } ins_principal;
 

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include <grpc/grpc.h>
 
 #include "ctx.h"
@@ -95,7 +97,7 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
     return rc;
 }
 
-static int serve(const ins_options *o, const ins_token_key *key, ins_ctx *ctx)
+static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
 {
     char err[512] = "";
     ins_server_config cfg = {
@@ -106,7 +108,7 @@ static int serve(const ins_options *o, const ins_token_key *key, ins_ctx *ctx)
         .tls_cert = o->tls_cert,
         .tls_key = o->tls_key,
         .tls_client_ca = o->tls_client_ca,
-        .token_key = key,
+        .token_keys = keys,
         .log_calls = !o->quiet,
     };
     ins_server *srv = NULL;
@@ -117,6 +119,7 @@ static int serve(const ins_options *o, const ins_token_key *key, ins_ctx *ctx)
     }
     ctx->server = srv;
     ins_server_set_ctx(srv, ctx);
+    ins_server_set_admit(srv, ins_directory_admit, ctx);
     rc = add_services(srv);
     int port = 0;
     if (rc == 0)
@@ -172,10 +175,10 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    ins_token_key key;
-    rc = ins_token_key_load(o.data_dir, &key);
+    ins_token_keys *keys = NULL;
+    rc = ins_token_keys_open(o.data_dir, &keys);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: token key in %s: %s\n", o.data_dir, ins_strerror(rc));
+        fprintf(stderr, "inspectd: token keys in %s: %s\n", o.data_dir, ins_strerror(rc));
         return 1;
     }
     int lock_fd = -1;
@@ -183,13 +186,20 @@ int main(int argc, char **argv)
     if (rc != 0) {
         fprintf(stderr, "inspectd: %s is in use by another inspectd (%s)\n", o.data_dir,
                 ins_strerror(rc));
+        ins_token_keys_close(keys);
         return 1;
     }
     ins_ctx ctx = {.checkin_radius_m = o.checkin_radius_m,
                    .max_photo_bytes = o.max_photo_bytes,
                    .max_clock_skew_s = o.max_clock_skew_seconds,
                    .warp = 1.0};
-    if ((rc = ins_cursor_key_derive(key.bytes, sizeof key.bytes, &ctx.cursor_key)) != 0) {
+    /* The cursor key derives from key 0 (DATA_DIR/token.key), which a key
+     * rotation never changes, so outstanding page tokens survive one. */
+    ins_token_key key0;
+    if ((rc = ins_token_key_load(o.data_dir, &key0)) == 0)
+        rc = ins_cursor_key_derive(key0.bytes, sizeof key0.bytes, &ctx.cursor_key);
+    OPENSSL_cleanse(&key0, sizeof key0);
+    if (rc != 0) {
         fprintf(stderr, "inspectd: deriving the cursor key: %s\n", ins_strerror(rc));
         ins_store_unlock_dir(lock_fd);
         return 1;
@@ -198,23 +208,25 @@ int main(int argc, char **argv)
     ctx.warp = o.time_warp;
     ins_store *store = NULL;
     if (open_store(&o, &ctx, &store) != 0) {
-        ins_store_unlock_dir(lock_fd);
-        return 1;
+        rc = 1;
+        goto unlock;
     }
     ins_ctx_init(&ctx, store);
     if ((rc = ins_jobs_start(2, &ctx.jobs)) != 0 || (rc = ins_scheduler_start(&ctx)) != 0) {
         fprintf(stderr, "inspectd: cannot start background threads: %s\n", strerror(rc));
         ins_jobs_stop(ctx.jobs);
         ins_store_close(store);
-        ins_store_unlock_dir(lock_fd);
-        return 1;
+        rc = 1;
+        goto unlock;
     }
     grpc_init();
-    rc = serve(&o, &key, &ctx);
+    rc = serve(&o, keys, &ctx);
     ins_scheduler_stop(&ctx);   /* no-op when serve stopped it */
     ins_store_close(ctx.store); /* no-op when serve closed it */
     ins_ctx_destroy(&ctx);
     grpc_shutdown();
+unlock:
     ins_store_unlock_dir(lock_fd);
+    ins_token_keys_close(keys);
     return rc;
 }

@@ -55,6 +55,14 @@ int ins_department_exists(ins_wtxn *t, const char *code)
     return ins_wtxn_get(t, T_DEPARTMENTS, k.buf, k.len, &v) == 0;
 }
 
+int ins_department_get(ins_rtxn *r, const char *code, Inspect__V1__Department **out)
+{
+    ins_key k;
+    text_key(&k, code);
+    return ins_recio_get(r, T_DEPARTMENTS, &k, &inspect__rec__department__descriptor,
+                         &inspect__v1__department__descriptor, (ProtobufCMessage **)out);
+}
+
 int ins_department_wget(ins_wtxn *t, const char *code, Inspect__V1__Department **out)
 {
     ins_key k;
@@ -299,4 +307,36 @@ int ins_calendar_put(ins_wtxn *t, const Inspect__V1__Calendar *cal, const char *
     ins_change ch = {actor, "calendar", id, "replaced", NULL, 0};
     return ins_recio_store(t, T_CALENDARS, &k, &cal->base, &inspect__rec__calendar__descriptor,
                            &ch);
+}
+
+/* ---- token revocations ---- */
+
+int ins_revocation_get(ins_rtxn *r, const char *principal, Inspect__V1__TokenRevocation **out)
+{
+    ins_key k;
+    text_key(&k, principal);
+    return ins_recio_get(r, T_REVOCATIONS, &k, &inspect__rec__token_revocation__descriptor,
+                         &inspect__v1__token_revocation__descriptor, (ProtobufCMessage **)out);
+}
+
+int ins_revocation_wget(ins_wtxn *t, const char *principal, Inspect__V1__TokenRevocation **out)
+{
+    ins_key k;
+    text_key(&k, principal);
+    return ins_recio_wget(t, T_REVOCATIONS, &k, &inspect__rec__token_revocation__descriptor,
+                          &inspect__v1__token_revocation__descriptor, (ProtobufCMessage **)out);
+}
+
+int ins_revocation_put(ins_wtxn *t, const Inspect__V1__TokenRevocation *rv, const char *actor,
+                       const char *change)
+{
+    ins_key k;
+    char lead[64];
+    const char *visible[1] = {lead};
+    int have_bureau = ins_department_bureau(t, lead, sizeof lead) == 0;
+    text_key(&k, rv->principal);
+    ins_change ch = {actor,  "token_revocation",           rv->principal,
+                     change, have_bureau ? visible : NULL, have_bureau ? 1 : 0};
+    return ins_recio_store(t, T_REVOCATIONS, &k, &rv->base,
+                           &inspect__rec__token_revocation__descriptor, &ch);
 }

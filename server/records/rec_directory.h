@@ -31,6 +31,7 @@
 int ins_department_exists(ins_wtxn *t, const char *code);
 
 /* Reads department `code`. */
+int ins_department_get(ins_rtxn *r, const char *code, Inspect__V1__Department **out);
 int ins_department_wget(ins_wtxn *t, const char *code, Inspect__V1__Department **out);
 
 /* Stores `d` (its version set by the caller), with audit entry
@@ -123,5 +124,17 @@ int ins_calendar_wget(ins_wtxn *t, int32_t year, Inspect__V1__Calendar **out);
 /* Stores (replaces) the calendar of cal->year, with audit entry
  * "calendar.replaced" and a feed entry visible to everyone. */
 int ins_calendar_put(ins_wtxn *t, const Inspect__V1__Calendar *cal, const char *actor);
+
+/* ---- token revocations ---- */
+
+/* Reads the revocation of `principal`'s tokens. */
+int ins_revocation_get(ins_rtxn *r, const char *principal, Inspect__V1__TokenRevocation **out);
+int ins_revocation_wget(ins_wtxn *t, const char *principal, Inspect__V1__TokenRevocation **out);
+
+/* Stores (replaces) the revocation of rv->principal, with audit entry
+ * "token_revocation.<change>" and a feed entry visible to the bureau's
+ * department only (everyone when there is no bureau yet). */
+int ins_revocation_put(ins_wtxn *t, const Inspect__V1__TokenRevocation *rv, const char *actor,
+                       const char *change);
 
 #endif /* INS_REC_DIRECTORY_H */

@@ -246,6 +246,15 @@ int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint3
     return rc;
 }
 
+int ins_task_wscan_inspector(ins_wtxn *t, const char *inspector, ins_id_fn fn, void *arg)
+{
+    ins_key prefix;
+    task_key(&prefix, inspector);
+    ins_id_scan s = {fn, arg, 1};
+    return ins_wtxn_scan(t, T_TASKS_BY_INSPECTOR, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row,
+                         &s);
+}
+
 int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg)
 {
     ins_key prefix;

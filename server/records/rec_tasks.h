@@ -61,6 +61,10 @@ uint32_t ins_task_alerts_raised(ins_wtxn *t, const char *task_id);
  * write transaction). Returns what `fn` stopped with, 0, INS_ECORRUPT or an
  * LMDB error. */
 int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg);
+/* Calls `fn` with the id of every task on whose team `inspector` is now,
+ * inside a write transaction; returns as ins_task_wscan_app. `fn` must not
+ * change those tasks: collect the ids, then write. */
+int ins_task_wscan_inspector(ins_wtxn *t, const char *inspector, ins_id_fn fn, void *arg);
 /* The same on a snapshot. */
 int ins_task_scan_app(ins_rtxn *r, const char *app_id, ins_id_fn fn, void *arg);
 

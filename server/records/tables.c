@@ -35,5 +35,6 @@ const char *const ins_rec_table_names[] = {
     [T_AUDIT_BY_ENTITY] = "audit_by_entity",
     [T_AUDIT_BY_ACTOR] = "audit_by_actor",
     [T_ALERT_DEDUP] = "alert_dedup",
+    [T_REVOCATIONS] = "token_revocations",
     [T_COUNT] = NULL,
 };

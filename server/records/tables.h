@@ -39,6 +39,7 @@ enum ins_rec_table {
     T_AUDIT_BY_ENTITY,    /* entity ("kind/id"), audit seq (u64) → '' */
     T_AUDIT_BY_ACTOR,     /* actor, audit seq (u64) → '' */
     T_ALERT_DEDUP,        /* kind (u32), task id, department → id of the open alert */
+    T_REVOCATIONS,        /* principal → rec.TokenRevocation */
     T_COUNT
 };
 

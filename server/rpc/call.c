@@ -173,8 +173,8 @@ static int call_authenticate(ins_call *c, char *why, size_t whylen)
         }
         memcpy(token, p + 7, len - 7);
         token[len - 7] = '\0';
-        int rc = ins_token_verify(ins_server_token_key(c->server), token, (int64_t)time(NULL),
-                                  &c->principal, &reason);
+        int rc = ins_token_keys_verify(ins_server_token_keys(c->server), token, (int64_t)time(NULL),
+                                       &c->principal, &reason);
         if (rc != 0) {
             snprintf(why, whylen, "%s", reason ? reason : "token does not verify");
             memset(&c->principal, 0, sizeof c->principal);
@@ -208,7 +208,9 @@ static void roles_text(unsigned mask, char *out, size_t outlen)
     }
 }
 
-/* Checks credentials, role and deadline. Returns 0 when the handler may run;
+/* Checks credentials, role, the live state of the principal (the server's
+ * admission check: active, not revoked) and the deadline. Returns 0 when
+ * the handler may run;
  * otherwise the call has been failed with the precise status. */
 static int call_admit(ins_call *c)
 {
@@ -236,6 +238,12 @@ static int call_admit(ins_call *c)
             roles_text(m->def.roles, roles, sizeof roles);
             ins_call_fail(c, INS_EPERM, "%s is for role %s; %s has role %s", m->path, roles,
                           c->principal.name, ins_role_name(c->principal.role));
+            return -1;
+        }
+        /* The one check against the live directory and the revocations. */
+        int rc = ins_server_admit(c->server, &c->principal, why, sizeof why);
+        if (rc != 0) {
+            ins_call_fail(c, rc, "%s", why);
             return -1;
         }
     }

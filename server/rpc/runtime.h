@@ -103,7 +103,9 @@ int64_t ins_now_ns(void);
 ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char *what);
 
 /* Server internals call.c needs. */
-const ins_token_key *ins_server_token_key(const ins_server *s);
+ins_token_keys *ins_server_token_keys(const ins_server *s);
+/* Runs the admission check of ins_server_set_admit (0 when none). */
+int ins_server_admit(const ins_server *s, const ins_principal *p, char *why, size_t whylen);
 int ins_server_log_calls(const ins_server *s);
 void ins_server_count_call(ins_server *s, int delta);
 grpc_server *ins_server_grpc(const ins_server *s);

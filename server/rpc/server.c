@@ -47,6 +47,8 @@ struct ins_server {
     drain_hook hooks[INS_MAX_DRAIN_HOOKS];
     size_t n_hooks;
     void *ctx;
+    ins_admit_fn admit;
+    void *admit_arg;
     atomic_int draining;
     int started;
     int64_t started_unix;
@@ -136,7 +138,7 @@ static unsigned default_threads(void)
 int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (!cfg->listen || !cfg->token_key) {
+    if (!cfg->listen || !cfg->token_keys) {
         snprintf(err, errlen, "listen address and token key are required");
         return INS_EINVAL;
     }
@@ -208,9 +210,20 @@ void *ins_server_ctx(const ins_server *s)
     return s->ctx;
 }
 
-const ins_token_key *ins_server_token_key(const ins_server *s)
+void ins_server_set_admit(ins_server *s, ins_admit_fn fn, void *arg)
 {
-    return s->cfg.token_key;
+    s->admit = fn;
+    s->admit_arg = arg;
+}
+
+int ins_server_admit(const ins_server *s, const ins_principal *p, char *why, size_t whylen)
+{
+    return s->admit ? s->admit(s->admit_arg, p, why, whylen) : 0;
+}
+
+ins_token_keys *ins_server_token_keys(const ins_server *s)
+{
+    return s->cfg.token_keys;
 }
 
 int ins_server_log_calls(const ins_server *s)

@@ -41,9 +41,9 @@ typedef struct ins_server_config {
     int grace_seconds;        /* shutdown: time for in-flight calls */
     const char *tls_cert;     /* PEM files; NULL for plaintext (loopback only) */
     const char *tls_key;
-    const char *tls_client_ca;      /* non-NULL: mutual TLS, client cert required */
-    const ins_token_key *token_key; /* verifies bearer tokens; must outlive the server */
-    int log_calls;                  /* one line per call to stderr */
+    const char *tls_client_ca;  /* non-NULL: mutual TLS, client cert required */
+    ins_token_keys *token_keys; /* verifies bearer tokens; must outlive the server */
+    int log_calls;              /* one line per call to stderr */
 } ins_server_config;
 
 /*
@@ -81,6 +81,20 @@ const char *ins_server_service_name(const ins_server *s, size_t i);
  * address cannot be bound.
  */
 int ins_server_start(ins_server *s, int *port, char *err, size_t errlen);
+
+/*
+ * The check of an authenticated principal against live state (the
+ * directory, token revocations), run by call admission on every call of a
+ * method that needs credentials, after the role check and before the
+ * request is decoded, on the call's worker thread. Returns 0 to admit;
+ * otherwise the error (INS_EPERM, INS_EAUTH, a storage error) the call
+ * fails with, and the message in `why` (`whylen` bytes). Must be cheap
+ * (a read transaction, no write) and thread-safe.
+ */
+typedef int (*ins_admit_fn)(void *arg, const ins_principal *p, char *why, size_t whylen);
+
+/* Installs the admission check (one; NULL: none). Before start only. */
+void ins_server_set_admit(ins_server *s, ins_admit_fn fn, void *arg);
 
 /* Registers a function run (on the calling thread) when draining begins;
  * health uses it to tell watchers NOT_SERVING. Before start only. */

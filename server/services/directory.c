@@ -159,6 +159,7 @@ static const ins_method_def directory_methods[] = {
     {"GetTemplate", INS_UNARY, INS_ROLES_ANY, &ins_dir_get_template_ops},
     {"PutCalendar", INS_UNARY, ADMIN, &put_calendar_ops},
     {"GetCalendar", INS_UNARY, INS_ROLES_ANY, &get_calendar_ops},
+    {"RevokeTokens", INS_UNARY, ADMIN, &ins_dir_revoke_tokens_ops},
 };
 
 const ins_service_def ins_directory_service = {

@@ -18,5 +18,6 @@ extern const ins_method_ops ins_dir_upsert_item_ops;
 extern const ins_method_ops ins_dir_list_items_ops;
 extern const ins_method_ops ins_dir_publish_template_ops;
 extern const ins_method_ops ins_dir_get_template_ops;
+extern const ins_method_ops ins_dir_revoke_tokens_ops;
 
 #endif /* INS_DIRECTORY_IMPL_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "directory_impl.h"
+#include "dispatch.h"
 #include "directory_rules.h"
 #include "entities.pb-c.h"
 #include "ins_error.h"
@@ -37,9 +38,18 @@ static int upsert_inspector_apply(ins_wtxn *t, ins_mut *mu)
                             in.id, (long long)old_version, (long long)req->expected_version);
     }
     in.version = old_version + 1;
-    rc = ins_inspector_put(t, &in, old, ins_mut_actor(mu), old_version ? "updated" : "created");
+    int deactivated = old && old->active && !in.active;
+    rc = ins_inspector_put(t, &in, old, ins_mut_actor(mu),
+                           deactivated   ? "deactivated"
+                           : old_version ? "updated"
+                                         : "created");
     if (old)
         protobuf_c_message_free_unpacked(&old->base, NULL);
+    if (rc == 0 && deactivated) { /* his calls are refused from now on (directory.h) */
+        char what[300];
+        snprintf(what, sizeof what, "was deactivated by %s", ins_mut_actor(mu));
+        rc = ins_dsp_inspector_leave_all(t, mu, in.id, what);
+    }
     if (rc)
         return rc;
     Inspect__V1__UpsertInspectorResponse resp = INSPECT__V1__UPSERT_INSPECTOR_RESPONSE__INIT;

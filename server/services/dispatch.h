@@ -44,6 +44,30 @@ void ins_dsp_member_free(Inspect__V1__TeamMember *m);
 int ins_dsp_open_task(ins_wtxn *t, ins_mut *mu, const char *actor,
                       const Inspect__V1__CreateTaskRequest *req, char *id_out);
 
+/* Called by ins_dsp_member_leave with the task as written and the member
+ * who took the place (NULL when nobody qualified), to store the reply. */
+typedef int (*ins_dsp_leave_reply)(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *task,
+                                   Inspect__V1__TeamMember *replacement);
+
+/*
+ * Member `idx` of `old` leaves the team, as a decline does: the best
+ * qualified colleague takes the place (task ASSIGNED), or the slot stays
+ * empty (task PENDING, an ALERT_KIND_NO_QUALIFIED alert); either way the
+ * bureau gets an ALERT_KIND_MEMBER_DECLINED alert saying "task <id>:
+ * <member> <what>; <who takes the place>". Written by ins_mut_actor(mu).
+ * `reply` (may be NULL) stores the mutation's reply. Returns 0 or a
+ * storage error. Inside the writer's transaction.
+ */
+int ins_dsp_member_leave(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx,
+                         const char *what, ins_dsp_leave_reply reply);
+
+/*
+ * Takes inspector `id` off the team of every open task he is on (each as
+ * ins_dsp_member_leave, `what` e.g. "was deactivated by admin-1"): what
+ * deactivating an inspector does. Returns 0 or a storage error.
+ */
+int ins_dsp_inspector_leave_all(ins_wtxn *t, ins_mut *mu, const char *id, const char *what);
+
 /* Non-zero when `p` may see `task` (a department: only its own tasks). */
 int ins_dsp_may_see(const ins_principal *p, const Inspect__V1__Task *task);
 

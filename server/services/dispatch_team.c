@@ -552,3 +552,108 @@ static void replace_member_start(ins_call *call, const ProtobufCMessage *msg)
 
 const ins_method_ops ins_dsp_assign_team_ops = INS_MUT_OPS(assign_team_start);
 const ins_method_ops ins_dsp_replace_member_ops = INS_MUT_OPS(replace_member_start);
+
+/* ---- a member leaves (decline, deactivation) ----------------------------- */
+
+int ins_dsp_member_leave(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx,
+                         const char *what, ins_dsp_leave_reply reply)
+{
+    const Inspect__V1__TeamMember *gone = old->team[idx];
+    Inspect__V1__Application *app = NULL;
+    int rc = ins_app_wget(t, old->application_id, &app);
+    if (rc)
+        return rc;
+    const char *qual = ""; /* the slot's qualification, from the item */
+    Inspect__V1__ServiceItem *item = NULL;
+    rc = ins_item_wget(t, old->service_item, &item);
+    for (size_t i = 0; rc == 0 && i < item->n_departments; i++)
+        if (strcmp(item->departments[i]->department, gone->department) == 0)
+            qual = item->departments[i]->qualification;
+    Inspect__V1__TeamMember m = INSPECT__V1__TEAM_MEMBER__INIT;
+    char why[INS_ASSIGN_WHYLEN], msg[1200];
+    int found = 0;
+    if (rc == 0) {
+        rc = ins_dsp_choose_member(t, old, app, gone->department, qual, gone->inspector_id, &m, why,
+                                   sizeof why);
+        found = rc == 0;
+        if (rc == INS_ESTATE)
+            rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_NO_QUALIFIED, old,
+                                 gone->department, why, NULL);
+    }
+    Inspect__V1__TeamMember *members[17];
+    Inspect__V1__Task task = *old;
+    task.team = members;
+    task.n_team = 0;
+    for (size_t i = 0; i < old->n_team && i < 17; i++) {
+        if (i != idx)
+            members[task.n_team++] = old->team[i];
+        else if (found) {
+            m.role = gone->role;
+            members[task.n_team++] = &m;
+        }
+    }
+    task.state = ins_task_state_after(old->state, found ? INS_TASK_EV_DECLINE_FILLED
+                                                        : INS_TASK_EV_DECLINE_EMPTY);
+    if (rc == 0) {
+        snprintf(msg, sizeof msg, "task %s: %s %s; %s", old->id, gone->inspector_id, what,
+                 found ? m.inspector_id : "nobody else qualifies, assign the team again");
+        rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_MEMBER_DECLINED, old,
+                             gone->department, msg, NULL);
+    }
+    if (rc == 0)
+        rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "member_declined");
+    if (rc == 0 && reply)
+        rc = reply(t, mu, &task, found ? &m : NULL);
+    if (found)
+        ins_dsp_member_free(&m);
+    if (item)
+        protobuf_c_message_free_unpacked(&item->base, NULL);
+    protobuf_c_message_free_unpacked(&app->base, NULL);
+    return rc;
+}
+
+/* The ids of one inspector's tasks, collected before any is written. */
+typedef struct id_list {
+    char **ids;
+    size_t n, cap;
+} id_list;
+
+static int id_list_add(void *arg, const char *id)
+{
+    id_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **ids = realloc(l->ids, cap * sizeof *ids);
+        if (!ids)
+            return ENOMEM;
+        l->ids = ids;
+        l->cap = cap;
+    }
+    if (!(l->ids[l->n] = strdup(id)))
+        return ENOMEM;
+    l->n++;
+    return 0;
+}
+
+int ins_dsp_inspector_leave_all(ins_wtxn *t, ins_mut *mu, const char *id, const char *what)
+{
+    id_list l = {NULL, 0, 0};
+    int rc = ins_task_wscan_inspector(t, id, id_list_add, &l);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        Inspect__V1__Task *task = NULL;
+        rc = ins_task_wget(t, l.ids[i], &task);
+        if (rc)
+            break;
+        size_t idx = task->n_team;
+        for (size_t j = 0; j < task->n_team; j++)
+            if (strcmp(task->team[j]->inspector_id, id) == 0)
+                idx = j;
+        if (idx < task->n_team && ins_task_counts_as_open(task->state))
+            rc = ins_dsp_member_leave(t, mu, task, idx, what, NULL);
+        protobuf_c_message_free_unpacked(&task->base, NULL);
+    }
+    for (size_t i = 0; i < l.n; i++)
+        free(l.ids[i]);
+    free(l.ids);
+    return rc;
+}

@@ -59,63 +59,12 @@ static int respond_reply(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *task,
     return ins_mut_reply(t, mu, &resp.base);
 }
 
-/* A decline: the member leaves; the best qualified colleague takes the
- * place, or the slot stays empty (the task goes back to PENDING for
- * AssignTeam); the bureau is alerted either way. */
+/* A decline: the member leaves as ins_dsp_member_leave says. */
 static int decline(ins_wtxn *t, ins_mut *mu, Inspect__V1__Task *old, size_t idx, const char *reason)
 {
-    const Inspect__V1__TeamMember *gone = old->team[idx];
-    Inspect__V1__Application *app = NULL;
-    int rc = ins_app_wget(t, old->application_id, &app);
-    if (rc)
-        return rc;
-    const char *qual = ""; /* the slot's qualification, from the item */
-    Inspect__V1__ServiceItem *item = NULL;
-    rc = ins_item_wget(t, old->service_item, &item);
-    for (size_t i = 0; rc == 0 && i < item->n_departments; i++)
-        if (strcmp(item->departments[i]->department, gone->department) == 0)
-            qual = item->departments[i]->qualification;
-    Inspect__V1__TeamMember m = INSPECT__V1__TEAM_MEMBER__INIT;
-    char why[INS_ASSIGN_WHYLEN], msg[1200];
-    int found = 0;
-    if (rc == 0) {
-        rc = ins_dsp_choose_member(t, old, app, gone->department, qual, gone->inspector_id, &m, why,
-                                   sizeof why);
-        found = rc == 0;
-        if (rc == INS_ESTATE)
-            rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_NO_QUALIFIED, old,
-                                 gone->department, why, NULL);
-    }
-    Inspect__V1__TeamMember *members[17];
-    Inspect__V1__Task task = *old;
-    task.team = members;
-    task.n_team = 0;
-    for (size_t i = 0; i < old->n_team && i < 17; i++) {
-        if (i != idx)
-            members[task.n_team++] = old->team[i];
-        else if (found) {
-            m.role = gone->role;
-            members[task.n_team++] = &m;
-        }
-    }
-    task.state = ins_task_state_after(old->state, found ? INS_TASK_EV_DECLINE_FILLED
-                                                        : INS_TASK_EV_DECLINE_EMPTY);
-    if (rc == 0) {
-        snprintf(msg, sizeof msg, "task %s: %s declined: %s; %s", old->id, gone->inspector_id,
-                 reason, found ? m.inspector_id : "nobody else qualifies, assign the team again");
-        rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_MEMBER_DECLINED, old,
-                             gone->department, msg, NULL);
-    }
-    if (rc == 0)
-        rc = ins_task_write(t, &task, old, ins_mut_actor(mu), "member_declined");
-    if (rc == 0)
-        rc = respond_reply(t, mu, &task, found ? &m : NULL);
-    if (found)
-        ins_dsp_member_free(&m);
-    if (item)
-        protobuf_c_message_free_unpacked(&item->base, NULL);
-    protobuf_c_message_free_unpacked(&app->base, NULL);
-    return rc;
+    char what[600];
+    snprintf(what, sizeof what, "declined: %s", reason);
+    return ins_dsp_member_leave(t, mu, old, idx, what, respond_reply);
 }
 
 static int respond_apply(ins_wtxn *t, ins_mut *mu)

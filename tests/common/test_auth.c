@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -47,6 +48,7 @@ static void rm_rf(const char *path)
 
 static void fixed_key(ins_token_key *k, unsigned char fill)
 {
+    memset(k, 0, sizeof(*k));
     memset(k->bytes, fill, sizeof(k->bytes));
 }
 
@@ -58,6 +60,7 @@ static ins_principal sample(void)
     strcpy(p.department, "fire");
     p.role = INS_ROLE_INSPECTOR;
     p.expires_unix = NOW + 3600;
+    p.issued_ms = (int64_t)NOW * 1000 + 5;
     return p;
 }
 
@@ -113,7 +116,7 @@ START_TEST(test_token_tampered_payload)
     const char *why = NULL;
     fixed_key(&k, 7);
     sign_sample(&k, tok);
-    flip(tok, 5); /* inside the payload, well before the last character */
+    flip(tok, 16); /* inside the principal's name, well before the end */
     ck_assert_int_eq(ins_token_verify(&k, tok, NOW, &out, &why), INS_EAUTH);
     ck_assert_str_eq(why, WHY_SIGNATURE);
 }
@@ -245,8 +248,53 @@ START_TEST(test_token_format_is_documented_one)
     char mine[INS_TOKEN_MAX], forged[INS_TOKEN_MAX];
     fixed_key(&k, 7);
     sign_sample(&k, mine);
-    forge(&k, "v1\ninsp-001\ninspector\nfire\n1700003600", forged, sizeof(forged));
+    forge(&k, "v2\n0\ninsp-001\ninspector\nfire\n1700000000005\n1700003600", forged,
+          sizeof(forged));
     ck_assert_str_eq(mine, forged);
+}
+END_TEST
+
+/* Tokens of the first format (no key id, no issued-at) still verify with
+ * key 0, and say they carry no issued-at. */
+START_TEST(test_token_v1_still_accepted_by_key_0)
+{
+    ins_token_key k;
+    char tok[INS_TOKEN_MAX];
+    ins_principal out;
+    fixed_key(&k, 7);
+    forge(&k, "v1\ninsp-001\ninspector\nfire\n1700003600", tok, sizeof(tok));
+    ck_assert_int_eq(ins_token_verify(&k, tok, NOW, &out, NULL), 0);
+    ck_assert_str_eq(out.name, "insp-001");
+    ck_assert_int_eq(out.issued_ms, 0);
+    ck_assert_uint_eq(out.key_id, 0);
+    k.id = 3; /* a v1 token names no key: only key 0 can have signed it */
+    const char *why = NULL;
+    ck_assert_int_eq(ins_token_verify(&k, tok, NOW, &out, &why), INS_EAUTH);
+    ck_assert_ptr_nonnull(strstr(why, "retired"));
+}
+END_TEST
+
+/* A token names its key; a keyring without that key refuses it as retired,
+ * one with it verifies, whatever the other keys. */
+START_TEST(test_token_keyring_picks_the_named_key)
+{
+    ins_token_keyring ring;
+    memset(&ring, 0, sizeof(ring));
+    fixed_key(&ring.keys[0], 1);
+    fixed_key(&ring.keys[1], 2);
+    ring.keys[1].id = 4;
+    ring.n = 2;
+    char tok[INS_TOKEN_MAX];
+    ins_principal p = sample(), out;
+    ck_assert_ptr_eq(ins_token_keyring_active(&ring), &ring.keys[1]);
+    ck_assert_int_eq(ins_token_sign(&ring.keys[1], &p, tok, sizeof(tok)), 0);
+    ck_assert_int_eq(ins_token_keyring_verify(&ring, tok, NOW, &out, NULL), 0);
+    ck_assert_uint_eq(out.key_id, 4);
+    ck_assert_int_eq(out.issued_ms, p.issued_ms);
+    ring.n = 1; /* key 4 retired */
+    const char *why = NULL;
+    ck_assert_int_eq(ins_token_keyring_verify(&ring, tok, NOW, &out, &why), INS_EAUTH);
+    ck_assert_ptr_nonnull(strstr(why, "retired"));
 }
 END_TEST
 
@@ -372,6 +420,49 @@ START_TEST(test_token_key_created_0600_and_stable)
     char cmd[700];
     snprintf(cmd, sizeof(cmd), "test \"$(ls -A '%s')\" = token.key", dir);
     ck_assert_int_eq(system(cmd), 0);
+    rm_rf(tmpdir);
+}
+END_TEST
+
+/* Rotation on disk: key 0 keeps verifying until retired; the new key signs;
+ * the signing key cannot be retired; a running server's keys follow. */
+START_TEST(test_token_keyring_rotate_and_retire)
+{
+    char dir[512];
+    make_tmpdir();
+    snprintf(dir, sizeof(dir), "%s/data", tmpdir);
+    ins_principal p = sample(), out;
+    p.expires_unix = (int64_t)time(NULL) + 600;
+    p.issued_ms = 0;
+    char old_tok[INS_TOKEN_MAX], new_tok[INS_TOKEN_MAX];
+    ck_assert_int_eq(ins_token_issue(dir, &p, old_tok, sizeof(old_tok)), 0);
+    ins_token_keys *live = NULL;
+    ck_assert_int_eq(ins_token_keys_open(dir, &live), 0);
+    ck_assert_int_eq(ins_token_keyring_retire(dir, 0), INS_ESTATE); /* it signs */
+
+    uint32_t id = 0;
+    ck_assert_int_eq(ins_token_keyring_rotate(dir, &id), 0);
+    ck_assert_uint_eq(id, 1);
+    ck_assert_int_eq(ins_token_issue(dir, &p, new_tok, sizeof(new_tok)), 0);
+    ck_assert_int_eq(ins_token_keys_verify(live, old_tok, (int64_t)time(NULL), &out, NULL), 0);
+    ck_assert_uint_eq(out.key_id, 0);
+    ck_assert_int_eq(ins_token_keys_verify(live, new_tok, (int64_t)time(NULL), &out, NULL), 0);
+    ck_assert_uint_eq(out.key_id, 1);
+    ck_assert_int_gt(out.issued_ms, 0);
+
+    ck_assert_int_eq(ins_token_keyring_retire(dir, 1), INS_ESTATE); /* it signs */
+    ck_assert_int_eq(ins_token_keyring_retire(dir, 7), INS_ENOTFOUND);
+    ck_assert_int_eq(ins_token_keyring_retire(dir, 0), 0);
+    const char *why = NULL;
+    ck_assert_int_eq(ins_token_keys_verify(live, old_tok, (int64_t)time(NULL), &out, &why),
+                     INS_EAUTH);
+    ck_assert_ptr_nonnull(strstr(why, "retired"));
+    ck_assert_int_eq(ins_token_keys_verify(live, new_tok, (int64_t)time(NULL), &out, NULL), 0);
+    ins_token_keyring ring;
+    ck_assert_int_eq(ins_token_keyring_load(dir, &ring), 0);
+    ck_assert_uint_eq(ring.n, 1);
+    ck_assert_uint_eq(ring.keys[0].id, 1);
+    ins_token_keys_close(live);
     rm_rf(tmpdir);
 }
 END_TEST
@@ -521,6 +612,9 @@ int main(void)
     ADD(s, test_token_wrong_key);
     ADD(s, test_token_malformed);
     ADD(s, test_token_format_is_documented_one);
+    ADD(s, test_token_v1_still_accepted_by_key_0);
+    ADD(s, test_token_keyring_picks_the_named_key);
+    ADD(s, test_token_keyring_rotate_and_retire);
     ADD(s, test_token_unknown_role);
     ADD(s, test_token_signed_bad_payload);
     ADD(s, test_token_sign_rejects_bad_fields);

@@ -5,6 +5,8 @@
 #   ca.pem / ca.key          test CA, trusted by the server
 #   server.pem / server.key  CN=localhost, SAN DNS:localhost, IP:127.0.0.1
 #   client.pem / client.key  /O=fire/OU=inspector/CN=insp-001, signed by the CA
+#   admin.pem / admin.key    /OU=admin/CN=root, signed by the CA (puts insp-001
+#                            into the directory, which the server checks)
 #   rogue-ca.pem / rogue-ca.key  a second CA nobody trusts
 #   rogue.pem / rogue.key    a client certificate signed by the rogue CA
 # Idempotent: files that already exist are kept, so repeated runs see the
@@ -63,6 +65,9 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 subjectAltName=DNS:localhost,IP:127.0.0.1"
 leaf client "/O=fire/OU=inspector/CN=insp-001" ca "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth"
+leaf admin "/OU=admin/CN=root" ca "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
 

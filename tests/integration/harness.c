@@ -4,6 +4,8 @@
  */
 #include "harness.h"
 
+#include "inspect/v1/directory.pb-c.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -283,9 +285,6 @@ int ins_ts_stderr_contains(const ins_ts *ts, const char *needle)
 void ins_ts_token_for(const char *data_dir, ins_role role, const char *principal,
                       const char *department, int64_t ttl_s, char *out)
 {
-    ins_token_key key;
-    int rc = ins_token_key_load(data_dir, &key);
-    ck_assert_msg(rc == 0, "ins_token_key_load(%s): %d", data_dir, rc);
     ins_principal p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "%s", principal);
@@ -293,8 +292,8 @@ void ins_ts_token_for(const char *data_dir, ins_role role, const char *principal
     p.role = role;
     p.expires_unix = (int64_t)time(NULL) + ttl_s;
     p.method = INS_AUTH_BEARER;
-    rc = ins_token_sign(&key, &p, out, INS_TOKEN_MAX);
-    ck_assert_msg(rc == 0, "ins_token_sign: %d", rc);
+    int rc = ins_token_issue(data_dir, &p, out, INS_TOKEN_MAX);
+    ck_assert_msg(rc == 0, "ins_token_issue(%s): %d", data_dir, rc);
 }
 
 void ins_ts_token(const ins_ts *ts, ins_role role, const char *principal, int64_t ttl_s, char *out)
@@ -311,6 +310,49 @@ ins_client *ins_ts_client(const ins_ts *ts, const char *token)
     ck_assert_msg(rc == 0, "ins_client_open(%s): %s", ts->addr, details ? details : "");
     free(details);
     return c;
+}
+
+void ins_ts_directory_add(ins_client *admin, const char *department, const char *inspector)
+{
+    Inspect__V1__Department d = INSPECT__V1__DEPARTMENT__INIT;
+    d.code = (char *)department;
+    d.name = (char *)department;
+    d.kind = INSPECT__V1__DEPARTMENT_KIND__DEPARTMENT_KIND_INDUSTRY;
+    Inspect__V1__UpsertDepartmentRequest dr = INSPECT__V1__UPSERT_DEPARTMENT_REQUEST__INIT;
+    char rid[160];
+    snprintf(rid, sizeof rid, "harness-dept-%s", department);
+    dr.request_id = rid;
+    dr.department = &d;
+    ProtobufCMessage *resp = NULL;
+    char *details = NULL;
+    int code = ins_client_unary(admin, "/inspect.v1.Directory/UpsertDepartment", &dr.base,
+                                &inspect__v1__upsert_department_response__descriptor,
+                                INS_TIMEOUT_DEFAULT, &resp, &details);
+    ck_assert_msg(code == 0, "UpsertDepartment %s: %d %s", department, code, details);
+    free(details);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    if (inspector == NULL)
+        return;
+    Inspect__V1__Inspector in = INSPECT__V1__INSPECTOR__INIT;
+    in.id = (char *)inspector;
+    in.name = (char *)inspector;
+    in.department = (char *)department;
+    in.max_open_tasks = 1;
+    in.active = 1;
+    in.base_latitude = 30.82;
+    in.base_longitude = 104.16;
+    Inspect__V1__UpsertInspectorRequest ir = INSPECT__V1__UPSERT_INSPECTOR_REQUEST__INIT;
+    snprintf(rid, sizeof rid, "harness-inspector-%s", inspector);
+    ir.request_id = rid;
+    ir.inspector = &in;
+    resp = NULL;
+    details = NULL;
+    code = ins_client_unary(admin, "/inspect.v1.Directory/UpsertInspector", &ir.base,
+                            &inspect__v1__upsert_inspector_response__descriptor,
+                            INS_TIMEOUT_DEFAULT, &resp, &details);
+    ck_assert_msg(code == 0, "UpsertInspector %s: %d %s", inspector, code, details);
+    free(details);
+    protobuf_c_message_free_unpacked(resp, NULL);
 }
 
 void ins_ts_make_certs(const char *outdir)

@@ -102,6 +102,15 @@ void ins_ts_token(const ins_ts *ts, ins_role role, const char *principal, int64_
  */
 ins_client *ins_ts_client(const ins_ts *ts, const char *token);
 
+/*
+ * Puts department `department` (an industry department) and, when
+ * `inspector` is not NULL, an active inspector of it into the directory
+ * through `admin` (a client with an admin's credentials), so principals of
+ * those names pass the server's live directory check. Fails the test on
+ * error.
+ */
+void ins_ts_directory_add(ins_client *admin, const char *department, const char *inspector);
+
 /* Runs tests/integration/certs.sh into `outdir`. Fails the test on error. */
 void ins_ts_make_certs(const char *outdir);
 

@@ -102,6 +102,11 @@ START_TEST(test_cli_token_issue_then_whoami)
     char tok[INS_TOKEN_MAX];
     snprintf(tok, sizeof tok, "%.*s", (int)strcspn(r.out, "\n"), r.out);
 
+    char admin[INS_TOKEN_MAX]; /* the department must exist for its token to pass */
+    ins_ts_token(&ts, INS_ROLE_ADMIN, "root", 3600, admin);
+    ins_client *c = ins_ts_client(&ts, admin);
+    ins_ts_directory_add(c, "fire", NULL);
+    ins_client_close(c);
     snprintf(args, sizeof args, "--server %s --token %s --json whoami", ts.addr, tok);
     ctl(&ts, "", args, &r);
     ck_assert_msg(r.code == 0, "whoami: exit %d: %s", r.code, r.err);

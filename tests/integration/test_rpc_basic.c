@@ -256,11 +256,22 @@ END_TEST
 
 /* ---- authentication and roles ---------------------------------------- */
 
+/* Puts `dept` (and `inspector`) into the directory with an admin token. */
+static void add_directory(const ins_ts *ts, const char *dept, const char *inspector)
+{
+    char admin[INS_TOKEN_MAX];
+    ins_ts_token(ts, INS_ROLE_ADMIN, "root", 3600, admin);
+    ins_client *c = ins_ts_client(ts, admin);
+    ins_ts_directory_add(c, dept, inspector);
+    ins_client_close(c);
+}
+
 START_TEST(test_whoami_valid_token_ok)
 {
     ins_ts ts;
     ins_ts_start(&ts, NULL);
     char tok[INS_TOKEN_MAX];
+    add_directory(&ts, "fire", NULL);
     ins_ts_token_for(ts.data_dir, INS_ROLE_DEPARTMENT, "dept-fire-01", "fire", 3600, tok);
     Inspect__V1__WhoAmIResponse *r;
     char *details;

@@ -22,6 +22,7 @@ typedef struct pki {
         server_key[INS_TS_PATH_MAX + 16];
     char client_pem[INS_TS_PATH_MAX + 16], client_key[INS_TS_PATH_MAX + 16];
     char rogue_pem[INS_TS_PATH_MAX + 16], rogue_key[INS_TS_PATH_MAX + 16];
+    char admin_pem[INS_TS_PATH_MAX + 16], admin_key[INS_TS_PATH_MAX + 16];
 } pki;
 
 /* Sets up `ts` (not started) with certificates in ts->dir/certs. */
@@ -37,6 +38,8 @@ static void make_pki(ins_ts *ts, pki *p)
     snprintf(p->client_key, sizeof p->client_key, "%s/client.key", p->dir);
     snprintf(p->rogue_pem, sizeof p->rogue_pem, "%s/rogue.pem", p->dir);
     snprintf(p->rogue_key, sizeof p->rogue_key, "%s/rogue.key", p->dir);
+    snprintf(p->admin_pem, sizeof p->admin_pem, "%s/admin.pem", p->dir);
+    snprintf(p->admin_key, sizeof p->admin_key, "%s/admin.key", p->dir);
 }
 
 static ins_client *tls_client(const ins_ts *ts, const pki *p, const char *cert, const char *key)
@@ -128,6 +131,9 @@ START_TEST(test_mtls_client_cert_names_principal)
     ins_ts ts;
     pki p;
     start_mtls(&ts, &p);
+    ins_client *admin = tls_client(&ts, &p, p.admin_pem, p.admin_key);
+    ins_ts_directory_add(admin, "fire", "insp-001"); /* the server checks the directory */
+    ins_client_close(admin);
     ins_client *c = tls_client(&ts, &p, p.client_pem, p.client_key);
     Inspect__V1__WhoAmIRequest req = INSPECT__V1__WHO_AM_IREQUEST__INIT;
     ProtobufCMessage *resp = NULL;

@@ -21,7 +21,7 @@ from inspectd_harness import (Server, call_bidi, call_server_stream,  # noqa: E4
                               call_unary)
 from grpc_pb.health.v1 import health_pb2  # noqa: E402
 from grpc_pb.reflection.v1alpha import reflection_pb2  # noqa: E402
-from inspect_pb.v1 import session_pb2  # noqa: E402
+from inspect_pb.v1 import directory_pb2, session_pb2  # noqa: E402
 
 HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 HEALTH_WATCH = "/grpc.health.v1.Health/Watch"
@@ -150,6 +150,14 @@ class AuthTest(ServerTestCase):
                           session_pb2.ServerStatusResponse, token=token)
 
     def test_whoami_valid_token(self):
+        # The server checks a department token's department against the
+        # directory: it must exist.
+        dept = directory_pb2.Department(code="fire", name="fire",
+                                        kind=directory_pb2.DEPARTMENT_KIND_INDUSTRY)
+        call_unary(self.channel, "/inspect.v1.Directory/UpsertDepartment",
+                   directory_pb2.UpsertDepartmentRequest(request_id="auth-fire", department=dept),
+                   directory_pb2.UpsertDepartmentResponse,
+                   token=self.server.token("admin", "root"))
         tok = self.server.token("department", "dept-fire-01", department="fire")
         resp = self.whoami(tok)
         self.assertEqual(resp.principal, "dept-fire-01")

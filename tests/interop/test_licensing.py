@@ -95,7 +95,7 @@ class SeededServer(unittest.TestCase):
             cls.channel = cls.server.channel()
             cls.tokens = {role: cls.server.token(role, name) for role, name in
                           (("admin", "root"), ("dispatcher", "disp-01"),
-                           ("inspector", "insp-001"), ("auditor", "audit-1"))}
+                           ("inspector", "fire-001"), ("auditor", "audit-1"))}
             argv = [INSPECTCTL, "--json", "seed", "load", SEEDS, "--data-dir",
                     cls.server.data_dir, "--server", cls.server.addr]
             res = subprocess.run(argv, capture_output=True, text=True, timeout=120)

@@ -47,6 +47,17 @@ class WireBoundaryTest(unittest.TestCase):
         cls.channel = cls.server.channel()
         cls.admin = cls.server.token("admin", "wire-admin")
         cls.inspector = cls.server.token("inspector", "wire-insp", department="fire")
+        # The server checks an inspector token against the directory: he
+        # must exist and be active.
+        call_unary(cls.channel, UPSERT_DEPT,
+                   D.UpsertDepartmentRequest(request_id="wire-fire", department=D.Department(
+                       code="fire", name="fire", kind=D.DEPARTMENT_KIND_INDUSTRY)),
+                   D.UpsertDepartmentResponse, token=cls.admin)
+        call_unary(cls.channel, "/inspect.v1.Directory/UpsertInspector",
+                   D.UpsertInspectorRequest(request_id="wire-insp", inspector=D.Inspector(
+                       id="wire-insp", name="wire-insp", department="fire", max_open_tasks=1,
+                       active=True, base_latitude=30.82, base_longitude=104.16)),
+                   D.UpsertInspectorResponse, token=cls.admin)
 
     @classmethod
     def tearDownClass(cls):

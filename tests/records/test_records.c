@@ -33,6 +33,7 @@ static const struct {
     {&inspect__v1__findings__descriptor, &inspect__rec__findings__descriptor},
     {&inspect__v1__photo__descriptor, &inspect__rec__photo__descriptor},
     {&inspect__v1__report__descriptor, &inspect__rec__report__descriptor},
+    {&inspect__v1__token_revocation__descriptor, &inspect__rec__token_revocation__descriptor},
 };
 
 START_TEST(test_records_mirror_their_wire_messages)

@@ -78,12 +78,22 @@ START_TEST(test_roles_allowed)
 }
 END_TEST
 
+/* Keys in a fresh temporary data folder; the servers here verify nothing. */
+static ins_token_keys *scratch_keys(void)
+{
+    char dir[] = "/tmp/ins-test-status-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ins_token_keys *k = NULL;
+    ck_assert_int_eq(ins_token_keys_open(dir, &k), 0);
+    return k;
+}
+
 START_TEST(test_roles_method_table_lookup)
 {
     grpc_init();
-    ins_token_key key = {{0}};
+    ins_token_keys *keys = scratch_keys();
     ins_server_config cfg = {
-        .listen = "127.0.0.1:0", .token_key = &key, .threads = 1, .max_message_bytes = 1 << 20};
+        .listen = "127.0.0.1:0", .token_keys = keys, .threads = 1, .max_message_bytes = 1 << 20};
     ins_server *s = NULL;
     char err[256];
     ck_assert_int_eq(ins_server_create(&cfg, &s, err, sizeof err), 0);
@@ -95,25 +105,27 @@ START_TEST(test_roles_method_table_lookup)
     ck_assert_uint_eq(roles, INS_ROLES_ANY);
     ck_assert_int_eq(ins_server_method_roles(s, "/inspect.v1.Session/Nope", &roles), INS_ENOTFOUND);
     ins_server_destroy(s);
+    ins_token_keys_close(keys);
     grpc_shutdown();
 }
 END_TEST
 
 START_TEST(test_server_refuses_plaintext_beyond_loopback)
 {
-    ins_token_key key = {{0}};
-    ins_server_config cfg = {.listen = "0.0.0.0:0", .token_key = &key};
+    ins_token_keys *keys = scratch_keys();
+    ins_server_config cfg = {.listen = "0.0.0.0:0", .token_keys = keys};
     ins_server *s = (ins_server *)1;
     char err[256] = "";
     ck_assert_int_eq(ins_server_create(&cfg, &s, err, sizeof err), INS_EINVAL);
     ck_assert_ptr_null(s);
     ck_assert_ptr_nonnull(strstr(err, "TLS"));
+    ins_token_keys_close(keys);
 }
 END_TEST
 
 START_TEST(test_server_loopback_is_an_address_not_a_prefix)
 {
-    ins_token_key key = {{0}};
+    ins_token_keys *keys = scratch_keys();
     static const struct {
         const char *addr;
         int ok;
@@ -133,8 +145,10 @@ START_TEST(test_server_loopback_is_an_address_not_a_prefix)
     };
     grpc_init();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ins_server_config cfg = {
-            .listen = cases[i].addr, .token_key = &key, .threads = 1, .max_message_bytes = 1 << 20};
+        ins_server_config cfg = {.listen = cases[i].addr,
+                                 .token_keys = keys,
+                                 .threads = 1,
+                                 .max_message_bytes = 1 << 20};
         ins_server *s = NULL;
         char err[256] = "";
         int rc = ins_server_create(&cfg, &s, err, sizeof err);
@@ -142,6 +156,7 @@ START_TEST(test_server_loopback_is_an_address_not_a_prefix)
         if (rc == 0)
             ins_server_destroy(s);
     }
+    ins_token_keys_close(keys);
     grpc_shutdown();
 }
 END_TEST
