@@ -77,7 +77,12 @@ static void entity(const uint8_t *p, size_t n, const ProtobufCMessageDescriptor 
             abort();
         return;
     }
-    ins_pb_check_utf8(m, NULL, 0);
+    if (ins_pb_check_utf8(m, NULL, 0) != 0) {
+        /* Not a record the server writes: the wire boundary refuses such a
+         * request (invalid UTF-8, a field numbered 0) before any store. */
+        protobuf_c_message_free_unpacked(m, NULL);
+        return;
+    }
     /* The update path: encode the decoded message, read it back, and the
      * second decoding packs to the bytes of the first. */
     uint8_t *enc = NULL;
