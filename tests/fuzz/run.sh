@@ -37,7 +37,12 @@ run() {
     shift 3 || shift $#
     local exe="$dir/tests/fuzz/$t"
     [ -x "$exe" ] || { echo "run.sh: $exe is not built (run.sh build $dir)" >&2; exit 1; }
-    work="$(mktemp -d "${TMPDIR:-/tmp}/fuzz-$t-XXXXXX")"
+    local tmp="${TMPDIR:-/tmp}"
+    [ -w /dev/shm ] && tmp=/dev/shm # the server's store: no disk syncs
+    work="$(mktemp -d "$tmp/fuzz-$t-XXXXXX")"
+    # The targets' own temp folders (a store, seed files) go here too, so
+    # the trap removes them with the rest.
+    export FUZZ_TMPDIR="$work"
     trap 'rm -rf "$work"' EXIT
     mkdir -p "$work/new"
     export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:${ASAN_OPTIONS:-}"
