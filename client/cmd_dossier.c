@@ -682,7 +682,12 @@ static int dossier_verify(int argc, char **argv)
         }
         return ins_cli_usage_error("dossier verify: expected one FILE");
     }
-    vstate v = {.file = argv[1]};
+    return ins_dossier_verify_file(argv[1]);
+}
+
+int ins_dossier_verify_file(const char *file)
+{
+    vstate v = {.file = file};
     json_object *manifest = NULL, *audit = NULL;
     int rc = read_archive(&v);
     if (rc == 0) {

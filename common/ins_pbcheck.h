@@ -19,7 +19,9 @@
 
 /*
  * Checks that every string field of `msg`, at any depth, is valid UTF-8
- * (ins_utf8.h), and that messages nest at most 32 deep.
+ * (ins_utf8.h), that messages nest at most 32 deep, and that no message
+ * carries a field numbered 0 (protobuf-c keeps one as an unknown field, but
+ * its re-encoding does not decode).
  * Returns 0 (NULL `msg` included), or INS_EINVAL with a sentence in
  * why[0..whylen) naming the field by its path, such as
  * "body.answers[3].text is not valid UTF-8 (bad byte at offset 5); send text

@@ -119,6 +119,17 @@ static int walk_message(walk *w, const ProtobufCMessage *m, int depth)
                  w->path);
         return INS_EINVAL;
     }
+    /* protobuf-c accepts a field numbered 0 and keeps it as an unknown
+     * field, but packs it back as bytes nothing decodes: stored in a record
+     * (records mirror requests, unknown fields included) it would make that
+     * record unreadable. Protobuf forbids field number 0; refuse it. */
+    for (size_t i = 0; i < m->n_unknown_fields; i++) {
+        if (m->unknown_fields[i].tag == 0) {
+            snprintf(w->why, w->whylen, "%s%scarries a field numbered 0, which protobuf forbids",
+                     w->path, w->len ? " " : "");
+            return INS_EINVAL;
+        }
+    }
     const ProtobufCMessageDescriptor *d = m->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
         int rc = walk_field(w, m, &d->fields[i], depth);

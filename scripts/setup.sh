@@ -6,6 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
     build-essential cmake pkg-config clang-format
+    clang libclang-rt-14-dev
     libgrpc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
     liblmdb-dev lmdb-utils libssl-dev check
     libjson-c-dev libarchive-dev

@@ -57,6 +57,23 @@ START_TEST(test_pbcheck_nested_repeated_oneof_named)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_records: protobuf-c keeps a nested field
+ * numbered 0 as an unknown field whose re-encoding does not decode. */
+START_TEST(test_pbcheck_field_number_zero_refused)
+{
+    /* SubmitFindingsRequest.findings (field 2, 3 bytes) holding field 0:
+     * tag 0x80 0x00 (field 0, varint), value 0. */
+    static const uint8_t bytes[] = {0x12, 0x03, 0x80, 0x00, 0x00};
+    ProtobufCMessage *m = protobuf_c_message_unpack(
+        &inspect__v1__submit_findings_request__descriptor, NULL, sizeof bytes, bytes);
+    ck_assert_ptr_nonnull(m);
+    char why[256];
+    ck_assert_int_eq(ins_pb_check_utf8(m, why, sizeof why), INS_EINVAL);
+    ck_assert_msg(strstr(why, "numbered 0") != NULL, "%s", why);
+    protobuf_c_message_free_unpacked(m, NULL);
+}
+END_TEST
+
 START_TEST(test_pbcheck_depth_bounded)
 {
     enum { DEEP = 40 };
@@ -86,6 +103,7 @@ int main(void)
     tcase_add_test(tc, test_pbcheck_valid_message_passes);
     tcase_add_test(tc, test_pbcheck_nested_repeated_oneof_named);
     tcase_add_test(tc, test_pbcheck_depth_bounded);
+    tcase_add_test(tc, test_pbcheck_field_number_zero_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
