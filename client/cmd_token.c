@@ -1,6 +1,7 @@
 /*
- * cmd_token.c - `inspectctl token issue`, `rotate-key` and `retire-key`
- * (see cmd_token.h).
+ * cmd_token.c - `inspectctl token issue`, `rotate-key`, `retire-key` (offline,
+ * on a data folder's keys) and `revoke` (online, Directory.RevokeTokens);
+ * see cmd_token.h.
  *
  * A thin layer over common/ins_token.h: parse (ins_cu_args, without the
  * global options: the command is offline) and check the options, load the
@@ -20,6 +21,7 @@
 #include "ins_token.h"
 #include "ins_error.h"
 #include "ins_principal.h"
+#include "inspect/v1/directory.pb-c.h"
 
 static void usage_token(FILE *f)
 {
@@ -193,7 +195,68 @@ static int cmd_keys(int argc, char **argv, int retire)
     return fflush(stdout) == 0 ? 0 : INS_EXIT_FAIL;
 }
 
-int ins_cmd_token(int argc, char **argv)
+/* ---- revoke (online) --------------------------------------------------- */
+
+static void revoke_help(void)
+{
+    printf("usage: inspectctl token revoke --principal NAME --reason TEXT\n"
+           "                               [--before TIME] [--request-id ID]\n\n"
+           "Refuses every bearer token of NAME issued before TIME (default: now, by\n"
+           "the server's clock), on the server's next call, whatever their expiry;\n"
+           "tokens issued afterwards work. The cutoff only moves forward. Tokens are\n"
+           "answered UNAUTHENTICATED once revoked. Role: admin.\n"
+           "  --principal NAME  whose tokens\n"
+           "  --reason TEXT     why (kept in the audit trail)\n"
+           "  --before TIME     Unix time in seconds; 0 or absent: now\n\n%s",
+           ins_cli_global_help);
+}
+
+static void show_revoke(const ProtobufCMessage *m)
+{
+    const Inspect__V1__TokenRevocation *r =
+        ((const Inspect__V1__RevokeTokensResponse *)m)->revocation;
+    char when[32];
+    if (r != NULL)
+        printf("tokens of %s issued before %s are refused (revoked by %s)\n", r->principal,
+               ins_cu_fmt_time(r->issued_before_unix_ms / 1000, when, sizeof when), r->revoked_by);
+    else
+        puts("ok");
+}
+
+static int cmd_revoke(ins_cli *cli, int argc, char **argv)
+{
+    const char *principal = NULL, *reason = NULL, *before = NULL, *rid = NULL;
+    ins_cu_opt opts[] = {{"--principal", &principal, NULL},
+                         {"--reason", &reason, NULL},
+                         {"--before", &before, NULL},
+                         {"--request-id", &rid, NULL},
+                         {NULL, NULL, NULL}};
+    int npos;
+    int rc = ins_cu_args(cli, argc, argv, 1, opts, NULL, 0, 0, &npos, revoke_help, "token revoke");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    if (principal == NULL || *principal == '\0' || reason == NULL || *reason == '\0') {
+        fputs("inspectctl token revoke: --principal and --reason are required\n", stderr);
+        return INS_EXIT_USAGE;
+    }
+    uint64_t secs = 0;
+    if (before != NULL && ins_cu_parse_u64("--before", before, INT64_MAX / 1000, &secs) != 0)
+        return INS_EXIT_USAGE;
+    char buf[INS_CU_REQUEST_ID_LEN];
+    const char *id = ins_cu_request_id(rid, buf, "token revoke");
+    if (id == NULL)
+        return INS_EXIT_USAGE;
+    Inspect__V1__RevokeTokensRequest req = INSPECT__V1__REVOKE_TOKENS_REQUEST__INIT;
+    req.request_id = (char *)id;
+    req.principal = (char *)principal;
+    req.reason = (char *)reason;
+    req.issued_before_unix_ms = (int64_t)secs * 1000;
+    return ins_cu_call_and_show(cli, "token revoke", "/inspect.v1.Directory/RevokeTokens",
+                                &req.base, &inspect__v1__revoke_tokens_response__descriptor,
+                                show_revoke);
+}
+
+int ins_cmd_token(ins_cli *cli, int argc, char **argv)
 {
     if (argc < 2) {
         fputs("inspectctl token: missing command\n", stderr);
@@ -209,6 +272,8 @@ int ins_cmd_token(int argc, char **argv)
         return cmd_issue(argc - 1, argv + 1);
     if (strcmp(sub, "rotate-key") == 0 || strcmp(sub, "retire-key") == 0)
         return cmd_keys(argc - 1, argv + 1, sub[1] == 'e');
+    if (strcmp(sub, "revoke") == 0)
+        return cmd_revoke(cli, argc - 1, argv + 1);
     fprintf(stderr, "inspectctl token: unknown command: %s\n", sub);
     usage_token(stderr);
     return INS_EXIT_USAGE;

@@ -1,14 +1,20 @@
 /*
- * cmd_token.h - `inspectctl token`: bearer tokens made offline.
+ * cmd_token.h - `inspectctl token`: bearer tokens made offline, and their
+ * revocation online.
  *
- * `inspectctl token issue` signs a token with the node's key, read from (or
- * created in) the server's data folder, so an operator on the server host can
- * hand a token to a user or a script without a running server. Whoever can
- * read DATA_DIR/token.key can mint any token: this runs with the server's
- * rights on its own folder.
+ * `inspectctl token issue` signs a token with the node's signing key, read
+ * from (or created in) the server's data folder, so an operator on the server
+ * host can hand a token to a user or a script without a running server.
+ * Whoever can read the data folder's keys can mint any token: this runs with
+ * the server's rights on its own folder. `rotate-key` and `retire-key` manage
+ * those keys (a running server follows them). `revoke` asks the server
+ * (Directory.RevokeTokens, admin) to refuse a principal's tokens issued
+ * before a time.
  */
 #ifndef INS_CMD_TOKEN_H
 #define INS_CMD_TOKEN_H
+
+#include "cli.h"
 
 /*
  * Runs `inspectctl token ...`. `argv[0]` is the command name ("token"), the
@@ -16,13 +22,17 @@
  *
  *   token issue --data-dir DIR --role ROLE --principal NAME
  *               [--department DEPT] --ttl DURATION
+ *   token rotate-key --data-dir DIR
+ *   token retire-key --data-dir DIR --key-id N
+ *   token revoke --principal NAME --reason TEXT [--before UNIX] [--request-id ID]
  *
- * prints the token and a newline on stdout. `--help` (or -h) at either level
- * prints usage on stdout. Errors go to stderr. Returns the process exit code:
- * 0 on success or help, 2 for a usage error (unknown option or subcommand,
- * missing or invalid argument), 1 when the key cannot be loaded or the token
- * cannot be made. Uses getopt_long (resets `optind`); not thread-safe.
+ * issue prints the token and a newline on stdout. `--help` (or -h) at either
+ * level prints usage on stdout. Errors go to stderr. `cli` holds the global
+ * options, used by revoke only (the others are offline). Returns the
+ * process exit code: 0 on success or help, 2 for a usage error (unknown
+ * option or subcommand, missing or invalid argument), 1 when the key cannot
+ * be loaded or the token cannot be made, or the server refused.
  */
-int ins_cmd_token(int argc, char **argv);
+int ins_cmd_token(ins_cli *cli, int argc, char **argv);
 
 #endif /* INS_CMD_TOKEN_H */

@@ -133,6 +133,28 @@ class DirectoryActsTest(DispatchCase):
         self.assertStatus(PD, self.call, DIR + "RevokeTokens", req,
                           directory_pb2.RevokeTokensResponse, fresh)
 
+    def test_cli_token_revoke(self):
+        old = self.server.token("auditor", "audit-cli-revoked")
+        self.assertEqual(self.whoami(old).principal, "audit-cli-revoked")
+        env = dict(os.environ, INSPECT_TOKEN=self.admin)
+        res = subprocess.run([INSPECTCTL, "--server", self.server.addr, "token", "revoke",
+                              "--principal", "audit-cli-revoked", "--reason", "tablet lost"],
+                             capture_output=True, text=True, timeout=30, env=env)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("tokens of audit-cli-revoked issued before", res.stdout)
+        self.assertIn("revoked", self.assertStatus(UA, self.whoami, old))
+        # a reason is required, and only an admin may revoke
+        res = subprocess.run([INSPECTCTL, "--server", self.server.addr, "token", "revoke",
+                              "--principal", "x"], capture_output=True, text=True, timeout=30,
+                             env=env)
+        self.assertEqual(res.returncode, 2, res.stderr)
+        env["INSPECT_TOKEN"] = self.server.token("auditor", "audit-cli-2")
+        res = subprocess.run([INSPECTCTL, "--server", self.server.addr, "token", "revoke",
+                              "--principal", "x", "--reason", "y"], capture_output=True,
+                             text=True, timeout=30, env=env)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("PERMISSION_DENIED", res.stderr)
+
     def test_rotated_key_old_token_until_retired(self):
         def ctl(*args):
             res = subprocess.run([INSPECTCTL, "token", *args, "--data-dir",
