@@ -167,22 +167,14 @@ static void list_inspectors_start(ins_call *call, const ProtobufCMessage *msg)
             rc = p.err;
     }
     ins_rtxn_end(p.r);
-    if (rc == 0) {
-        Inspect__V1__ListInspectorsResponse resp = INSPECT__V1__LIST_INSPECTORS_RESPONSE__INIT;
-        resp.inspectors = p.items;
-        resp.n_inspectors = p.n;
-        char token[INS_CURSOR_MAX] = "";
-        if (!p.more || p.n == 0 ||
-            ins_paging_next(call, &q, 0, p.items[p.n - 1]->id, token, sizeof token) == 0) {
-            resp.next_page_token = token;
-            ins_call_reply(call, &resp.base);
-        }
-    } else {
-        ins_call_fail(call, rc, "listing inspectors: %s", ins_strerror(rc));
-    }
-    for (size_t i = 0; i < p.n; i++)
-        protobuf_c_message_free_unpacked(&p.items[i]->base, NULL);
-    free(p.items);
+    ins_paging_page pg = {"inspectors",
+                          &inspect__v1__list_inspectors_response__descriptor,
+                          "inspectors",
+                          (ProtobufCMessage **)p.items,
+                          p.n,
+                          p.more,
+                          p.n ? p.items[p.n - 1]->id : NULL};
+    ins_paging_reply(call, &q, &pg, rc);
 }
 
 const ins_method_ops ins_dir_upsert_inspector_ops = INS_MUT_OPS(upsert_inspector_start);

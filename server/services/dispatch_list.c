@@ -118,22 +118,14 @@ static void list_tasks_start(ins_call *call, const ProtobufCMessage *msg)
     if (rc == 0)
         rc = scan(&p);
     ins_rtxn_end(p.r);
-    if (rc == 0) {
-        Inspect__V1__ListTasksResponse resp = INSPECT__V1__LIST_TASKS_RESPONSE__INIT;
-        resp.tasks = p.items;
-        resp.n_tasks = p.n;
-        char token[INS_CURSOR_MAX] = "";
-        if (!p.more || p.n == 0 ||
-            ins_paging_next(call, &q, 0, p.items[p.n - 1]->id, token, sizeof token) == 0) {
-            resp.next_page_token = token;
-            ins_call_reply(call, &resp.base);
-        }
-    } else {
-        ins_call_fail(call, rc, "listing tasks: %s", ins_strerror(rc));
-    }
-    for (size_t i = 0; i < p.n; i++)
-        protobuf_c_message_free_unpacked(&p.items[i]->base, NULL);
-    free(p.items);
+    ins_paging_page pg = {"tasks",
+                          &inspect__v1__list_tasks_response__descriptor,
+                          "tasks",
+                          (ProtobufCMessage **)p.items,
+                          p.n,
+                          p.more,
+                          p.n ? p.items[p.n - 1]->id : NULL};
+    ins_paging_reply(call, &q, &pg, rc);
 }
 
 const ins_method_ops ins_dsp_list_tasks_ops = {.start = list_tasks_start};

@@ -3,6 +3,8 @@
  */
 #include "paging.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctx.h"
@@ -46,4 +48,33 @@ int ins_paging_next(ins_call *call, const ins_cursor_query *q, uint64_t seq, con
     if (rc)
         ins_call_fail(call, INS_EINTERNAL, "writing the page token: %s", ins_strerror(rc));
     return rc;
+}
+
+void ins_paging_reply(ins_call *call, const ins_cursor_query *q, const ins_paging_page *pg, int rc)
+{
+    const ProtobufCMessageDescriptor *d = pg->resp_desc;
+    const ProtobufCFieldDescriptor *items =
+        protobuf_c_message_descriptor_get_field_by_name(d, pg->items_field);
+    const ProtobufCFieldDescriptor *next =
+        protobuf_c_message_descriptor_get_field_by_name(d, "next_page_token");
+    ProtobufCMessage *resp = rc == 0 ? malloc(d->sizeof_message) : NULL;
+    if (rc == 0 && (!resp || !items || !next))
+        rc = resp ? INS_EINTERNAL : ENOMEM;
+    if (rc) {
+        ins_call_fail(call, rc, "listing %s: %s", pg->what, ins_strerror(rc));
+    } else {
+        d->message_init(resp);
+        *(size_t *)((char *)resp + items->quantifier_offset) = pg->n;
+        *(ProtobufCMessage ***)((char *)resp + items->offset) = pg->items;
+        char token[INS_CURSOR_MAX] = "";
+        if (!pg->more || pg->n == 0 ||
+            ins_paging_next(call, q, 0, pg->last_id, token, sizeof token) == 0) {
+            *(char **)((char *)resp + next->offset) = token;
+            ins_call_reply(call, resp);
+        }
+    }
+    free(resp); /* its fields are borrowed: the items are freed below */
+    for (size_t i = 0; i < pg->n; i++)
+        protobuf_c_message_free_unpacked(pg->items[i], NULL);
+    free(pg->items);
 }

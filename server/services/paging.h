@@ -43,4 +43,24 @@ int ins_paging_after(ins_call *call, const ins_cursor_query *q, const char *fiel
 int ins_paging_next(ins_call *call, const ins_cursor_query *q, uint64_t seq, const char *id,
                     char *out, size_t cap);
 
+/* One page of a List answer, as a handler scanned it. */
+typedef struct ins_paging_page {
+    const char *what;                            /* "tasks": in "listing tasks: ..." */
+    const ProtobufCMessageDescriptor *resp_desc; /* e.g. ListTasksResponse */
+    const char *items_field;                     /* its repeated message field */
+    ProtobufCMessage **items;                    /* malloc'd array of n decoded items */
+    size_t n;
+    int more;            /* non-zero when rows follow the last item */
+    const char *last_id; /* the id of items[n - 1], where the next page starts */
+} ins_paging_page;
+
+/*
+ * Answers a paged List call: with `rc` 0, the response of type
+ * pg->resp_desc carrying the items in pg->items_field and, when pg->more,
+ * the token of the next page (ins_paging_next) in next_page_token; with `rc`
+ * non-zero, fails the call "listing <what>: <error>". Either way it frees
+ * every item and the array (ownership passes here). Can't fail otherwise.
+ */
+void ins_paging_reply(ins_call *call, const ins_cursor_query *q, const ins_paging_page *pg, int rc);
+
 #endif /* INS_PAGING_H */
