@@ -13,11 +13,50 @@
 #include "calendar.h"
 #include "directory_impl.h"
 #include "directory_rules.h"
+#include "dispatch.h" /* ins_dsp_inspector_leave_all */
 #include "ins_error.h"
 #include "entities.pb-c.h"
 #include "records.h"
 
 /* ---- UpsertDepartment ---------------------------------------------------- */
+
+/* The ids of a department's inspectors, gathered before any team changes. */
+typedef struct ids {
+    char **v;
+    size_t n, cap;
+} ids;
+
+static int keep_id(void *arg, const char *id)
+{
+    ids *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    return (l->v[l->n] = strdup(id)) ? (l->n++, 0) : ENOMEM;
+}
+
+/* A deactivated department's inspectors leave every open team, as a
+ * deactivated inspector does (ins_dsp_inspector_leave_all): their calls are
+ * refused from now on, so the bureau must replace them. */
+static int members_leave(ins_wtxn *t, ins_mut *mu, const char *code)
+{
+    ids l = {NULL, 0, 0};
+    int rc = ins_inspector_wscan(t, code, keep_id, &l);
+    char what[300];
+    snprintf(what, sizeof what, "left with department %s, deactivated by %s", code,
+             ins_mut_actor(mu));
+    for (size_t i = 0; rc == 0 && i < l.n; i++)
+        rc = ins_dsp_inspector_leave_all(t, mu, l.v[i], what);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i]);
+    free(l.v);
+    return rc;
+}
 
 static int upsert_department_apply(ins_wtxn *t, ins_mut *mu)
 {
@@ -29,10 +68,13 @@ static int upsert_department_apply(ins_wtxn *t, ins_mut *mu)
     if (rc && rc != INS_ENOTFOUND)
         return rc;
     d.version = old ? old->version + 1 : 1;
-    const char *change = old ? "updated" : "created";
+    int deactivated = old && !old->inactive && d.inactive;
+    const char *change = deactivated ? "deactivated" : old ? "updated" : "created";
     if (old)
         protobuf_c_message_free_unpacked(&old->base, NULL);
     rc = ins_department_put(t, &d, ins_mut_actor(mu), change);
+    if (rc == 0 && deactivated)
+        rc = members_leave(t, mu, d.code);
     if (rc)
         return rc;
     Inspect__V1__UpsertDepartmentResponse resp = INSPECT__V1__UPSERT_DEPARTMENT_RESPONSE__INIT;

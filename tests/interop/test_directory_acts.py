@@ -62,6 +62,37 @@ class DirectoryActsTest(DispatchCase):
         return self.call(DIR + "RevokeTokens", req, directory_pb2.RevokeTokensResponse,
                          self.admin).revocation
 
+    def test_deactivated_department_members_off_their_teams(self):
+        app_id = "XD-2026-001236"  # hr-service: the bureau and one industry department
+        task = self.assign(self.create_task(app_id).id)
+        member = next(m for m in task.team if m.department != "bureau")
+        tok = self.server.token("inspector", member.inspector_id)
+        self.assertEqual(self.whoami(tok).principal, member.inspector_id)
+        listed = self.call(DIR + "ListDepartments", directory_pb2.ListDepartmentsRequest(),
+                           directory_pb2.ListDepartmentsResponse, self.admin).departments
+        dep = next(d for d in listed if d.code == member.department)
+
+        def put(inactive):
+            d = directory_pb2.Department(code=dep.code, name=dep.name, kind=dep.kind,
+                                         inactive=inactive)
+            self.call(DIR + "UpsertDepartment",
+                      directory_pb2.UpsertDepartmentRequest(request_id=rid(), department=d),
+                      directory_pb2.UpsertDepartmentResponse, self.admin)
+
+        put(True)
+        try:
+            self.assertIn("inactive", self.assertStatus(PD, self.whoami, tok))
+            after = self.get_task(task.id)
+            self.assertNotIn(member.inspector_id, [m.inspector_id for m in after.team])
+            alerts = [a for a in self.alerts_now() if a.task_id == task.id
+                      and a.kind == dispatch_pb2.ALERT_KIND_MEMBER_DECLINED]
+            self.assertEqual(len(alerts), 1, alerts)
+            self.assertIn(member.inspector_id, alerts[0].message)
+            self.assertIn(f"left with department {dep.code}", alerts[0].message)
+        finally:
+            put(False)
+        self.assertEqual(self.whoami(tok).principal, member.inspector_id)
+
     def test_deactivated_inspector_refused_and_off_his_teams(self):
         app_id = "XD-2026-001242"  # public-place-hygiene: bureau + health
         task = self.assign(self.create_task(app_id).id)
