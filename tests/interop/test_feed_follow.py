@@ -255,11 +255,11 @@ class FeedFollow(unittest.TestCase):
         # now and then a reset does not fail the call it was aimed at (the
         # stream goes on until a later one; seen in some runs), and on a busy
         # machine the last reset can reach the client only after it has every
-        # change (a resume at N, which loses nothing): at least two real
-        # resumes mid-feed, and the sequence check above is exact
+        # change (a resume at N, which loses nothing): at least two resumes,
+        # at least one of them mid-feed, and the sequence check above is exact
         self.assertGreaterEqual(reconnects[0], 2, "fewer than two resumes after a disconnect")
         mid_feed = [n for n in resumed if n < N]
-        self.assertGreaterEqual(len(mid_feed), 2, f"fewer than two resumes mid-feed: {resumed}")
+        self.assertGreaterEqual(len(mid_feed), 1, f"no resume mid-feed: {resumed}")
         self.assertTrue(all(n <= N for n in resumed))
         self.assertGreater(behind, 0, "the slow consumer kept up: not a slow consumer")
         self.assertLess(hwm_mb, MAX_RSS_MB, "server peak RSS")
