@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "ins_error.h"
+#include "ins_limits.h"
 #include "text_rules.h"
 
-#define NYEARS         (INS_CALENDAR_YEAR_MAX - INS_CALENDAR_YEAR_MIN + 1)
-#define NAME_MAX_BYTES 64
+#define NYEARS (INS_CALENDAR_YEAR_MAX - INS_CALENDAR_YEAR_MIN + 1)
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -174,7 +174,7 @@ int ins_calendar_validate(const Inspect__V1__Calendar *c, char *why, size_t whyl
         }
         char field[64];
         snprintf(field, sizeof(field), "name of %s", ds);
-        int rc = ins_text_check(field, day->name, NAME_MAX_BYTES, 0, why, whylen);
+        int rc = ins_text_check(field, day->name, INS_CALENDAR_NAME_MAX, 0, why, whylen);
         if (rc)
             return rc;
     }

@@ -16,6 +16,7 @@
 #include "answers.h"
 #include "ed25519_rules.h"
 #include "ins_error.h"
+#include "ins_limits.h"
 #include "text_rules.h"
 
 int ins_photo_id_valid(const char *id)
@@ -75,7 +76,7 @@ static int check_value(const Inspect__V1__Answer *a, const Inspect__V1__Template
         }
         return 0;
     case INSPECT__V1__ITEM_KIND__ITEM_KIND_TEXT:
-        return ins_text_check(c, a->text, 4000, 0, why, whylen);
+        return ins_text_check(c, a->text, INS_ANSWER_TEXT_MAX, 0, why, whylen);
     default:
         return 0;
     }
@@ -97,7 +98,7 @@ static int check_answer(const Inspect__V1__Answer *a, const Inspect__V1__Templat
         return ins_whyf(INS_EINVAL, why, whylen, "item %s needs at least %u photo%s, %zu given",
                         a->item_code, it->min_photos, it->min_photos == 1 ? "" : "s",
                         a->n_photo_ids);
-    return ins_text_check("note", a->note, 4000, 0, why, whylen);
+    return ins_text_check("note", a->note, INS_ANSWER_TEXT_MAX, 0, why, whylen);
 }
 
 /* One cited photo: its id and the item that cites it. */
@@ -170,7 +171,7 @@ int ins_findings_validate(const Inspect__V1__FindingsBody *b, const Inspect__V1_
     free(matched);
     if (rc == 0)
         rc = check_photos_once(b, why, whylen);
-    return rc ? rc : ins_text_check("notes", b->notes, 8000, 0, why, whylen);
+    return rc ? rc : ins_text_check("notes", b->notes, INS_FINDINGS_NOTES_MAX, 0, why, whylen);
 }
 
 void ins_findings_digest(const Inspect__V1__FindingsBody *b, uint8_t out[32])

@@ -13,23 +13,13 @@
 
 #include <stddef.h>
 
+#include "ins_limits.h"
 #include "inspect/v1/directory.pb-c.h"
 #include "inspect/v1/licensing.pb-c.h"
 
-/* Length limits, in bytes of UTF-8. */
-#define INS_ID_MAX             64   /* application, template, service item ids */
-#define INS_DEPT_CODE_MAX      32   /* Department.code: [a-z0-9_-]{1,32} */
-#define INS_NAME_MAX           200  /* applicant, template names */
-#define INS_ADDRESS_MAX        500  /* site_address */
-#define INS_TOWN_MAX           64   /* town */
-#define INS_CODE_MAX           64   /* template item codes, declared fact keys */
-#define INS_QUESTION_MAX       1000 /* template item text, text fact values */
-#define INS_UNIT_MAX           32   /* units */
-#define INS_CHOICE_MAX         200  /* one CHOICE answer */
-#define INS_CHOICES_MAX        50   /* answers per CHOICE item */
-#define INS_TEMPLATE_ITEMS_MAX 500
-#define INS_MIN_PHOTOS_MAX     20
-#define INS_FACTS_MAX          200
+/* The length and count limits (INS_ID_MAX, INS_NAME_MAX, ...) are the wire's
+ * (ins_limits.h); the one limit only templates have: */
+#define INS_MIN_PHOTOS_MAX 20
 
 /*
  * Checks a template before it is published:

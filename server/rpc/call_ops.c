@@ -90,7 +90,7 @@ ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char
         return NULL;
     }
     char why[320];
-    int rc = ins_pb_check_utf8(msg, why, sizeof why);
+    int rc = ins_pb_check(msg, why, sizeof why);
     if (rc) {
         ins_call_fail(c, rc, "%s %s: %s", c->method->input->name, what, why);
         protobuf_c_message_free_unpacked(msg, NULL);

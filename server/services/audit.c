@@ -363,10 +363,6 @@ static void list_start(ins_call *call, const ProtobufCMessage *msg)
                       req->from_unix, req->to_unix);
         return;
     }
-    if (strlen(req->entity) > 1000 || strlen(req->actor) > 1000) {
-        ins_call_fail(call, INS_EINVAL, "entity and actor are at most 1000 bytes");
-        return;
-    }
     uint64_t head = ins_audit_last(ins_ctx_of(call)->store);
     if (req->after_seq > head) {
         ins_call_fail(call, INS_ERANGE,

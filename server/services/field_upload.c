@@ -31,10 +31,10 @@
 #include "ins_blob.h"
 #include "ins_error.h"
 #include "ins_hex.h"
+#include "ins_limits.h"
 #include "jobs.h"
 #include "rec_photos.h"
 
-#define CHUNK_MAX (1u << 20)
 /* Slots of one upload (filling, refused and waiting, queued or being
  * committed); 8 was measured best with bench/upload (1: 260, 4: 340, 8:
  * 395-430 MB/s). Each holds a copy of its bytes: at most WINDOW x
@@ -46,7 +46,7 @@
  * wakes per byte (bench/upload: ratio 0.67-0.77 -> 0.92-0.95). Like Nagle,
  * nothing is held while fewer than LOW_WATER appends are in flight (1: none),
  * so a slow tablet's chunks go out as they come. */
-#define APPEND_MAX CHUNK_MAX
+#define APPEND_MAX INS_CHUNK_MAX
 #define LOW_WATER  1
 
 typedef enum ustate {
@@ -481,10 +481,10 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
         u->bad_offset = c->offset;
         return;
     }
-    if (c->data.len == 0 || c->data.len > CHUNK_MAX) {
+    if (c->data.len == 0 || c->data.len > INS_CHUNK_MAX) {
         ins_call_fail(u->call, INS_EINVAL,
                       "chunk of %zu bytes at %" PRIu64 ": chunks hold 1..%u bytes", c->data.len,
-                      c->offset, CHUNK_MAX);
+                      c->offset, INS_CHUNK_MAX);
         return;
     }
     /* The store's rule (ins_blob_chunk_fits), checked before the chunk is

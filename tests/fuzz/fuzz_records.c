@@ -77,9 +77,10 @@ static void entity(const uint8_t *p, size_t n, const ProtobufCMessageDescriptor 
             abort();
         return;
     }
-    if (ins_pb_check_utf8(m, NULL, 0) != 0) {
+    if (ins_pb_check(m, NULL, 0) != 0) {
         /* Not a record the server writes: the wire boundary refuses such a
-         * request (invalid UTF-8, a field numbered 0) before any store. */
+         * request (invalid UTF-8, a field over its limit, a field numbered 0)
+         * before any store. */
         protobuf_c_message_free_unpacked(m, NULL);
         return;
     }
@@ -108,7 +109,7 @@ static void engine(const uint8_t *p, size_t n, const ProtobufCMessageDescriptor 
     ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, n, p);
     if (!m)
         return;
-    ins_pb_check_utf8(m, NULL, 0);
+    ins_pb_check(m, NULL, 0);
     size_t len;
     uint8_t *buf = pack(m, &len);
     /* Not asserted to decode again: protobuf-c keeps an unknown field even

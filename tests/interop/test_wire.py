@@ -1,6 +1,7 @@
 """Interop: the wire boundary refuses a request with invalid UTF-8 in any
-string field, at any depth, before a handler runs; it names the field by its
-path and stores nothing.
+string field, at any depth, or with a field over its length or count limit
+(common/ins_limits.h), before a handler runs; it names the field by its path
+(and the limit) and stores nothing.
 
 Python's protobuf cannot build such a message, so each test serializes a
 valid one with a placeholder and swaps in the bad bytes (same length), the
@@ -18,11 +19,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from inspectd_harness import Server, call_client_stream, call_unary  # noqa: E402
 from inspect_pb.v1 import directory_pb2 as D  # noqa: E402
 from inspect_pb.v1 import field_pb2 as F  # noqa: E402
+from inspect_pb.v1 import licensing_pb2 as L  # noqa: E402
 
 UPSERT_DEPT = "/inspect.v1.Directory/UpsertDepartment"
 LIST_DEPTS = "/inspect.v1.Directory/ListDepartments"
 SUBMIT = "/inspect.v1.Field/SubmitFindings"
 UPLOAD = "/inspect.v1.Field/UploadPhoto"
+UPSERT_INSP = "/inspect.v1.Directory/UpsertInspector"
+GET_INSP = "/inspect.v1.Directory/GetInspector"
+UPSERT_APP = "/inspect.v1.Licensing/UpsertApplication"
+GET_APP = "/inspect.v1.Licensing/GetApplication"
 
 MARK = "@@@@"  # placeholder: four bytes, replaced by as many bad ones
 BAD = {
@@ -47,6 +53,7 @@ class WireBoundaryTest(unittest.TestCase):
         cls.channel = cls.server.channel()
         cls.admin = cls.server.token("admin", "wire-admin")
         cls.inspector = cls.server.token("inspector", "wire-insp", department="fire")
+        cls.dispatcher = cls.server.token("dispatcher", "wire-disp")
         # The server checks an inspector token against the directory: he
         # must exist and be active.
         call_unary(cls.channel, UPSERT_DEPT,
@@ -118,6 +125,47 @@ class WireBoundaryTest(unittest.TestCase):
                            [corrupt(hdr, BAD["overlong slash"])], F.UploadPhotoResponse,
                            token=self.inspector)
         self.assertIn("header.task_id", why)
+
+    def not_found(self, method, request, response_cls, token):
+        with self.assertRaises(grpc.RpcError) as cm:
+            call_unary(self.channel, method, request, response_cls, token=token)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.NOT_FOUND, cm.exception.details())
+
+    def test_wire_long_nested_string_stores_nothing(self):
+        # inspector.qualifications[1].code: three levels down, 65 bytes of 64
+        insp = D.Inspector(id="wire-long", name="wire-long", department="fire",
+                           max_open_tasks=1, active=True, base_latitude=30.82,
+                           base_longitude=104.16)
+        insp.qualifications.add(code="fire-safety-inspection", expires="2030-12-31")
+        insp.qualifications.add(code="q" * 65, expires="2030-12-31")
+        req = D.UpsertInspectorRequest(request_id="r-long", inspector=insp)
+        why = self.refused(call_unary, self.channel, UPSERT_INSP, req,
+                           D.UpsertInspectorResponse, token=self.admin)
+        self.assertEqual(why, "inspect.v1.UpsertInspectorRequest request: "
+                              "inspector.qualifications[1].code is 65 bytes; at most 64")
+        self.not_found(GET_INSP, D.GetInspectorRequest(id="wire-long"), D.Inspector, self.admin)
+        # before any handler: a finding's note over its 4,000 bytes for a
+        # task that does not exist is refused for its length, not NOT_FOUND
+        body = F.FindingsBody(task_id="T-none", department="fire", inspector_id="wire-insp")
+        body.answers.add(item_code="a1", note="n" * 4001)
+        why = self.refused(call_unary, self.channel, SUBMIT,
+                           F.SubmitFindingsRequest(request_id="r-note", findings=body),
+                           F.SubmitFindingsResponse, token=self.inspector)
+        self.assertIn("findings.answers[0].note is 4,001 bytes; at most 4,000", why)
+
+    def test_wire_long_repeated_field_stores_nothing(self):
+        app = L.Application(id="XD-WIRE-000001", service_item="food-business",
+                            applicant_name="wire", applicant_credit_code="91510114MA6CGXYZ1K",
+                            site_address="wire", town="大丰")
+        for i in range(201):
+            app.declared_facts.add(key="fact_%d" % i, value=L.FactValue(number=1.0))
+        req = L.UpsertApplicationRequest(request_id="r-facts", application=app)
+        why = self.refused(call_unary, self.channel, UPSERT_APP, req,
+                           L.UpsertApplicationResponse, token=self.dispatcher)
+        self.assertEqual(why, "inspect.v1.UpsertApplicationRequest request: "
+                              "application.declared_facts has 201 entries; at most 200")
+        self.not_found(GET_APP, L.GetApplicationRequest(id="XD-WIRE-000001"), L.Application,
+                       self.dispatcher)
 
 
 if __name__ == "__main__":
