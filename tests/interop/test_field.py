@@ -494,8 +494,9 @@ class FieldTest(unittest.TestCase):
         # for replays) carries the task without its check-in list
         task = self.t_up
         m = self.member(task, False).inspector_id
-        rid0 = rid()
-        first = self.checkin(m, task.id, task.latitude, task.longitude, request_id=rid0)
+        rid0, t0 = rid(), int(time.time())
+        first = self.checkin(m, task.id, task.latitude, task.longitude, request_id=rid0,
+                             device_unix=t0)
         self.assertEqual(len(first.task.checkins), 0)
         self.assertEqual(first.task.id, task.id)
         for _ in range(19):
@@ -507,7 +508,8 @@ class FieldTest(unittest.TestCase):
         stored = self.get_task(task.id)
         self.assertEqual(sum(1 for c in stored.checkins if c.inspector_id == m), 20)
         # the replay of the first request answers what it answered then
-        again = self.checkin(m, task.id, task.latitude, task.longitude, request_id=rid0)
+        again = self.checkin(m, task.id, task.latitude, task.longitude, request_id=rid0,
+                             device_unix=t0)
         self.assertEqual(again.checkin, first.checkin)
         # the other member is not held to his colleague's count
         lead = self.member(task, True).inspector_id
