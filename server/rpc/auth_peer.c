@@ -9,14 +9,30 @@
  * alone because the role (OU) and department (O) live there too, and because
  * a subject with two CNs must be refused, not resolved by whichever gRPC
  * happened to pick.
+ *
+ * The certificate policy sits here too, on top of what the handshake does.
+ * With GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, gRPC core
+ * has OpenSSL verify the chain to --tls-client-ca and its dates at the
+ * handshake, and OpenSSL's security level (2 on Debian) refuses an RSA key
+ * under 2048 bits there. What the handshake lets through - a DSA key over
+ * TLS 1.2, EC curves other than P-256/P-384 over TLS 1.3, a security level
+ * of 1 elsewhere, and a certificate that expires while its connection stays
+ * open - is refused here, on every call, from the leaf's PEM.
  */
 #include "auth_peer.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <grpc/grpc_security.h>
 #include <grpc/grpc_security_constants.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "ins_error.h"
 
@@ -29,6 +45,14 @@
 #define WHY_DUPLICATE "client certificate subject has more than one CN, OU or O"
 #define WHY_BAD_CN    "client certificate CN is too long or contains control characters"
 #define WHY_BAD_O     "client certificate O is too long or contains control characters"
+
+#define WHY_NO_PEM    "client certificate is not readable (no PEM in the auth context)"
+#define WHY_BAD_PEM   "client certificate cannot be parsed"
+#define WHY_NO_KEY    "client certificate public key cannot be read"
+#define KEYS_ACCEPTED "RSA of 2048 bits or more, EC P-256 or P-384, or Ed25519 needed"
+
+/* Smallest RSA modulus accepted, in bits. */
+#define RSA_BITS_MIN 2048
 
 /* Longest attribute value kept while parsing; longer ones are refused. */
 #define VALUE_MAX 256
@@ -168,6 +192,114 @@ done:
     return rc;
 }
 
+/* Checks the key type and size of `pk`; see ins_auth_cert_check(). */
+static int key_check(EVP_PKEY *pk, char *why, size_t whylen)
+{
+    int id = EVP_PKEY_get_base_id(pk);
+    if (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) {
+        int bits = EVP_PKEY_get_bits(pk);
+        if (bits >= RSA_BITS_MIN)
+            return 0;
+        snprintf(why, whylen, "client certificate key is RSA %d bits; at least %d needed", bits,
+                 RSA_BITS_MIN);
+        return INS_EAUTH;
+    }
+    if (id == EVP_PKEY_EC) {
+        char group[80];
+        size_t n = 0;
+        if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                           &n) != 1) {
+            snprintf(why, whylen,
+                     "client certificate key is EC with explicit curve parameters; " KEYS_ACCEPTED);
+            return INS_EAUTH;
+        }
+        int nid = OBJ_sn2nid(group);
+        if (nid == NID_X9_62_prime256v1 || nid == NID_secp384r1)
+            return 0;
+        const char *nist = nid != NID_undef ? EC_curve_nid2nist(nid) : NULL;
+        snprintf(why, whylen, "client certificate key is EC %s; " KEYS_ACCEPTED,
+                 nist != NULL ? nist : group);
+        return INS_EAUTH;
+    }
+    if (id == EVP_PKEY_ED25519)
+        return 0;
+    const char *name = EVP_PKEY_get0_type_name(pk);
+    snprintf(why, whylen, "client certificate key is %s; " KEYS_ACCEPTED,
+             name != NULL ? name : "of an unknown type");
+    return INS_EAUTH;
+}
+
+/* Writes `t` as "2026-01-31T12:00:00Z" into `out` (32 bytes). */
+static void asn1_time_text(const ASN1_TIME *t, char *out, size_t outlen)
+{
+    struct tm tm;
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 ||
+        strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, outlen, "(unreadable)");
+}
+
+static void unix_time_text(int64_t now, char *out, size_t outlen)
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, outlen, "%lld", (long long)now);
+}
+
+/* Checks that `x` is valid at `now`; see ins_auth_cert_check(). */
+static int dates_check(X509 *x, int64_t now, char *why, size_t whylen)
+{
+    time_t t = (time_t)now;
+    const ASN1_TIME *nb = X509_get0_notBefore(x), *na = X509_get0_notAfter(x);
+    /* X509_cmp_time: -1 when the time is `t` or earlier, 1 when later, 0 on error. */
+    int before = nb != NULL ? X509_cmp_time(nb, &t) : 0;
+    int after = na != NULL ? X509_cmp_time(na, &t) : 0;
+    if (before == -1 && after == 1)
+        return 0;
+    char limit[32], clock[32];
+    unix_time_text(now, clock, sizeof clock);
+    if (before == 0 || after == 0) {
+        snprintf(why, whylen, "client certificate validity dates cannot be read");
+    } else if (before == 1) {
+        asn1_time_text(nb, limit, sizeof limit);
+        snprintf(why, whylen, "client certificate is not valid before %s (server time %s)", limit,
+                 clock);
+    } else {
+        asn1_time_text(na, limit, sizeof limit);
+        snprintf(why, whylen, "client certificate expired at %s (server time %s)", limit, clock);
+    }
+    return INS_EAUTH;
+}
+
+int ins_auth_cert_check(const char *pem, int64_t now, char *why, size_t whylen)
+{
+    int rc = INS_EAUTH;
+    X509 *x = NULL;
+    BIO *bio = NULL;
+    if (pem == NULL || *pem == '\0') {
+        snprintf(why, whylen, WHY_NO_PEM);
+        goto done;
+    }
+    bio = BIO_new_mem_buf(pem, -1);
+    x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    if (x == NULL) {
+        snprintf(why, whylen, WHY_BAD_PEM);
+        goto done;
+    }
+    EVP_PKEY *pk = X509_get0_pubkey(x);
+    if (pk == NULL) {
+        snprintf(why, whylen, WHY_NO_KEY);
+        goto done;
+    }
+    rc = key_check(pk, why, whylen);
+    if (rc == 0)
+        rc = dates_check(x, now, why, whylen);
+done:
+    X509_free(x);
+    BIO_free(bio);
+    return rc;
+}
+
 /* The first value of property `name`, or NULL. Valid while `ctx` is. */
 static const char *property(const grpc_auth_context *ctx, const char *name)
 {
@@ -181,10 +313,12 @@ static const char *property(const grpc_auth_context *ctx, const char *name)
     return p->value;
 }
 
-int ins_auth_peer_principal(grpc_call *call, ins_principal *out, const char **why)
+int ins_auth_peer_principal(grpc_call *call, int64_t now, ins_principal *out, char *why,
+                            size_t whylen)
 {
     int rc = INS_ENOTFOUND;
     const char *reason = NULL;
+    why[0] = '\0';
     grpc_auth_context *ctx = grpc_call_auth_context(call);
     if (ctx == NULL)
         goto done;
@@ -195,11 +329,14 @@ int ins_auth_peer_principal(grpc_call *call, ins_principal *out, const char **wh
     const char *pem = property(ctx, GRPC_X509_PEM_CERT_PROPERTY_NAME);
     if (subject == NULL && pem == NULL)
         goto done; /* TLS, but the client sent no certificate */
-    rc = ins_auth_subject_principal(subject, out, &reason);
+    rc = ins_auth_cert_check(pem, now, why, whylen);
+    if (rc == 0) {
+        rc = ins_auth_subject_principal(subject, out, &reason);
+        if (rc != 0)
+            snprintf(why, whylen, "%s", reason);
+    }
 done:
     if (ctx != NULL)
         grpc_auth_context_release(ctx);
-    if (why != NULL)
-        *why = reason;
     return rc;
 }

@@ -12,10 +12,15 @@
  * GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY (tokens or certificates) or
  * GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY (certificates
  * only) and the client CA as root: never a *_BUT_DONT_VERIFY option, or any
- * self-made certificate would be believed.
+ * self-made certificate would be believed. The handshake then verifies the
+ * chain and the dates; ins_auth_cert_check() adds the key policy and checks
+ * the dates again on every call, against the server clock.
  */
 #ifndef INS_AUTH_PEER_H
 #define INS_AUTH_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include <grpc/grpc.h>
 
@@ -23,14 +28,29 @@
 
 /*
  * Fills `out` from the client certificate of `call` (method INS_AUTH_MTLS,
- * expires_unix 0). Returns 0 (`*why` set to NULL); INS_ENOTFOUND when the
- * call carries no client certificate (plaintext, or TLS without one), so the
- * caller may look for a bearer token instead; INS_EAUTH with `*why` set to a
- * static text when a certificate is present but its subject lacks a usable
- * CN or an OU naming a known role. `why` may be NULL. On error `*out` is left
- * untouched. Call from the call's worker thread while the call is alive.
+ * expires_unix 0). Returns 0 (`why` set to ""); INS_ENOTFOUND when the call
+ * carries no client certificate (plaintext, or TLS without one), so the
+ * caller may look for a bearer token instead; INS_EAUTH with the reason in
+ * `why` (`whylen` bytes, truncated) when a certificate is present but fails
+ * ins_auth_cert_check() at `now` (Unix seconds, the server clock) or its
+ * subject lacks a usable CN or an OU naming a known role. On error `*out` is
+ * left untouched. Call from the call's worker thread while the call is alive.
  */
-int ins_auth_peer_principal(grpc_call *call, ins_principal *out, const char **why);
+int ins_auth_peer_principal(grpc_call *call, int64_t now, ins_principal *out, char *why,
+                            size_t whylen);
+
+/*
+ * The certificate policy, without gRPC: checks the leaf certificate `pem`
+ * (PEM text; a chain's first certificate) for
+ *   - its key: RSA or RSA-PSS of at least 2048 bits, EC on P-256 or P-384,
+ *     or Ed25519 (DSA, other curves and other types are refused);
+ *   - its dates: notBefore <= `now` < notAfter (`now` in Unix seconds).
+ * The chain is not checked here: the TLS handshake verified it against the
+ * client CA (see above). Returns 0, or INS_EAUTH with a sentence naming what
+ * is wrong in `why` (`whylen` bytes, truncated), e.g. "client certificate key
+ * is RSA 1024 bits; at least 2048 needed". Thread-safe.
+ */
+int ins_auth_cert_check(const char *pem, int64_t now, char *why, size_t whylen);
 
 /*
  * The parsing half of ins_auth_peer_principal(), without gRPC: fills `out`

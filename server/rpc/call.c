@@ -181,15 +181,13 @@ static int call_authenticate(ins_call *c, char *why, size_t whylen)
         }
         return rc;
     }
-    int rc = ins_auth_peer_principal(c->call, &c->principal, &reason);
+    int rc = ins_auth_peer_principal(c->call, (int64_t)time(NULL), &c->principal, why, whylen);
     if (rc == INS_ENOTFOUND) {
         memset(&c->principal, 0, sizeof c->principal);
         return 0;
     }
-    if (rc != 0) {
-        snprintf(why, whylen, "client certificate: %s", reason ? reason : "not usable");
+    if (rc != 0)
         memset(&c->principal, 0, sizeof c->principal);
-    }
     return rc;
 }
 

@@ -183,6 +183,137 @@ START_TEST(test_mtls_no_client_cert_unavailable)
 }
 END_TEST
 
+/*
+ * The client certificate policy (auth_peer.c, on top of what TLS verifies).
+ * pki_cert() names NAME.pem / NAME.key of certs.sh; whoami() calls WhoAmI
+ * with that certificate and returns the status, details in `*details`.
+ */
+static void pki_cert(const pki *p, const char *name, char *pem, char *key, size_t len)
+{
+    snprintf(pem, len, "%s/%s.pem", p->dir, name);
+    snprintf(key, len, "%s/%s.key", p->dir, name);
+}
+
+static int whoami(const ins_ts *ts, const pki *p, const char *name, char **details)
+{
+    char pem[INS_TS_PATH_MAX + 32], key[INS_TS_PATH_MAX + 32];
+    pki_cert(p, name, pem, key, sizeof pem);
+    ins_client *c = tls_client(ts, p, pem, key);
+    Inspect__V1__WhoAmIRequest req = INSPECT__V1__WHO_AM_IREQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    int code = ins_client_unary(c, WHOAMI, &req.base, &inspect__v1__who_am_iresponse__descriptor,
+                                INS_TIMEOUT_DEFAULT, &resp, details);
+    if (resp != NULL) {
+        ck_assert_str_eq(((Inspect__V1__WhoAmIResponse *)resp)->principal, "insp-001");
+        protobuf_c_message_free_unpacked(resp, NULL);
+    }
+    ins_client_close(c);
+    return code;
+}
+
+/* Asserts WhoAmI with certificate `name` fails `want`, details containing
+ * `text` (NULL: any). */
+static void assert_whoami(const ins_ts *ts, const pki *p, const char *name, int want,
+                          const char *text)
+{
+    char *details = NULL;
+    int code = whoami(ts, p, name, &details);
+    ins_assert_status(code, want, details);
+    if (text != NULL)
+        ck_assert_msg(details != NULL && strstr(details, text) != NULL,
+                      "%s: details '%s' lack '%s'", name, details ? details : "", text);
+    free(details);
+}
+
+static void start_mtls_with_inspector(ins_ts *ts, pki *p)
+{
+    start_mtls(ts, p);
+    ins_client *admin = tls_client(ts, p, p->admin_pem, p->admin_key);
+    ins_ts_directory_add(admin, "fire", "insp-001");
+    ins_client_close(admin);
+}
+
+/* One server with insp-001 in its directory, one WhoAmI with certificate
+ * `name`, as assert_whoami(). */
+static void mtls_whoami_case(const char *name, int want, const char *text)
+{
+    ins_ts ts;
+    pki p;
+    start_mtls_with_inspector(&ts, &p);
+    assert_whoami(&ts, &p, name, want, text);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+
+START_TEST(test_mtls_cert_strong_keys_accepted)
+{
+    ins_ts ts;
+    pki p;
+    start_mtls_with_inspector(&ts, &p);
+    assert_whoami(&ts, &p, "rsa2048", GRPC_STATUS_OK, NULL);
+    assert_whoami(&ts, &p, "p384", GRPC_STATUS_OK, NULL);
+    assert_whoami(&ts, &p, "ed25519", GRPC_STATUS_OK, NULL);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
+/*
+ * Debian's OpenSSL runs at security level 2: the gRPC client will not even
+ * load an RSA-1024 certificate ("Invalid cert chain file"), and the server's
+ * handshake refuses one ("EE certificate key too weak"). To reach the
+ * server, this client lowers its own level through OPENSSL_CONF, set after
+ * the server started (the server keeps level 2) and before this process
+ * first uses OpenSSL (Check runs each test in a fresh fork).
+ */
+START_TEST(test_mtls_cert_rsa1024_unavailable)
+{
+    ins_ts ts;
+    pki p;
+    start_mtls(&ts, &p);
+    char conf[INS_TS_PATH_MAX + 32];
+    snprintf(conf, sizeof conf, "%s/seclevel0.cnf", p.dir);
+    FILE *f = fopen(conf, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = sys\n"
+          "[sys]\nCipherString = DEFAULT@SECLEVEL=0\n",
+          f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(setenv("OPENSSL_CONF", conf, 1), 0);
+    assert_whoami(&ts, &p, "rsa1024", GRPC_STATUS_UNAVAILABLE, NULL);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
+START_TEST(test_mtls_cert_p521_unauthenticated)
+{
+    mtls_whoami_case("p521", GRPC_STATUS_UNAUTHENTICATED,
+                     "client certificate key is EC P-521; RSA of 2048 bits or more, EC P-256 or "
+                     "P-384, or Ed25519 needed");
+}
+END_TEST
+
+/* TLS 1.3 has no DSA signature: the client sends no certificate and the
+ * handshake fails. (Over TLS 1.2 the handshake takes a DSA certificate;
+ * auth_peer.c refuses it then, see test_auth_peer.) */
+START_TEST(test_mtls_cert_dsa_unavailable)
+{
+    mtls_whoami_case("dsa", GRPC_STATUS_UNAVAILABLE, NULL);
+}
+END_TEST
+
+/* OpenSSL checks the dates at the handshake ("certificate verify failed"
+ * in the server's log); auth_peer.c checks them again on every call. */
+START_TEST(test_mtls_cert_expired_unavailable)
+{
+    mtls_whoami_case("expired", GRPC_STATUS_UNAVAILABLE, NULL);
+}
+END_TEST
+
+START_TEST(test_mtls_cert_not_yet_valid_unavailable)
+{
+    mtls_whoami_case("future", GRPC_STATUS_UNAVAILABLE, NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("rpc_tls");
@@ -193,6 +324,12 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mtls_client_cert_names_principal);
     tcase_add_test(tc, test_mtls_rogue_cert_unavailable);
     tcase_add_test(tc, test_mtls_no_client_cert_unavailable);
+    tcase_add_test(tc, test_mtls_cert_strong_keys_accepted);
+    tcase_add_test(tc, test_mtls_cert_rsa1024_unavailable);
+    tcase_add_test(tc, test_mtls_cert_p521_unauthenticated);
+    tcase_add_test(tc, test_mtls_cert_dsa_unavailable);
+    tcase_add_test(tc, test_mtls_cert_expired_unavailable);
+    tcase_add_test(tc, test_mtls_cert_not_yet_valid_unavailable);
     suite_add_tcase(s, tc);
     return s;
 }

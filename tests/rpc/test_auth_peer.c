@@ -5,11 +5,14 @@
  * attribute first), e.g. "CN=insp-001,OU=inspector,O=fire" for the client
  * certificate that tests/integration/certs.sh makes. The gRPC half,
  * ins_auth_peer_principal(), needs a live TLS call: the integration tests
- * cover it.
+ * cover it. The certificate policy, ins_auth_cert_check(), is tried on the
+ * certificates of certs.sh, made once in a temporary folder by main().
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth_peer.h"
 #include "ins_error.h"
@@ -105,6 +108,109 @@ START_TEST(test_subject_bad_values)
 }
 END_TEST
 
+/* The folder certs.sh filled, set by main() before the tests fork. */
+static char certs_dir[] = "/tmp/test_auth_peer.XXXXXX";
+
+/* 2020-06-01T00:00:00Z, inside the validity of certs.sh's "expired". */
+#define T_2020_06 1590969600
+/* 2100-01-01T00:00:00Z, after every other certificate of certs.sh. */
+#define T_2100 4102444800
+
+/* ins_auth_cert_check() on certs.sh's NAME.pem at `now`, reason in `why`. */
+static int check_cert(const char *name, int64_t now, char *why, size_t whylen)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s.pem", certs_dir, name);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s", path);
+    static char pem[16384];
+    size_t n = fread(pem, 1, sizeof pem - 1, f);
+    fclose(f);
+    pem[n] = '\0';
+    why[0] = '\0';
+    return ins_auth_cert_check(pem, now, why, whylen);
+}
+
+static void expect_cert_ok(const char *name, int64_t now)
+{
+    char why[256];
+    int rc = check_cert(name, now, why, sizeof why);
+    ck_assert_msg(rc == 0, "%s: %d, '%s'", name, rc, why);
+}
+
+static void expect_cert_refused(const char *name, int64_t now, const char *want)
+{
+    char why[256];
+    ck_assert_int_eq(check_cert(name, now, why, sizeof why), INS_EAUTH);
+    ck_assert_msg(strcmp(why, want) == 0, "%s: why '%s', want '%s'", name, why, want);
+}
+
+#define KEYS_NEEDED "RSA of 2048 bits or more, EC P-256 or P-384, or Ed25519 needed"
+
+START_TEST(test_cert_policy_strong_keys)
+{
+    int64_t now = (int64_t)time(NULL);
+    expect_cert_ok("client", now); /* EC P-256 */
+    expect_cert_ok("p384", now);
+    expect_cert_ok("rsa2048", now);
+    expect_cert_ok("ed25519", now);
+}
+END_TEST
+
+START_TEST(test_cert_policy_rsa1024)
+{
+    expect_cert_refused("rsa1024", (int64_t)time(NULL),
+                        "client certificate key is RSA 1024 bits; at least 2048 needed");
+}
+END_TEST
+
+START_TEST(test_cert_policy_dsa)
+{
+    expect_cert_refused("dsa", (int64_t)time(NULL), "client certificate key is DSA; " KEYS_NEEDED);
+}
+END_TEST
+
+START_TEST(test_cert_policy_other_curve)
+{
+    expect_cert_refused("p521", (int64_t)time(NULL),
+                        "client certificate key is EC P-521; " KEYS_NEEDED);
+}
+END_TEST
+
+START_TEST(test_cert_policy_expired)
+{
+    expect_cert_refused("expired", 1700000000,
+                        "client certificate expired at 2021-01-01T00:00:00Z "
+                        "(server time 2023-11-14T22:13:20Z)");
+    expect_cert_ok("expired", T_2020_06);
+    /* A certificate that expires while its connection stays open. */
+    char why[256];
+    ck_assert_int_eq(check_cert("client", T_2100, why, sizeof why), INS_EAUTH);
+    ck_assert_msg(strstr(why, "client certificate expired at ") == why, "%s", why);
+}
+END_TEST
+
+START_TEST(test_cert_policy_not_yet_valid)
+{
+    expect_cert_refused("future", 1700000000,
+                        "client certificate is not valid before 2045-01-01T00:00:00Z "
+                        "(server time 2023-11-14T22:13:20Z)");
+}
+END_TEST
+
+START_TEST(test_cert_policy_unparsable)
+{
+    char why[128];
+    ck_assert_int_eq(ins_auth_cert_check("-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                         "-----END CERTIFICATE-----\n",
+                                         0, why, sizeof why),
+                     INS_EAUTH);
+    ck_assert_str_eq(why, "client certificate cannot be parsed");
+    ck_assert_int_eq(ins_auth_cert_check("", 0, why, sizeof why), INS_EAUTH);
+    ck_assert_str_eq(why, "client certificate is not readable (no PEM in the auth context)");
+}
+END_TEST
+
 #define ADD(s, fn)                                                                                 \
     do {                                                                                           \
         TCase *tc = tcase_create(#fn);                                                             \
@@ -123,9 +229,30 @@ int main(void)
     ADD(s, test_subject_unknown_role);
     ADD(s, test_subject_duplicates);
     ADD(s, test_subject_bad_values);
+    ADD(s, test_cert_policy_strong_keys);
+    ADD(s, test_cert_policy_rsa1024);
+    ADD(s, test_cert_policy_dsa);
+    ADD(s, test_cert_policy_other_curve);
+    ADD(s, test_cert_policy_expired);
+    ADD(s, test_cert_policy_not_yet_valid);
+    ADD(s, test_cert_policy_unparsable);
+
+    if (mkdtemp(certs_dir) == NULL) {
+        perror("mkdtemp");
+        return EXIT_FAILURE;
+    }
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "bash '%s' '%s' >/dev/null 2>&1", CERTS_SH, certs_dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "%s %s failed\n", CERTS_SH, certs_dir);
+        return EXIT_FAILURE;
+    }
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", certs_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", certs_dir);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
