@@ -5,7 +5,9 @@
  *
  * Exit codes of every command: 0 success; 1 the call failed (the gRPC
  * status name and message are on stderr) or the answer was negative (a
- * service NOT_SERVING); 2 bad usage.
+ * service NOT_SERVING); 2 bad usage; 3 the server's store or disk is full
+ * (RESOURCE_EXHAUSTED, INS_MSG_STORE_FULL / INS_MSG_DISK_FULL of
+ * ins_error.h): nothing succeeds until space is made, so it is not retried.
  */
 #ifndef INS_CLI_H
 #define INS_CLI_H
@@ -18,6 +20,7 @@
 #define INS_EXIT_OK    0
 #define INS_EXIT_FAIL  1
 #define INS_EXIT_USAGE 2
+#define INS_EXIT_FULL  3
 
 typedef struct ins_cli {
     const char *server;      /* --server, default 127.0.0.1:50051 */
@@ -58,9 +61,21 @@ int ins_cli_connect(const ins_cli *cli, ins_client **out);
 
 /*
  * Prints "inspectctl: <what>: <STATUS_NAME>: <details>" on stderr and
- * returns INS_EXIT_FAIL. `details` may be NULL or empty.
+ * returns INS_EXIT_FAIL, or INS_EXIT_FULL when ins_cli_space_full(code,
+ * details). `details` may be NULL or empty.
  */
 int ins_cli_fail(const char *what, int code, const char *details);
+
+/*
+ * Is (code, details) the server saying its store or its disk is full? Only
+ * RESOURCE_EXHAUSTED whose message starts with INS_MSG_STORE_FULL or
+ * INS_MSG_DISK_FULL is; a busy writer (INS_MSG_BUSY) is not. Can't fail.
+ */
+int ins_cli_space_full(int code, const char *details);
+
+/* Is (code, details) a busy writer (RESOURCE_EXHAUSTED, INS_MSG_BUSY):
+ * worth retrying with the same request id? Can't fail. */
+int ins_cli_busy(int code, const char *details);
 
 /* Prints "inspectctl: <message>" on stderr and returns INS_EXIT_USAGE. */
 int ins_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -271,8 +271,8 @@ static int retryable(int code, const char *details)
     case GRPC_STATUS_CANCELLED:
     case GRPC_STATUS_ABORTED:
         return 1;
-    case GRPC_STATUS_RESOURCE_EXHAUSTED: /* the server's writer is busy */
-        return details != NULL && strstr(details, "busy") != NULL;
+    case GRPC_STATUS_RESOURCE_EXHAUSTED: /* only a busy writer; a full store or disk is final */
+        return ins_cli_busy(code, details);
     case GRPC_STATUS_FAILED_PRECONDITION: /* a chunk the server no longer expects */
         return details != NULL && strstr(details, "offset") != NULL;
     default:
@@ -386,6 +386,21 @@ static int upload_done(ins_cli *cli, upload *u, Inspect__V1__UploadPhotoResponse
     return INS_EXIT_OK;
 }
 
+/* Reports a final failure; a full store or disk (INS_EXIT_FULL) also says
+ * that it was not retried and how to resume. Returns the exit code. */
+static int give_up(upload *u, int code, const char *details)
+{
+    progress_break(&u->prog);
+    int rc = ins_cli_fail("field upload", code, details);
+    if (rc == INS_EXIT_FULL)
+        fprintf(stderr,
+                "inspectctl: field upload: the server has no room for the photo, not retried; "
+                "upload %s keeps what was stored: run the same command again once space is "
+                "freed to resume\n",
+                u->hdr.upload_id);
+    return rc;
+}
+
 static int upload_run(ins_cli *cli, ins_client *c, upload *u, unsigned retries)
 {
     unsigned failures = 0;
@@ -431,8 +446,7 @@ static int upload_run(ins_cli *cli, ins_client *c, upload *u, unsigned retries)
             }
         } else if (code != GRPC_STATUS_NOT_FOUND) {
             if (!retryable(code, details)) {
-                progress_break(&u->prog);
-                int rc = ins_cli_fail("field upload", code, details);
+                int rc = give_up(u, code, details);
                 free(details);
                 return rc;
             }
@@ -471,8 +485,7 @@ static int upload_run(ins_cli *cli, ins_client *c, upload *u, unsigned retries)
                 return INS_EXIT_FAIL;
             }
             if (!retryable(code, details)) {
-                progress_break(&u->prog);
-                int rc = ins_cli_fail("field upload", code, details);
+                int rc = give_up(u, code, details);
                 free(details);
                 return rc;
             }

@@ -18,7 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <grpc/status.h>
+
 #include "cli.h"
+#include "ins_error.h"
 
 #include "cmd_token.h"
 #include "cmd_dossier.h"
@@ -156,7 +159,23 @@ int ins_cli_fail(const char *what, int code, const char *details)
         fprintf(stderr, "inspectctl: %s: %s: %s\n", what, ins_client_status_name(code), details);
     else
         fprintf(stderr, "inspectctl: %s: %s\n", what, ins_client_status_name(code));
-    return INS_EXIT_FAIL;
+    return ins_cli_space_full(code, details) ? INS_EXIT_FULL : INS_EXIT_FAIL;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int ins_cli_space_full(int code, const char *details)
+{
+    return code == GRPC_STATUS_RESOURCE_EXHAUSTED &&
+           (starts_with(details, INS_MSG_STORE_FULL) || starts_with(details, INS_MSG_DISK_FULL));
+}
+
+int ins_cli_busy(int code, const char *details)
+{
+    return code == GRPC_STATUS_RESOURCE_EXHAUSTED && starts_with(details, INS_MSG_BUSY);
 }
 
 /* ---- the offline backup tool ------------------------------------------ */

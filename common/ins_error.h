@@ -24,6 +24,17 @@
 
 #define INS_ERR_BASE (-31000)
 
+/*
+ * How a RESOURCE_EXHAUSTED message begins tells a client whether to retry:
+ * INS_MSG_BUSY (a writer's queue is full: retry with the same request_id, or
+ * resume an upload) or INS_MSG_STORE_FULL / INS_MSG_DISK_FULL (no retry can
+ * succeed until space is made). The server's messages for INS_EBUSY, INS_EFULL
+ * and ENOSPC start with these words; clients compare prefixes, never guess.
+ */
+#define INS_MSG_BUSY       "the server is busy"
+#define INS_MSG_STORE_FULL "the store is full"
+#define INS_MSG_DISK_FULL  "the disk is full"
+
 /* LMDB's own band (MDB_KEYEXIST .. MDB_LAST_ERRCODE in lmdb.h). */
 #define INS_LMDB_ERR_FIRST (-30799)
 #define INS_LMDB_ERR_LAST  (-30780)
@@ -39,7 +50,7 @@
     X(INS_EAUTH, INS_ERR_BASE - 7, UNAUTHENTICATED, "not authenticated")                           \
     X(INS_EFULL, INS_ERR_BASE - 8, RESOURCE_EXHAUSTED, "store is full")                            \
     X(INS_ETOOBIG, INS_ERR_BASE - 9, RESOURCE_EXHAUSTED, "too large")                              \
-    X(INS_EBUSY, INS_ERR_BASE - 10, RESOURCE_EXHAUSTED, "server is busy, retry later")             \
+    X(INS_EBUSY, INS_ERR_BASE - 10, RESOURCE_EXHAUSTED, "the server is busy, retry later")         \
     X(INS_ETIMEDOUT, INS_ERR_BASE - 11, DEADLINE_EXCEEDED, "deadline exceeded")                    \
     X(INS_ESHUTDOWN, INS_ERR_BASE - 12, UNAVAILABLE, "server is shutting down")                    \
     X(INS_EDATALOSS, INS_ERR_BASE - 13, DATA_LOSS, "content does not match its hash")              \

@@ -160,6 +160,7 @@ int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32])
             break;
         rc = rehash(txn, b, object, size, got);
         ins__env_rd_end(&b->env, txn);
+        atomic_fetch_add(&s->rehashes, 1);
         if (rc && rc != INS_ECORRUPT)
             break;
         op = (blob_op){.kind = OP_FINISH,
@@ -172,4 +173,9 @@ int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32])
     if (rc == 0 && sha_out)
         memcpy(sha_out, op.sha, 32);
     return rc;
+}
+
+uint64_t ins_blob_rehashes(ins_store *s)
+{
+    return atomic_load(&s->rehashes);
 }

@@ -144,7 +144,10 @@ void ins__blob_hs_start(ins_bstripe *b, const char *id, uint64_t object, uint64_
 /* Writer: an append of `op` to staging `object` committed in this
  * transaction (ok) or failed. The running hash stays trusted only if every
  * append that lands was hashed in order under this run and every hashed
- * append lands. No lock: only the writer changes gen and object. */
+ * append lands. An append that met MDB_MAP_FULL is not noted: the writer
+ * redoes it once the map has grown, and if it cannot, its completion fails
+ * it (ins__blob_hs_note_failed). No lock: only the writer changes gen and
+ * object. */
 void ins__blob_hs_note_append(ins_bstripe *b, const blob_op *op, uint64_t object, int ok)
 {
     hs_entry *h = hs_find(b, op->id);

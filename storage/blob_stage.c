@@ -74,7 +74,12 @@ int ins__blob_op_append(ins_wtxn *t, blob_op *op, const ins_key *k)
         if (rc == 0 && (rc = ins__blob_put_stage(t, k, st)) == 0)
             op->committed = st->offset;
     }
-    ins__blob_hs_note_append(b, op, st->object, rc == 0);
+    /* MDB_MAP_FULL has not landed the append yet: the writer grows the map
+     * and redoes it, or fails it for good and its completion then drops the
+     * run (ins__blob_hs_note_failed). Marking it failed here would make
+     * finish re-hash an upload whose running hash is still right. */
+    if (rc != MDB_MAP_FULL && !t->map_full)
+        ins__blob_hs_note_append(b, op, st->object, rc == 0);
 out:
     if (st)
         inspect__storage__staging__free_unpacked(st, NULL);

@@ -96,6 +96,13 @@ int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32]);
 /* Drops a staging and its chunks. Errors: INS_ENOTFOUND, INS_ESHUTDOWN, LMDB errors. */
 int ins_blob_abort(ins_store *s, const char *upload_id);
 
+/*
+ * How many finishes since the store opened found no trusted running hash and
+ * re-hashed the stored chunks (see "Where the CPU goes" above): for tests and
+ * benchmarks. Thread-safe; can't fail.
+ */
+uint64_t ins_blob_rehashes(ins_store *s);
+
 /* Reports whether content `sha256` exists and its size (optional).
  * Errors: INS_ENOTFOUND, LMDB errors. */
 int ins_blob_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size);

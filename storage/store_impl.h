@@ -14,6 +14,7 @@
 #include <lmdb.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "ins_store.h"
 #include "records.pb-c.h"
@@ -122,6 +123,9 @@ struct ins_store {
     pthread_mutex_t sw_mu;
     pthread_cond_t sw_cv;
     int sw_stop;
+
+    /* Finishes that re-hashed the stored chunks (ins_blob_rehashes). */
+    atomic_uint_fast64_t rehashes;
 };
 
 struct ins_wtxn {

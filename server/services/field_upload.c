@@ -387,7 +387,7 @@ static int flush(upload *u)
         rc = 0;
     } else if (rc != 0) {
         ins_call_fail(u->call, rc,
-                      rc == INS_EBUSY ? "the server is busy writing; resume from offset %" PRIu64
+                      rc == INS_EBUSY ? INS_MSG_BUSY " writing; resume from offset %" PRIu64
                                       : "cannot store the chunk; resume from offset %" PRIu64,
                       u->committed);
         return rc;
@@ -413,9 +413,8 @@ static void pump(upload *u)
             u->pending = NULL;
         } else if (rc != INS_EBUSY || u->inflight == 0) {
             ins_call_fail(call, rc,
-                          rc == INS_EBUSY
-                              ? "the server is busy writing; resume from offset %" PRIu64
-                              : "cannot store the chunk; resume from offset %" PRIu64,
+                          rc == INS_EBUSY ? INS_MSG_BUSY " writing; resume from offset %" PRIu64
+                                          : "cannot store the chunk; resume from offset %" PRIu64,
                           u->committed);
             return;
         }
@@ -437,7 +436,7 @@ static void pump(upload *u)
                       u->woffset);
     } else if (ins_mut_space_why(u->store, u->werr, why, sizeof(why))) {
         ins_call_fail(call, u->werr,
-                      "cannot store the chunk: %s; the first %" PRIu64 " bytes are kept "
+                      "%s; the chunk was not stored, the first %" PRIu64 " bytes are kept "
                       "(GetUploadStatus): resume from there once writes succeed again",
                       why, u->committed);
     } else if (u->werr) {
@@ -504,8 +503,8 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
         if (flush(u) != 0)
             return;
         if (u->fill) {
-            ins_call_fail(u->call, INS_EBUSY,
-                          "the server is busy writing; resume from offset %" PRIu64, u->committed);
+            ins_call_fail(u->call, INS_EBUSY, INS_MSG_BUSY " writing; resume from offset %" PRIu64,
+                          u->committed);
             return;
         }
     }
@@ -586,7 +585,7 @@ static void upload_on_wake(ins_call *call)
                           "upload id %s was started with another size or hash; choose a new id",
                           u->hdr->upload_id);
         else if (ins_mut_space_why(u->store, u->err, why, sizeof(why)))
-            ins_call_fail(call, u->err, "cannot stage the upload: %s", why);
+            ins_call_fail(call, u->err, "%s; the upload was not staged", why);
         else if (u->err)
             ins_call_fail(call, u->err, "cannot stage the upload: %s", ins_strerror(u->err));
         else {
@@ -606,7 +605,7 @@ static void upload_on_wake(ins_call *call)
                           u->hdr->total_size);
         else if (ins_mut_space_why(u->store, u->err, why, sizeof(why)))
             ins_call_fail(call, u->err,
-                          "cannot finish the upload: %s; its %" PRIu64 " bytes stay staged", why,
+                          "%s; the upload was not finished, its %" PRIu64 " bytes stay staged", why,
                           u->hdr->total_size);
         else if (u->err)
             ins_call_fail(call, u->err, "cannot finish the upload: %s", ins_strerror(u->err));

@@ -128,7 +128,7 @@ void ins_mut_submit(ins_call *call, const ProtobufCMessage *req, const char *req
         ins_call_unref(call);
         mut_free(mu);
         if (rc == INS_EBUSY)
-            ins_call_fail(call, rc, "the server is busy writing; retry with the same request_id");
+            ins_call_fail(call, rc, INS_MSG_BUSY " writing; retry with the same request_id");
         else
             ins_call_fail(call, rc, NULL);
     }
@@ -211,12 +211,13 @@ const char *ins_mut_space_why(ins_store *store, int err, char *buf, size_t len)
     mib(l, sizeof(l), limit);
     if (err == INS_EFULL)
         snprintf(buf, len,
-                 "the store is full: %s of --max-store-bytes %s used; writes are refused until "
-                 "data is removed or the limit raised; reads still work",
+                 INS_MSG_STORE_FULL ": %s of --max-store-bytes %s used; writes are refused until "
+                                    "data is removed or the limit raised; reads still work",
                  u, l);
     else if (err == ENOSPC)
         snprintf(buf, len,
-                 "the disk is full: no space left on the data folder's filesystem (the store "
+                 INS_MSG_DISK_FULL
+                 ": no space left on the data folder's filesystem (the store "
                  "uses %s); nothing was stored, writes resume by themselves once space is "
                  "freed; reads still work",
                  u);

@@ -69,6 +69,9 @@ int ins_mut_fail(ins_mut *mu, int err, const char *fmt, ...) __attribute__((form
  * --max-store-bytes), ENOSPC (the disk is full), EIO, MDB_PANIC. Writes it
  * into buf (len bytes) and returns buf; returns NULL, buf untouched, for any
  * other `err`. The one place these messages are made: uploads use it too.
+ * The INS_EFULL and ENOSPC texts begin with INS_MSG_STORE_FULL and
+ * INS_MSG_DISK_FULL (ins_error.h), and callers put them first in the call's
+ * message: that is how a client tells them from a busy writer.
  */
 const char *ins_mut_space_why(ins_store *store, int err, char *buf, size_t len);
 

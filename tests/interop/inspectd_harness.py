@@ -63,13 +63,17 @@ class Server:
     """One inspectd process with its own temporary folder.
 
     `args` are extra inspectd flags (e.g. "--max-message-bytes", "1024").
-    A "--listen" among them replaces the default 127.0.0.1:0. Start with
+    A "--listen" among them replaces the default 127.0.0.1:0. `tmpfs` (a
+    size such as "48m", root only) mounts a tmpfs of that size as the data
+    folder; stop() unmounts it, also after a failed start. Start with
     start() or a `with` block; stop() sends SIGTERM, waits, removes the
     folder and returns the exit code (ASan reports make it non-zero).
     """
 
-    def __init__(self, *args, start_timeout=20.0):
+    def __init__(self, *args, start_timeout=20.0, tmpfs=None):
         self.args = list(args)
+        self.tmpfs = tmpfs  # e.g. "48m": the data folder is a tmpfs of that size (root only)
+        self._mounted = None
         self.start_timeout = start_timeout
         self.dir = None
         self.data_dir = None
@@ -84,6 +88,14 @@ class Server:
         binary = _require(INSPECTD, "INSPECTD")
         self.dir = tempfile.mkdtemp(prefix="inspectd-py-")
         self.data_dir = os.path.join(self.dir, "data")
+        if self.tmpfs:
+            os.mkdir(self.data_dir)
+            res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.tmpfs},mode=0700",
+                                  "tmpfs", self.data_dir], capture_output=True, text=True)
+            if res.returncode != 0:
+                self.stop()
+                raise HarnessError(f"mount tmpfs on {self.data_dir}: {res.stderr.strip()}")
+            self._mounted = self.data_dir
         port_file = os.path.join(self.dir, "port")
         self._stderr_path = os.path.join(self.dir, "stderr.log")
         argv = [binary]
@@ -131,6 +143,10 @@ class Server:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+        if self._mounted is not None:  # always unmounted, also after a failure
+            if subprocess.run(["umount", self._mounted]).returncode != 0:
+                subprocess.run(["umount", "-l", self._mounted])
+            self._mounted = None
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None

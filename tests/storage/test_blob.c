@@ -277,14 +277,15 @@ static void *async_thread(void *arg)
     return NULL;
 }
 
-START_TEST(test_blob_concurrent_async_appends_grow_map)
+/* Opens a store whose first map is 256 KiB and runs UPLOADS uploads of
+ * CHUNKS chunks each through async appends, one thread each, which makes the
+ * blob maps grow under them. The uploads are staged, not finished. */
+static ins_store *async_uploads_grow_map(const char *dir, async_up *u)
 {
-    char *dir = tmp_dir();
     ins_store_options o = test_options(dir);
     o.initial_map_bytes = 256 << 10;
     ins_store *s;
     ck_assert_int_eq(ins_store_open(&o, &s), 0);
-    static async_up u[UPLOADS];
     pthread_t th[UPLOADS];
     for (int i = 0; i < UPLOADS; i++) {
         u[i].s = s;
@@ -302,12 +303,46 @@ START_TEST(test_blob_concurrent_async_appends_grow_map)
     size_t blobs;
     ins_store_map_sizes(s, NULL, &blobs);
     ck_assert_uint_gt(blobs, 256 << 10);
-    for (int i = 0; i < UPLOADS; i++) {
-        uint8_t got[32];
-        ck_assert_int_eq(ins_blob_finish(s, u[i].id, got), 0); /* in-memory hash state */
-        ck_assert_int_eq(memcmp(got, u[i].sha, 32), 0);
-        free(u[i].data);
-    }
+    return s;
+}
+
+/* Finishes upload u and checks the hash it answers. */
+static void finish_async_upload(ins_store *s, async_up *u)
+{
+    uint8_t got[32];
+    ck_assert_int_eq(ins_blob_finish(s, u->id, got), 0);
+    ck_assert_int_eq(memcmp(got, u->sha, 32), 0);
+    free(u->data);
+}
+
+START_TEST(test_blob_concurrent_async_appends_grow_map)
+{
+    char *dir = tmp_dir();
+    static async_up u[UPLOADS];
+    ins_store *s = async_uploads_grow_map(dir, u);
+    for (int i = 0; i < UPLOADS; i++)
+        finish_async_upload(s, &u[i]);
+    ins_store_close(s);
+    rm_dir(dir);
+}
+END_TEST
+
+/* An append that meets MDB_MAP_FULL is redone by the writer after the map
+ * grows: it has not failed, so the upload's running hash stays trusted and
+ * no finish re-hashes. A restart (no running hash) does re-hash, which shows
+ * the count can move. */
+START_TEST(test_blob_grow_during_upload_keeps_running_hash)
+{
+    char *dir = tmp_dir();
+    static async_up u[UPLOADS];
+    ins_store *s = async_uploads_grow_map(dir, u);
+    for (int i = 0; i < UPLOADS - 1; i++)
+        finish_async_upload(s, &u[i]);
+    ck_assert_uint_eq(ins_blob_rehashes(s), 0);
+    ins_store_close(s);
+    s = open_store(dir);
+    finish_async_upload(s, &u[UPLOADS - 1]);
+    ck_assert_uint_eq(ins_blob_rehashes(s), 1);
     ins_store_close(s);
     rm_dir(dir);
 }
@@ -469,6 +504,7 @@ int main(void)
     ADD_TEST(s, test_blob_stage_reuse_with_other_params_refused);
     ADD_TEST(s, test_blob_ttl_collects_stale_and_unreferenced);
     ADD_TEST(s, test_blob_concurrent_async_appends_grow_map);
+    ADD_TEST(s, test_blob_grow_during_upload_keeps_running_hash);
     ADD_TEST(s, test_blob_chunk_sizes_read_back_across_restart);
     ADD_TEST(s, test_blob_stripes_resume_outside_home_stripe);
     return run_suite(s);

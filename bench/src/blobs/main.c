@@ -178,8 +178,10 @@ int main(int argc, char **argv)
     double bytes = (double)(per_upload * (size_t)n);
     double mbs = bytes / secs / 1e6;
     printf("  store: %d uploads x %zu KiB in 64 KiB chunks, %.2f s, %.0f MB/s durable; "
-           "finish (size + SHA-256 check) of all %.3f s, %.0f MB/s with finish\n",
-           n, per_upload >> 10, secs, mbs, fin, bytes / (secs + fin) / 1e6);
+           "finish (size + SHA-256 check) of all %.3f s, %.0f MB/s with finish; "
+           "%llu of %d re-hashed\n",
+           n, per_upload >> 10, secs, mbs, fin, bytes / (secs + fin) / 1e6,
+           (unsigned long long)ins_blob_rehashes(store), n);
     ins_store_close(store);
     free(u);
     free(th);

@@ -184,8 +184,9 @@ int main(int argc, char **argv)
     double secs = last - t0;
     double mbs = (double)n * (double)size / secs / 1e6;
     printf("  store: %d uploads x %zu MiB in %zu KiB chunks, %d appends in flight each, "
-           "stage + appends + finish: %.2f s, %.0f MB/s durable%s\n",
-           n, mib, chunk >> 10, window, secs, mbs, failed ? "  ** FAILED UPLOADS **" : "");
+           "stage + appends + finish: %.2f s, %.0f MB/s durable, %llu re-hashed at finish%s\n",
+           n, mib, chunk >> 10, window, secs, mbs, (unsigned long long)ins_blob_rehashes(store),
+           failed ? "  ** FAILED UPLOADS **" : "");
     ins_store_close(store);
     free(u);
     free(th);
