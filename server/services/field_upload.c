@@ -343,7 +343,10 @@ static void collect(upload *u)
             continue;
         sl->busy = sl->done = 0;
         u->inflight--;
-        if (sl->err && !u->werr) {
+        /* The first failure is kept, but a wrong offset is only the echo of
+         * an earlier append of the window that failed (appends go out in
+         * order): that append's error is the cause, and the answer names it. */
+        if (sl->err && (!u->werr || (u->werr == INS_EOFFSET && sl->err != INS_EOFFSET))) {
             u->werr = sl->err;
             u->woffset = sl->committed;
         } else if (!sl->err && sl->committed > u->committed) {
