@@ -16,12 +16,6 @@
 #include "rec_tasks.h"
 #include "records.h"
 
-static void alert_key(ins_key *k, const char *id)
-{
-    ins_key_init(k);
-    ins_key_text(k, id);
-}
-
 /* Key of the open standing alert (NO_QUALIFIED, ESCALATED) of a kind for a
  * task and department: such an alert is raised once until acknowledged. */
 static void dedup_key(ins_key *k, int kind, const char *task_id, const char *department)
@@ -32,20 +26,17 @@ static void dedup_key(ins_key *k, int kind, const char *task_id, const char *dep
     ins_key_text(k, department ? department : "");
 }
 
+static const ins_recio_kind K_ALERTS = {T_ALERTS, &inspect__rec__alert__descriptor,
+                                        &inspect__v1__alert__descriptor};
+
 int ins_alert_get(ins_rtxn *r, const char *id, Inspect__V1__Alert **out)
 {
-    ins_key k;
-    alert_key(&k, id);
-    return ins_recio_get(r, T_ALERTS, &k, &inspect__rec__alert__descriptor,
-                         &inspect__v1__alert__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_ALERTS, id, (ProtobufCMessage **)out);
 }
 
 int ins_alert_wget(ins_wtxn *t, const char *id, Inspect__V1__Alert **out)
 {
-    ins_key k;
-    alert_key(&k, id);
-    return ins_recio_wget(t, T_ALERTS, &k, &inspect__rec__alert__descriptor,
-                          &inspect__v1__alert__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_ALERTS, id, (ProtobufCMessage **)out);
 }
 
 int ins_alert_scan(ins_rtxn *r, int include_acknowledged, ins_id_fn fn, void *arg)
@@ -58,7 +49,7 @@ int ins_alert_scan(ins_rtxn *r, int include_acknowledged, ins_id_fn fn, void *ar
 int ins_alert_ack(ins_wtxn *t, const Inspect__V1__Alert *a, const char *actor)
 {
     ins_key k;
-    alert_key(&k, a->id);
+    ins_recio_id_key(&k, a->id);
     int rc = ins_wtxn_del(t, T_ALERTS_OPEN, k.buf, k.len);
     if (rc == 0 || rc == INS_ENOTFOUND) { /* a standing alert may be raised again */
         ins_key dk;

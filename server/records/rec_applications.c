@@ -15,33 +15,22 @@
 #include "rec_directory.h"
 #include "records.h"
 
-static void app_key(ins_key *k, const char *id)
-{
-    ins_key_init(k);
-    ins_key_text(k, id);
-}
+static const ins_recio_kind K_APPLICATIONS = {
+    T_APPLICATIONS, &inspect__rec__application__descriptor, &inspect__v1__application__descriptor};
 
 int ins_app_wget(ins_wtxn *t, const char *id, Inspect__V1__Application **out)
 {
-    ins_key k;
-    app_key(&k, id);
-    return ins_recio_wget(t, T_APPLICATIONS, &k, &inspect__rec__application__descriptor,
-                          &inspect__v1__application__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_APPLICATIONS, id, (ProtobufCMessage **)out);
 }
 
 int ins_app_get(ins_rtxn *r, const char *id, Inspect__V1__Application **out)
 {
-    ins_key k;
-    app_key(&k, id);
-    return ins_recio_get(r, T_APPLICATIONS, &k, &inspect__rec__application__descriptor,
-                         &inspect__v1__application__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_APPLICATIONS, id, (ProtobufCMessage **)out);
 }
 
 int ins_app_raw(ins_rtxn *r, const char *id, ins_val *out)
 {
-    ins_key k;
-    app_key(&k, id);
-    return ins_rtxn_get(r, T_APPLICATIONS, k.buf, k.len, out);
+    return ins_recio_raw_id(r, T_APPLICATIONS, id, out);
 }
 
 typedef struct app_scan {
@@ -135,7 +124,7 @@ int ins_app_write(ins_wtxn *t, const Inspect__V1__Application *a,
     for (size_t i = 0; item && i < item->n_departments && n < 16; i++)
         depts[n++] = item->departments[i]->department;
     ins_key k;
-    app_key(&k, a->id);
+    ins_recio_id_key(&k, a->id);
     ins_change ch = {actor, "application", a->id, change, depts, n};
     rc = ins_recio_store(t, T_APPLICATIONS, &k, &a->base, &inspect__rec__application__descriptor,
                          &ch);

@@ -17,12 +17,6 @@
 #include "recio.h"
 #include "records.h"
 
-static void text_key(ins_key *k, const char *text)
-{
-    ins_key_init(k);
-    ins_key_text(k, text);
-}
-
 static void template_key(ins_key *k, const char *id, uint32_t version)
 {
     ins_key_init(k);
@@ -47,35 +41,39 @@ static void by_dept_key(ins_key *k, const char *dept, const char *id)
 
 /* ---- departments ---- */
 
+static const ins_recio_kind K_DEPARTMENTS = {T_DEPARTMENTS, &inspect__rec__department__descriptor,
+                                             &inspect__v1__department__descriptor};
+static const ins_recio_kind K_INSPECTORS = {T_INSPECTORS, &inspect__rec__inspector__descriptor,
+                                            &inspect__v1__inspector__descriptor};
+static const ins_recio_kind K_ITEMS = {T_ITEMS, &inspect__rec__service_item__descriptor,
+                                       &inspect__v1__service_item__descriptor};
+static const ins_recio_kind K_REVOCATIONS = {T_REVOCATIONS,
+                                             &inspect__rec__token_revocation__descriptor,
+                                             &inspect__v1__token_revocation__descriptor};
+
 int ins_department_exists(ins_wtxn *t, const char *code)
 {
     ins_key k;
     ins_val v;
-    text_key(&k, code);
+    ins_recio_id_key(&k, code);
     return ins_wtxn_get(t, T_DEPARTMENTS, k.buf, k.len, &v) == 0;
 }
 
 int ins_department_get(ins_rtxn *r, const char *code, Inspect__V1__Department **out)
 {
-    ins_key k;
-    text_key(&k, code);
-    return ins_recio_get(r, T_DEPARTMENTS, &k, &inspect__rec__department__descriptor,
-                         &inspect__v1__department__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_DEPARTMENTS, code, (ProtobufCMessage **)out);
 }
 
 int ins_department_wget(ins_wtxn *t, const char *code, Inspect__V1__Department **out)
 {
-    ins_key k;
-    text_key(&k, code);
-    return ins_recio_wget(t, T_DEPARTMENTS, &k, &inspect__rec__department__descriptor,
-                          &inspect__v1__department__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_DEPARTMENTS, code, (ProtobufCMessage **)out);
 }
 
 int ins_department_put(ins_wtxn *t, const Inspect__V1__Department *d, const char *actor,
                        const char *change)
 {
     ins_key k;
-    text_key(&k, d->code);
+    ins_recio_id_key(&k, d->code);
     ins_change ch = {actor, "department", d->code, change, NULL, 0};
     return ins_recio_store(t, T_DEPARTMENTS, &k, &d->base, &inspect__rec__department__descriptor,
                            &ch);
@@ -118,18 +116,12 @@ int ins_department_bureau(ins_wtxn *t, char *code, size_t len)
 
 int ins_inspector_get(ins_rtxn *r, const char *id, Inspect__V1__Inspector **out)
 {
-    ins_key k;
-    text_key(&k, id);
-    return ins_recio_get(r, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                         &inspect__v1__inspector__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_INSPECTORS, id, (ProtobufCMessage **)out);
 }
 
 int ins_inspector_wget(ins_wtxn *t, const char *id, Inspect__V1__Inspector **out)
 {
-    ins_key k;
-    text_key(&k, id);
-    return ins_recio_wget(t, T_INSPECTORS, &k, &inspect__rec__inspector__descriptor,
-                          &inspect__v1__inspector__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_INSPECTORS, id, (ProtobufCMessage **)out);
 }
 
 int ins_inspector_put(ins_wtxn *t, const Inspect__V1__Inspector *in,
@@ -149,7 +141,7 @@ int ins_inspector_put(ins_wtxn *t, const Inspect__V1__Inspector *in,
         return rc;
     const char *dept = in->department;
     ins_change ch = {actor, "inspector", in->id, change, &dept, 1};
-    text_key(&k, in->id);
+    ins_recio_id_key(&k, in->id);
     return ins_recio_store(t, T_INSPECTORS, &k, &in->base, &inspect__rec__inspector__descriptor,
                            &ch);
 }
@@ -160,7 +152,7 @@ int ins_inspector_scan(ins_rtxn *r, const char *department, const char *from, in
     ins_key prefix, start;
     if (!department) {
         ins_id_scan s = {fn, arg, 0};
-        text_key(&start, from ? from : "");
+        ins_recio_id_key(&start, from ? from : "");
         return ins_rtxn_scan(r, T_INSPECTORS, NULL, 0, from ? start.buf : NULL,
                              from ? start.len : 0, ins_recio_id_row, &s);
     }
@@ -184,25 +176,19 @@ int ins_inspector_wscan(ins_wtxn *t, const char *department, ins_id_fn fn, void 
 
 int ins_item_get(ins_rtxn *r, const char *code, Inspect__V1__ServiceItem **out)
 {
-    ins_key k;
-    text_key(&k, code);
-    return ins_recio_get(r, T_ITEMS, &k, &inspect__rec__service_item__descriptor,
-                         &inspect__v1__service_item__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_ITEMS, code, (ProtobufCMessage **)out);
 }
 
 int ins_item_wget(ins_wtxn *t, const char *code, Inspect__V1__ServiceItem **out)
 {
-    ins_key k;
-    text_key(&k, code);
-    return ins_recio_wget(t, T_ITEMS, &k, &inspect__rec__service_item__descriptor,
-                          &inspect__v1__service_item__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_ITEMS, code, (ProtobufCMessage **)out);
 }
 
 int ins_item_put(ins_wtxn *t, const Inspect__V1__ServiceItem *it, const char *actor,
                  const char *change)
 {
     ins_key k;
-    text_key(&k, it->code);
+    ins_recio_id_key(&k, it->code);
     ins_change ch = {actor, "service_item", it->code, change, NULL, 0};
     return ins_recio_store(t, T_ITEMS, &k, &it->base, &inspect__rec__service_item__descriptor, &ch);
 }
@@ -313,18 +299,12 @@ int ins_calendar_put(ins_wtxn *t, const Inspect__V1__Calendar *cal, const char *
 
 int ins_revocation_get(ins_rtxn *r, const char *principal, Inspect__V1__TokenRevocation **out)
 {
-    ins_key k;
-    text_key(&k, principal);
-    return ins_recio_get(r, T_REVOCATIONS, &k, &inspect__rec__token_revocation__descriptor,
-                         &inspect__v1__token_revocation__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_REVOCATIONS, principal, (ProtobufCMessage **)out);
 }
 
 int ins_revocation_wget(ins_wtxn *t, const char *principal, Inspect__V1__TokenRevocation **out)
 {
-    ins_key k;
-    text_key(&k, principal);
-    return ins_recio_wget(t, T_REVOCATIONS, &k, &inspect__rec__token_revocation__descriptor,
-                          &inspect__v1__token_revocation__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_REVOCATIONS, principal, (ProtobufCMessage **)out);
 }
 
 int ins_revocation_put(ins_wtxn *t, const Inspect__V1__TokenRevocation *rv, const char *actor,
@@ -334,7 +314,7 @@ int ins_revocation_put(ins_wtxn *t, const Inspect__V1__TokenRevocation *rv, cons
     char lead[64];
     const char *visible[1] = {lead};
     int have_bureau = ins_department_bureau(t, lead, sizeof lead) == 0;
-    text_key(&k, rv->principal);
+    ins_recio_id_key(&k, rv->principal);
     ins_change ch = {actor,  "token_revocation",           rv->principal,
                      change, have_bureau ? visible : NULL, have_bureau ? 1 : 0};
     return ins_recio_store(t, T_REVOCATIONS, &k, &rv->base,

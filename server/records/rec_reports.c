@@ -16,33 +16,22 @@ void ins_report_id(const char *task_id, char *out)
     snprintf(out, 64, "R-%s", task_id);
 }
 
-static void report_key(ins_key *k, const char *id)
-{
-    ins_key_init(k);
-    ins_key_text(k, id);
-}
+static const ins_recio_kind K_REPORTS = {T_REPORTS, &inspect__rec__report__descriptor,
+                                         &inspect__v1__report__descriptor};
 
 int ins_report_get(ins_rtxn *r, const char *id, Inspect__V1__Report **out)
 {
-    ins_key k;
-    report_key(&k, id);
-    return ins_recio_get(r, T_REPORTS, &k, &inspect__rec__report__descriptor,
-                         &inspect__v1__report__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_REPORTS, id, (ProtobufCMessage **)out);
 }
 
 int ins_report_wget(ins_wtxn *t, const char *id, Inspect__V1__Report **out)
 {
-    ins_key k;
-    report_key(&k, id);
-    return ins_recio_wget(t, T_REPORTS, &k, &inspect__rec__report__descriptor,
-                          &inspect__v1__report__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_REPORTS, id, (ProtobufCMessage **)out);
 }
 
 int ins_report_raw(ins_rtxn *r, const char *id, ins_val *out)
 {
-    ins_key k;
-    report_key(&k, id);
-    return ins_rtxn_get(r, T_REPORTS, k.buf, k.len, out);
+    return ins_recio_raw_id(r, T_REPORTS, id, out);
 }
 
 int ins_report_store(ins_wtxn *t, const Inspect__V1__Report *rep, const char *actor,
@@ -54,7 +43,7 @@ int ins_report_store(ins_wtxn *t, const Inspect__V1__Report *rep, const char *ac
     for (size_t i = 0; i < task->n_required_departments && n < 17; i++)
         depts[n++] = task->required_departments[i];
     ins_key k;
-    report_key(&k, rep->id);
+    ins_recio_id_key(&k, rep->id);
     ins_change ch = {actor, "report", rep->id, change, depts, n};
     return ins_recio_store(t, T_REPORTS, &k, &rep->base, &inspect__rec__report__descriptor, &ch);
 }

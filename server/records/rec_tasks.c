@@ -19,6 +19,9 @@
 #include "ins_error.h"
 #include "records.h"
 
+static const ins_recio_kind K_TASKS = {T_TASKS, &inspect__rec__task__descriptor,
+                                       &inspect__v1__task__descriptor};
+
 int ins_task_counts_as_open(int state)
 {
     return ins_task_state_open(state);
@@ -44,33 +47,19 @@ int ins_counter_next(ins_wtxn *t, const char *name, uint64_t *out)
     return rc;
 }
 
-static void task_key(ins_key *k, const char *id)
-{
-    ins_key_init(k);
-    ins_key_text(k, id);
-}
-
 int ins_task_wget(ins_wtxn *t, const char *id, Inspect__V1__Task **out)
 {
-    ins_key k;
-    task_key(&k, id);
-    return ins_recio_wget(t, T_TASKS, &k, &inspect__rec__task__descriptor,
-                          &inspect__v1__task__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_wget_id(t, &K_TASKS, id, (ProtobufCMessage **)out);
 }
 
 int ins_task_get(ins_rtxn *r, const char *id, Inspect__V1__Task **out)
 {
-    ins_key k;
-    task_key(&k, id);
-    return ins_recio_get(r, T_TASKS, &k, &inspect__rec__task__descriptor,
-                         &inspect__v1__task__descriptor, (ProtobufCMessage **)out);
+    return ins_recio_get_id(r, &K_TASKS, id, (ProtobufCMessage **)out);
 }
 
 int ins_task_raw(ins_rtxn *r, const char *id, ins_val *out)
 {
-    ins_key k;
-    task_key(&k, id);
-    return ins_rtxn_get(r, T_TASKS, k.buf, k.len, out);
+    return ins_recio_raw_id(r, T_TASKS, id, out);
 }
 
 int ins_inspector_load(ins_wtxn *t, const char *id, uint32_t *out)
@@ -162,7 +151,7 @@ static int update_members(ins_wtxn *t, const Inspect__V1__Task *task, const Insp
 uint32_t ins_task_alerts_raised(ins_wtxn *t, const char *task_id)
 {
     ins_key k;
-    task_key(&k, task_id);
+    ins_recio_id_key(&k, task_id);
     ins_val v;
     if (ins_wtxn_get(t, T_TASK_ALERTS, k.buf, k.len, &v) == 0 && v.len == 1)
         return ((const uint8_t *)v.data)[0];
@@ -229,7 +218,7 @@ int ins_task_write(ins_wtxn *t, Inspect__V1__Task *task, const Inspect__V1__Task
     for (size_t i = 0; i < task->n_required_departments && n < 17; i++)
         depts[n++] = task->required_departments[i];
     ins_key k;
-    task_key(&k, task->id);
+    ins_recio_id_key(&k, task->id);
     ins_change ch = {actor, "task", task->id, change, depts, n};
     return ins_recio_store(t, T_TASKS, &k, &task->base, &inspect__rec__task__descriptor, &ch);
 }
@@ -238,7 +227,7 @@ int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint3
 {
     uint32_t before = ins_task_alerts_raised(t, task->id);
     ins_key k;
-    task_key(&k, task->id);
+    ins_recio_id_key(&k, task->id);
     uint8_t b = (uint8_t)raised;
     int rc = ins_wtxn_put(t, T_TASK_ALERTS, k.buf, k.len, &b, 1, 0);
     if (rc == 0)
@@ -249,7 +238,7 @@ int ins_task_set_alerts_raised(ins_wtxn *t, const Inspect__V1__Task *task, uint3
 int ins_task_wscan_inspector(ins_wtxn *t, const char *inspector, ins_id_fn fn, void *arg)
 {
     ins_key prefix;
-    task_key(&prefix, inspector);
+    ins_recio_id_key(&prefix, inspector);
     ins_id_scan s = {fn, arg, 1};
     return ins_wtxn_scan(t, T_TASKS_BY_INSPECTOR, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row,
                          &s);
@@ -258,7 +247,7 @@ int ins_task_wscan_inspector(ins_wtxn *t, const char *inspector, ins_id_fn fn, v
 int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg)
 {
     ins_key prefix;
-    task_key(&prefix, app_id);
+    ins_recio_id_key(&prefix, app_id);
     ins_id_scan s = {fn, arg, 1};
     return ins_wtxn_scan(t, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row, &s);
 }
@@ -266,7 +255,7 @@ int ins_task_wscan_app(ins_wtxn *t, const char *app_id, ins_id_fn fn, void *arg)
 int ins_task_scan_app(ins_rtxn *r, const char *app_id, ins_id_fn fn, void *arg)
 {
     ins_key prefix;
-    task_key(&prefix, app_id);
+    ins_recio_id_key(&prefix, app_id);
     ins_id_scan s = {fn, arg, 1};
     return ins_rtxn_scan(r, T_TASKS_BY_APP, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row, &s);
 }

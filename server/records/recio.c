@@ -32,6 +32,35 @@ int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
     return rc ? rc : ins_rec_decode(v.data, v.len, rec, wire, out);
 }
 
+void ins_recio_id_key(ins_key *k, const char *id)
+{
+    ins_key_init(k);
+    ins_key_text(k, id);
+}
+
+int ins_recio_get_id(ins_rtxn *r, const ins_recio_kind *kind, const char *id,
+                     ProtobufCMessage **out)
+{
+    ins_key k;
+    ins_recio_id_key(&k, id);
+    return ins_recio_get(r, kind->table, &k, kind->rec, kind->wire, out);
+}
+
+int ins_recio_wget_id(ins_wtxn *t, const ins_recio_kind *kind, const char *id,
+                      ProtobufCMessage **out)
+{
+    ins_key k;
+    ins_recio_id_key(&k, id);
+    return ins_recio_wget(t, kind->table, &k, kind->rec, kind->wire, out);
+}
+
+int ins_recio_raw_id(ins_rtxn *r, ins_table table, const char *id, ins_val *out)
+{
+    ins_key k;
+    ins_recio_id_key(&k, id);
+    return ins_rtxn_get(r, table, k.buf, k.len, out);
+}
+
 int ins_recio_store(ins_wtxn *t, ins_table table, const ins_key *key, const ProtobufCMessage *wire,
                     const ProtobufCMessageDescriptor *rec, const ins_change *ch)
 {

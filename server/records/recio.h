@@ -25,6 +25,28 @@ int ins_recio_wget(ins_wtxn *t, ins_table table, const ins_key *key,
                    const ProtobufCMessageDescriptor *rec, const ProtobufCMessageDescriptor *wire,
                    ProtobufCMessage **out);
 
+/* The key of a record keyed by one text id: ins_key_text(id). Can't fail
+ * (ids are checked to fit before they reach the record layer). */
+void ins_recio_id_key(ins_key *k, const char *id);
+
+/* A table of records keyed by one text id, and the two descriptors of its
+ * records (on disk, on the wire): what the _id functions below read. */
+typedef struct ins_recio_kind {
+    ins_table table;
+    const ProtobufCMessageDescriptor *rec, *wire;
+} ins_recio_kind;
+
+/* ins_recio_get / ins_recio_wget of record `id` of `kind`; the same
+ * returns. */
+int ins_recio_get_id(ins_rtxn *r, const ins_recio_kind *kind, const char *id,
+                     ProtobufCMessage **out);
+int ins_recio_wget_id(ins_wtxn *t, const ins_recio_kind *kind, const char *id,
+                      ProtobufCMessage **out);
+
+/* The stored bytes of record `id` of `table`, borrowed from the snapshot:
+ * valid until ins_rtxn_end(r). Returns 0, INS_ENOTFOUND or an LMDB error. */
+int ins_recio_raw_id(ins_rtxn *r, ins_table table, const char *id, ins_val *out);
+
 /* Called with each id of a record module's scan, in key order; a non-zero
  * return stops the scan and is returned by it. */
 typedef int (*ins_id_fn)(void *arg, const char *id);
