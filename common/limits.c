@@ -84,7 +84,7 @@ static const ins_limit rows[] = {
 void ins_limit_of(const char *message, const char *field, size_t *len, size_t *count)
 {
     const ins_limit *any = NULL, *own = NULL;
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0] && !own; i++) {
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (strcmp(rows[i].field, field) != 0)
             continue;
         if (!rows[i].message)
@@ -92,9 +92,12 @@ void ins_limit_of(const char *message, const char *field, size_t *len, size_t *c
         else if (message && strcmp(rows[i].message, message) == 0)
             own = &rows[i];
     }
-    const ins_limit *r = own ? own : any;
-    *len = r && r->len ? r->len : INS_WIRE_STRING_MAX;
-    *count = r && r->count ? r->count : INS_WIRE_REPEATED_MAX;
+    /* field by field: a message's own row narrows what it sets, the
+     * general row of the name still gives the rest */
+    *len = own && own->len ? own->len : any && any->len ? any->len : INS_WIRE_STRING_MAX;
+    *count = own && own->count   ? own->count
+             : any && any->count ? any->count
+                                 : INS_WIRE_REPEATED_MAX;
 }
 
 const ins_limit *ins_limit_table(size_t *n)

@@ -32,7 +32,7 @@ int ins_device_time_check(const char *field, int64_t device, int64_t now, int64_
                  field, device, device - now, now, at, skew);
         return INS_EINVAL;
     }
-    if (task_created > 0 && device < task_created) {
+    if (task_created > 0 && device < task_created - skew) { /* a slow clock within the skew */
         char made[32];
         utc(task_created, made, sizeof made);
         snprintf(why, whylen,

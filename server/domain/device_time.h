@@ -3,8 +3,9 @@
  * device_unix, a photo's capture_unix, the findings' device_unix).
  *
  * A tablet's clock is not trusted: a time further ahead of the server's
- * clock than the allowed skew (--max-clock-skew), or before the task it
- * belongs to existed, is refused; 0 means the device gave none and is
+ * clock than the allowed skew (--max-clock-skew), or earlier than the task
+ * it belongs to was created by more than that skew (a slow clock within the
+ * skew is not "before the task"), is refused; 0 means the device gave none and is
  * accepted as such. The server keeps its own receive time beside every
  * device time (CheckIn.server_unix, Photo.uploaded_unix,
  * Findings.received_unix). Pure function, thread-safe.

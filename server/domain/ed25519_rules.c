@@ -126,9 +126,12 @@ static int is_identity(const point *q)
 
 int ins_ed25519_key_check(const uint8_t pk[32], char *why, size_t whylen)
 {
+    ERR_set_mark(); /* what this queues is popped at the end, nothing else */
     curve c = {.bn = BN_CTX_new()};
-    if (!c.bn)
+    if (!c.bn) {
+        ERR_pop_to_mark();
         return ENOMEM;
+    }
     BN_CTX_start(c.bn);
     BIGNUM **all[] = {&c.p, &c.d, &c.t1, &c.t2, &c.t3, &c.t4};
     point q = {0}, r = {0};
@@ -169,6 +172,6 @@ int ins_ed25519_key_check(const uint8_t pk[32], char *why, size_t whylen)
 done:
     BN_CTX_end(c.bn);
     BN_CTX_free(c.bn);
-    ERR_clear_error(); /* BN_mod_sqrt queues one for a non-square: not this thread's TLS */
+    ERR_pop_to_mark(); /* BN_mod_sqrt queues an error for a non-square */
     return rc;
 }

@@ -27,6 +27,7 @@
 
 #include <grpc/grpc_security.h>
 #include <grpc/grpc_security_constants.h>
+#include <openssl/err.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -276,6 +277,10 @@ int ins_auth_cert_check(const char *pem, int64_t now, char *why, size_t whylen)
     int rc = INS_EAUTH;
     X509 *x = NULL;
     BIO *bio = NULL;
+    /* Whatever this leaves on the thread's OpenSSL error queue is popped at
+     * the end: a stale error there would make gRPC's next TLS read on this
+     * worker fail an unrelated connection. */
+    ERR_set_mark();
     if (pem == NULL || *pem == '\0') {
         snprintf(why, whylen, WHY_NO_PEM);
         goto done;
@@ -297,6 +302,7 @@ int ins_auth_cert_check(const char *pem, int64_t now, char *why, size_t whylen)
 done:
     X509_free(x);
     BIO_free(bio);
+    ERR_pop_to_mark();
     return rc;
 }
 
@@ -330,7 +336,7 @@ int ins_auth_peer_principal(grpc_call *call, int64_t now, ins_principal *out, ch
     if (subject == NULL && pem == NULL)
         goto done; /* TLS, but the client sent no certificate */
     rc = ins_auth_cert_check(pem, now, why, whylen);
-    if (rc == 0) {
+    if (rc == 0 && out != NULL) {
         rc = ins_auth_subject_principal(subject, out, &reason);
         if (rc != 0)
             snprintf(why, whylen, "%s", reason);

@@ -34,7 +34,10 @@
  * `why` (`whylen` bytes, truncated) when a certificate is present but fails
  * ins_auth_cert_check() at `now` (Unix seconds, the server clock) or its
  * subject lacks a usable CN or an OU naming a known role. On error `*out` is
- * left untouched. Call from the call's worker thread while the call is alive.
+ * left untouched. With `out` NULL only the certificate is checked (a call
+ * that names its principal by a bearer token on an mTLS connection still
+ * presents a certificate that must hold). Call from the call's worker
+ * thread while the call is alive.
  */
 int ins_auth_peer_principal(grpc_call *call, int64_t now, ins_principal *out, char *why,
                             size_t whylen);

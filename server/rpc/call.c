@@ -156,8 +156,9 @@ static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
 
 /*
  * Establishes the principal: a bearer token if one is presented, else a
- * verified client certificate, else anonymous. Returns 0, or INS_EAUTH with
- * a message in `why` for credentials that were presented but do not hold.
+ * verified client certificate, else anonymous. A client certificate the
+ * connection presents meets the policy (ins_auth_cert_check) either way. Returns 0, or INS_EAUTH
+ * with a message in `why` for credentials that were presented but do not hold.
  */
 static int call_authenticate(ins_call *c, char *why, size_t whylen)
 {
@@ -173,8 +174,13 @@ static int call_authenticate(ins_call *c, char *why, size_t whylen)
         }
         memcpy(token, p + 7, len - 7);
         token[len - 7] = '\0';
-        int rc = ins_token_keys_verify(ins_server_token_keys(c->server), token, (int64_t)time(NULL),
-                                       &c->principal, &reason);
+        /* the token names the principal, but a client certificate the
+         * connection presents must still meet the policy */
+        int rc = ins_auth_peer_principal(c->call, (int64_t)time(NULL), NULL, why, whylen);
+        if (rc != 0 && rc != INS_ENOTFOUND)
+            return rc;
+        rc = ins_token_keys_verify(ins_server_token_keys(c->server), token, (int64_t)time(NULL),
+                                   &c->principal, &reason);
         if (rc != 0) {
             snprintf(why, whylen, "%s", reason ? reason : "token does not verify");
             memset(&c->principal, 0, sizeof c->principal);

@@ -153,8 +153,16 @@ static void revoke_start(ins_call *call, const ProtobufCMessage *msg)
                       INS_PRINCIPAL_MAX - 1);
         return;
     }
-    if (req->issued_before_unix_ms < 0) {
-        ins_call_fail(call, INS_EINVAL, "issued_before_unix_ms must be 0 (now) or a time");
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (req->issued_before_unix_ms < 0 || req->issued_before_unix_ms > now_ms + 60000) {
+        /* a cutoff only moves forward: one in the future would lock the
+         * principal out, new tokens included, until then */
+        ins_call_fail(call, INS_EINVAL,
+                      "issued_before_unix_ms must be 0 (now) or a past time; the server's time "
+                      "is %lld (unix ms)",
+                      (long long)now_ms);
         return;
     }
     ins_mut_submit(call, msg, req->request_id, revoke_apply);

@@ -291,6 +291,44 @@ START_TEST(test_mtls_cert_p521_unauthenticated)
 }
 END_TEST
 
+/* A bearer token names the principal, but the certificate the connection
+ * presents must still meet the policy. */
+START_TEST(test_mtls_cert_p521_with_token_unauthenticated)
+{
+    ins_ts ts;
+    pki p;
+    start_mtls_with_inspector(&ts, &p);
+    char pem[INS_TS_PATH_MAX + 32], key[INS_TS_PATH_MAX + 32], tok[INS_TOKEN_MAX];
+    pki_cert(&p, "p521", pem, key, sizeof pem);
+    ins_ts_token(&ts, INS_ROLE_AUDITOR, "audit-tls", 3600, tok);
+    ins_client *c = tls_client(&ts, &p, pem, key);
+    ck_assert_int_eq(ins_client_set_token(c, tok), 0);
+    Inspect__V1__WhoAmIRequest req = INSPECT__V1__WHO_AM_IREQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    char *details = NULL;
+    int code = ins_client_unary(c, WHOAMI, &req.base, &inspect__v1__who_am_iresponse__descriptor,
+                                INS_TIMEOUT_DEFAULT, &resp, &details);
+    ins_assert_status(code, GRPC_STATUS_UNAUTHENTICATED, details);
+    ck_assert_msg(details != NULL && strstr(details, "client certificate key is EC P-521") != NULL,
+                  "%s", details ? details : "");
+    free(details);
+    /* the same token on a connection with a strong certificate works */
+    ins_client_close(c);
+    pki_cert(&p, "p384", pem, key, sizeof pem);
+    c = tls_client(&ts, &p, pem, key);
+    ck_assert_int_eq(ins_client_set_token(c, tok), 0);
+    details = NULL;
+    code = ins_client_unary(c, WHOAMI, &req.base, &inspect__v1__who_am_iresponse__descriptor,
+                            INS_TIMEOUT_DEFAULT, &resp, &details);
+    ins_assert_status(code, GRPC_STATUS_OK, details);
+    ck_assert_str_eq(((Inspect__V1__WhoAmIResponse *)resp)->principal, "audit-tls");
+    protobuf_c_message_free_unpacked(resp, NULL);
+    free(details);
+    ins_client_close(c);
+    ck_assert_int_eq(ins_ts_stop(&ts), 0);
+}
+END_TEST
+
 /* TLS 1.3 has no DSA signature: the client sends no certificate and the
  * handshake fails. (Over TLS 1.2 the handshake takes a DSA certificate;
  * auth_peer.c refuses it then, see test_auth_peer.) */
@@ -327,6 +365,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_mtls_cert_strong_keys_accepted);
     tcase_add_test(tc, test_mtls_cert_rsa1024_unavailable);
     tcase_add_test(tc, test_mtls_cert_p521_unauthenticated);
+    tcase_add_test(tc, test_mtls_cert_p521_with_token_unauthenticated);
     tcase_add_test(tc, test_mtls_cert_dsa_unavailable);
     tcase_add_test(tc, test_mtls_cert_expired_unavailable);
     tcase_add_test(tc, test_mtls_cert_not_yet_valid_unavailable);

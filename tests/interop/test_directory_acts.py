@@ -159,6 +159,14 @@ class DirectoryActsTest(DispatchCase):
         time.sleep(0.01)
         fresh = self.server.token("dispatcher", "disp-revoked")
         self.assertEqual(self.whoami(fresh).principal, "disp-revoked")
+        # a cutoff in the future would lock the principal out, new tokens too
+        far = directory_pb2.RevokeTokensRequest(request_id=rid(), principal="disp-revoked",
+                                                reason="typo", issued_before_unix_ms=4102444800000)
+        details = self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.call,
+                                    DIR + "RevokeTokens", far,
+                                    directory_pb2.RevokeTokensResponse, self.admin)
+        self.assertIn("past time; the server's time is", details)
+        self.assertEqual(self.whoami(fresh).principal, "disp-revoked")
         # only admins revoke
         req = directory_pb2.RevokeTokensRequest(request_id=rid(), principal="root", reason="x")
         self.assertStatus(PD, self.call, DIR + "RevokeTokens", req,
