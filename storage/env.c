@@ -24,6 +24,8 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -123,6 +125,14 @@ int ins__env_open(ins_env *e, const char *path, unsigned flags, size_t init, ins
         return errno;
     if ((rc = reserve_lock_file(path)) != 0)
         return rc;
+    /* A file reserved to a larger map by an earlier run keeps that size on
+     * disk: open with it, so the budget charges what the disk holds (LMDB
+     * would take only max(init, the pages in use)). */
+    char data[PATH_MAX];
+    struct stat fst;
+    if (snprintf(data, sizeof data, "%s/data.mdb", path) < (int)sizeof data &&
+        stat(data, &fst) == 0 && (size_t)fst.st_size > init)
+        init = (size_t)fst.st_size;
     init = (init + page - 1) / page * page;
     if ((rc = pthread_rwlock_init(&e->resize, NULL)) != 0)
         return rc;
