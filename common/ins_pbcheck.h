@@ -36,4 +36,15 @@
  */
 int ins_pb_check(const ProtobufCMessage *msg, char *why, size_t whylen);
 
+/*
+ * Checks the encoding `data` (`len` bytes) of a message of type `desc`, as
+ * protobuf-c has already unpacked it: no string field, at any depth, holds
+ * a NUL byte (protobuf-c would hand the string to C cut at the NUL, and the
+ * rest would be dropped from the stored record without a word). Returns 0,
+ * or INS_EINVAL with a sentence in why[0..whylen) naming the field by its
+ * path ("findings.notes holds a NUL byte; ..."). `why` may be NULL.
+ */
+int ins_pb_check_nul(const ProtobufCMessageDescriptor *desc, const void *data, size_t len,
+                     char *why, size_t whylen);
+
 #endif /* INS_PBCHECK_H */

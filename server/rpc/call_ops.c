@@ -84,13 +84,17 @@ ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char
     c->bytes_in += GRPC_SLICE_LENGTH(all);
     ProtobufCMessage *msg = protobuf_c_message_unpack(
         c->method->input, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
-    grpc_slice_unref(all);
     if (!msg) {
+        grpc_slice_unref(all);
         ins_call_fail(c, INS_EINVAL, "%s is not a valid %s", what, c->method->input->name);
         return NULL;
     }
     char why[320];
     int rc = ins_pb_check(msg, why, sizeof why);
+    if (rc == 0)
+        rc = ins_pb_check_nul(c->method->input, GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all),
+                              why, sizeof why);
+    grpc_slice_unref(all);
     if (rc) {
         ins_call_fail(c, rc, "%s %s: %s", c->method->input->name, what, why);
         protobuf_c_message_free_unpacked(msg, NULL);

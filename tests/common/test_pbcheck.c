@@ -306,6 +306,27 @@ START_TEST(test_limits_table_rows_name_request_fields)
 }
 END_TEST
 
+START_TEST(test_pbcheck_nul_in_string_refused)
+{
+    /* SubmitFindingsRequest { findings (2) { notes (6): "a\0b" } } */
+    static const uint8_t nul[] = {0x12, 0x05, 0x32, 0x03, 'a', 0x00, 'b'};
+    static const uint8_t good[] = {0x12, 0x05, 0x32, 0x03, 'a', 'c', 'b'};
+    char why[256];
+    ck_assert_int_eq(ins_pb_check_nul(&inspect__v1__submit_findings_request__descriptor, nul,
+                                      sizeof nul, why, sizeof why),
+                     INS_EINVAL);
+    ck_assert_msg(strstr(why, "findings.notes holds a NUL byte") == why, "%s", why);
+    ck_assert_int_eq(ins_pb_check_nul(&inspect__v1__submit_findings_request__descriptor, good,
+                                      sizeof good, why, sizeof why),
+                     0);
+    /* bytes fields may hold NUL: SubmitFindingsRequest.signature (3) */
+    static const uint8_t sig[] = {0x1a, 0x02, 0x00, 0x00};
+    ck_assert_int_eq(ins_pb_check_nul(&inspect__v1__submit_findings_request__descriptor, sig,
+                                      sizeof sig, NULL, 0),
+                     0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("pbcheck");
@@ -313,6 +334,7 @@ int main(void)
     tcase_add_test(tc, test_pbcheck_valid_message_passes);
     tcase_add_test(tc, test_pbcheck_nested_repeated_oneof_named);
     tcase_add_test(tc, test_pbcheck_depth_bounded);
+    tcase_add_test(tc, test_pbcheck_nul_in_string_refused);
     tcase_add_test(tc, test_pbcheck_field_number_zero_refused);
     tcase_add_test(tc, test_pbcheck_string_one_over_limit_refused);
     tcase_add_test(tc, test_pbcheck_repeated_one_over_limit_refused);

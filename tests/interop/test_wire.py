@@ -92,6 +92,25 @@ class WireBoundaryTest(unittest.TestCase):
                 self.assertIn("findings.answers[1].text", why)
                 self.assertIn("not valid UTF-8", why)
 
+    def test_wire_nul_in_a_string_refused_not_cut(self):
+        # U+0000 is valid UTF-8, but the stored record would end the text
+        # there: refused, naming the field, nothing stored
+        dept = D.Department(code="wire-nul", name=MARK, kind=D.DEPARTMENT_KIND_INDUSTRY)
+        req = D.UpsertDepartmentRequest(request_id="r-nul", department=dept)
+        why = self.refused(call_unary, self.channel, UPSERT_DEPT, corrupt(req, b"ab\x00c"),
+                           D.UpsertDepartmentResponse, token=self.admin)
+        self.assertIn("department.name holds a NUL byte", why)
+        listed = call_unary(self.channel, LIST_DEPTS, D.ListDepartmentsRequest(),
+                            D.ListDepartmentsResponse, token=self.admin)
+        self.assertNotIn("wire-nul", [d.code for d in listed.departments])
+        body = F.FindingsBody(task_id="T-1", department="fire", inspector_id="wire-insp",
+                              notes=MARK)
+        why = self.refused(call_unary, self.channel, SUBMIT,
+                           corrupt(F.SubmitFindingsRequest(request_id="r-nul2", findings=body),
+                                   b"\x00abc"),
+                           F.SubmitFindingsResponse, token=self.inspector)
+        self.assertIn("findings.notes holds a NUL byte", why)
+
     def test_wire_repeated_string_named_by_index(self):
         body = F.FindingsBody(task_id="T-1", department="fire", inspector_id="wire-insp")
         a = body.answers.add(item_code="a1", text="ok")
