@@ -100,8 +100,11 @@ int ins_token_keyring_retire(const char *data_dir, uint32_t id);
  * The keys a running server verifies with: loaded from DATA_DIR, and
  * loaded again when DATA_DIR/token-keys changes (one stat(2) per verify;
  * a folder changed less than two seconds ago is read again on every call,
- * so a change within one timestamp tick is never missed). Thread-safe: any
- * number of threads may verify at once.
+ * so a change within one timestamp tick is never missed). If the folder
+ * cannot be read again (a stray file, EACCES), the keys read before stay in
+ * use and the failure is written to stderr once. Thread-safe: verifying
+ * threads share one mutex, held only to look at the folder and copy the
+ * keys, not while a token is checked.
  */
 typedef struct ins_token_keys ins_token_keys;
 

@@ -423,6 +423,7 @@ struct ins_token_keys {
     dev_t dev; /* ... and was this one, changed at `mtime` */
     ino_t ino;
     struct timespec mtime;
+    int warned; /* the last reload failed, and that was said */
 };
 
 static int64_t ts_ns(struct timespec t)
@@ -486,7 +487,14 @@ static void keys_refresh(ins_token_keys *k)
             return;
     }
     ins_token_keyring fresh;
-    if (ins_token_keyring_load(k->data_dir, &fresh) == 0) {
+    int rc = ins_token_keyring_load(k->data_dir, &fresh);
+    if (rc != 0 && !k->warned) /* say it once: an operator must fix the folder */
+        fprintf(stderr,
+                "inspectd: token keys in %s could not be read again (%s); the keys "
+                "read before stay in use\n",
+                k->dir, ins_strerror(rc));
+    k->warned = rc != 0;
+    if (rc == 0) {
         k->ring = fresh;
         k->seen = seen;
         if (seen) {
