@@ -185,6 +185,19 @@ static int space_err(int rc)
     return rc == ENOSPC || rc == INS_EFULL;
 }
 
+/* Counts one write of `w`: acknowledged, refused for space, or anything
+ * else (a failure of the test). Returns `rc`. */
+static int tally(worker *w, int rc)
+{
+    if (rc == 0)
+        w->ok++;
+    else if (space_err(rc))
+        w->err = rc;
+    else
+        w->bad = rc;
+    return rc;
+}
+
 static void *uploader(void *arg)
 {
     worker *w = arg;
@@ -192,13 +205,7 @@ static void *uploader(void *arg)
     for (int i = 0; i < 200; i++) {
         snprintf(id, sizeof(id), "u%d-%d", w->idx, i);
         int rc = upload(w->s, id, 512 << 10, w->idx * 1000 + i, NULL);
-        if (rc == 0)
-            w->ok++;
-        else if (space_err(rc))
-            w->err = rc;
-        else
-            w->bad = rc;
-        if (rc)
+        if (tally(w, rc) != 0)
             break;
     }
     return NULL;
@@ -214,13 +221,7 @@ static void *recorder(void *arg)
         snprintf(key, sizeof(key), "r%d-%06d", w->idx, i);
         kv p = {key, val};
         int rc = ins_store_exec(w->s, put_apply, &p);
-        if (rc == 0)
-            w->ok++;
-        else if (space_err(rc))
-            w->err = rc;
-        else
-            w->bad = rc;
-        if (rc)
+        if (tally(w, rc) != 0)
             break;
     }
     return NULL;
