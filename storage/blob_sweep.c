@@ -42,7 +42,7 @@ int ins__blob_op_sweep(ins_wtxn *t, blob_op *op)
                 buf[idl] = '\0';
                 ins__blob_hs_drop(b, buf);
             }
-            rc = ins__blob_drop_chunks(t, st->object);
+            rc = st->filed ? 0 : ins__blob_drop_chunks(t, st->object);
             if (rc == 0 && (rc = mdb_cursor_del(c, 0)) == 0)
                 n++;
         }

@@ -86,14 +86,26 @@ int ins_blob_status(ins_store *s, const char *upload_id, uint64_t *offset, uint6
 /*
  * Completes an upload: the committed size must equal the declared size and
  * the bytes must hash to the declared SHA-256. On success the content exists
- * under its hash (copied to sha_out if non-NULL) and the staging is gone.
- * Errors: INS_ENOTFOUND, INS_ESTATE (not all bytes received), INS_EDATALOSS
- * (hash mismatch; the staging is dropped), INS_EFULL, INS_ESHUTDOWN, LMDB
- * errors.
+ * under its hash (copied to sha_out if non-NULL) and the staging stays,
+ * marked filed, still reporting every byte committed (ins_blob_status), until
+ * ins_blob_release: a crash before the caller has recorded the upload
+ * elsewhere forgets nothing, and finishing a filed staging again succeeds
+ * with the same hash. Errors: INS_ENOTFOUND, INS_ESTATE (not all bytes
+ * received), INS_EDATALOSS (hash mismatch; the staging is dropped),
+ * INS_EFULL, INS_ESHUTDOWN, LMDB errors.
  */
 int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32]);
 
-/* Drops a staging and its chunks. Errors: INS_ENOTFOUND, INS_ESHUTDOWN, LMDB errors. */
+/*
+ * Drops the staging of a finished upload once the caller has durably
+ * recorded it (in `meta`, after ins_blob_finish). The content stays.
+ * Errors: INS_ENOTFOUND (no staging), INS_ESTATE (not finished: the
+ * staging stays), INS_ESHUTDOWN, LMDB errors.
+ */
+int ins_blob_release(ins_store *s, const char *upload_id);
+
+/* Drops a staging and its chunks (a filed staging: the record alone; the
+ * content stays). Errors: INS_ENOTFOUND, INS_ESHUTDOWN, LMDB errors. */
 int ins_blob_abort(ins_store *s, const char *upload_id);
 
 /*

@@ -162,6 +162,11 @@ static void finish_job(void *arg)
         ins_hex_encode(sha, 32, u->photo_id);
         u->err = ins_store_exec(u->store, register_apply, u);
     }
+    /* Only now that meta has the upload may the staging go (ins_blob_finish):
+     * a crash before leaves it answering every byte committed. A failed
+     * release leaves a filed staging the TTL sweep collects. */
+    if (u->err == 0)
+        (void)ins_blob_release(u->store, u->hdr->upload_id);
     atomic_store_explicit(&u->job_done, 1, memory_order_release);
 }
 
