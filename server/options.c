@@ -36,6 +36,15 @@ static const char usage[] =
     "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
+    "  --blob-store STORE         where photos live: lmdb (default: the data folder) or\n"
+    "                             s3://BUCKET[/PREFIX] (uploads land locally, then move there)\n"
+    "  --s3-endpoint URL          the object store, http(s)://HOST[:PORT] (path-style)\n"
+    "  --s3-virtual-host          address the bucket as BUCKET.HOST instead\n"
+    "  --s3-credentials FILE      aws_access_key_id / aws_secret_access_key (mode 0600);\n"
+    "                             default AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION\n"
+    "  --blob-cache-bytes N       keep local copies of moved photos up to N bytes (default 0)\n"
+    "  --blob-landing-bytes N     refuse new uploads while N bytes wait to move (default 0:\n"
+    "                             no limit)\n"
     "  --quiet                    no per-call log lines\n"
     "  --version                  print the version\n"
     "  --help                     this text\n"
@@ -59,6 +68,12 @@ enum {
     OPT_MAX_PHOTO,
     OPT_CHECKIN_RADIUS,
     OPT_CLOCK_SKEW,
+    OPT_BLOB_STORE,
+    OPT_S3_ENDPOINT,
+    OPT_S3_VHOST,
+    OPT_S3_CRED,
+    OPT_BLOB_CACHE,
+    OPT_BLOB_LANDING,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -81,6 +96,12 @@ static const struct option longopts[] = {
     {"max-photo-bytes", required_argument, NULL, OPT_MAX_PHOTO},
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
+    {"blob-store", required_argument, NULL, OPT_BLOB_STORE},
+    {"s3-endpoint", required_argument, NULL, OPT_S3_ENDPOINT},
+    {"s3-virtual-host", no_argument, NULL, OPT_S3_VHOST},
+    {"s3-credentials", required_argument, NULL, OPT_S3_CRED},
+    {"blob-cache-bytes", required_argument, NULL, OPT_BLOB_CACHE},
+    {"blob-landing-bytes", required_argument, NULL, OPT_BLOB_LANDING},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -200,6 +221,28 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
                                 "(at most 7d)\n");
                 return 2;
             }
+            break;
+        case OPT_BLOB_STORE:
+            o->blob_store = optarg;
+            break;
+        case OPT_S3_ENDPOINT:
+            o->s3_endpoint = optarg;
+            break;
+        case OPT_S3_VHOST:
+            o->s3_virtual_host = 1;
+            break;
+        case OPT_S3_CRED:
+            o->s3_credentials = optarg;
+            break;
+        case OPT_BLOB_CACHE:
+            if (parse_u64("blob-cache-bytes", optarg, 0, 1ull << 50, &v))
+                return 2;
+            o->blob_cache_bytes = v;
+            break;
+        case OPT_BLOB_LANDING:
+            if (parse_u64("blob-landing-bytes", optarg, 0, 1ull << 50, &v))
+                return 2;
+            o->blob_landing_bytes = v;
             break;
         case OPT_VERSION:
             printf("inspectd %s\n", INSPECT_VERSION);

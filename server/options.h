@@ -23,6 +23,14 @@ typedef struct ins_options {
     uint64_t max_photo_bytes;
     double checkin_radius_m;
     int64_t max_clock_skew_seconds; /* device times further ahead are refused */
+    /* The photo tier (storage/ins_tier.h): NULL or "lmdb" keeps every photo
+     * in the data folder; "s3://BUCKET[/PREFIX]" moves them to that bucket. */
+    const char *blob_store;
+    const char *s3_endpoint;
+    const char *s3_credentials;
+    int s3_virtual_host;
+    uint64_t blob_cache_bytes;
+    uint64_t blob_landing_bytes; /* 0: no limit */
 } ins_options;
 
 /*

@@ -156,7 +156,7 @@ int ins__blob_apply(ins_wtxn *t, void *arg)
     ins_key k;
     int rc = 0;
     op->status = 0;
-    if (op->kind != OP_SWEEP && (rc = ins__blob_stage_key(op->id, &k)) != 0)
+    if (op->kind != OP_SWEEP && op->kind != OP_EVICT && (rc = ins__blob_stage_key(op->id, &k)) != 0)
         return rc;
     switch (op->kind) {
     case OP_BEGIN:
@@ -169,6 +169,8 @@ int ins__blob_apply(ins_wtxn *t, void *arg)
         return ins__blob_op_abort(t, op, &k);
     case OP_RELEASE:
         return ins__blob_op_release(t, op, &k);
+    case OP_EVICT:
+        return ins__blob_op_evict(t, op);
     default:
         return ins__blob_op_sweep(t, op);
     }

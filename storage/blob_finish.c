@@ -17,6 +17,7 @@
  * abort, the TTL sweep) deletes the record alone.
  */
 #include "blob_impl.h"
+#include "tier_impl.h"
 
 #include <errno.h>
 #include <string.h>
@@ -78,13 +79,15 @@ static int content_elsewhere(ins_store *s, const ins_bstripe *self, const uint8_
     return rc;
 }
 
-/* Is the content a filed staging was filed as still kept? 0 or INS_ENOTFOUND. */
+/* Is the content a filed staging was filed as still kept, here, in another
+ * stripe or in the photo tier's remote store? 0 or INS_ENOTFOUND. */
 static int filed_content_kept(ins_wtxn *t, const Inspect__Storage__Staging *st)
 {
     ins_val v;
     int rc = ins__get(t->txn, ins__blob_stripe_of(t)->dbi[BT_CONTENT], st->sha256.data, 32, &v);
-    return rc == INS_ENOTFOUND ? content_elsewhere(t->s, ins__blob_stripe_of(t), st->sha256.data)
-                               : rc;
+    if (rc == INS_ENOTFOUND)
+        rc = content_elsewhere(t->s, ins__blob_stripe_of(t), st->sha256.data);
+    return rc == INS_ENOTFOUND ? ins__tier_remote(t->s, st->sha256.data, NULL) : rc;
 }
 
 /* Files the staging's object as content. Identical content finished at the

@@ -35,7 +35,7 @@ struct ins_blob_hs {
     int direct;         /* 0: write chunks through the map (layout not recognised) */
 };
 
-enum { OP_BEGIN, OP_APPEND, OP_FINISH, OP_ABORT, OP_RELEASE, OP_SWEEP };
+enum { OP_BEGIN, OP_APPEND, OP_FINISH, OP_ABORT, OP_RELEASE, OP_SWEEP, OP_EVICT };
 
 typedef struct blob_op {
     ins_mutation m;
@@ -129,8 +129,12 @@ int ins__blob_op_abort(ins_wtxn *t, blob_op *op, const ins_key *k);   /* blob_st
 int ins__blob_op_release(ins_wtxn *t, blob_op *op, const ins_key *k); /* blob_stage.c */
 int ins__blob_op_finish(ins_wtxn *t, blob_op *op, const ins_key *k);  /* blob_finish.c */
 int ins__blob_op_sweep(ins_wtxn *t, blob_op *op);                     /* blob_sweep.c */
+int ins__blob_op_evict(ins_wtxn *t, blob_op *op);                     /* blob_sweep.c */
 
 /* ---- blob_read.c ---- */
+
+/* ins_blob_stat of the stripes alone (not the tier's remote store). */
+int ins__blob_local_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size);
 
 /* The reference count of `sha` in meta and (optional) since when it is 0.
  * Errors: INS_ENOTFOUND (no record; *count is 0), INS_ECORRUPT, LMDB errors. */

@@ -6,6 +6,7 @@
  * most SWEEP_MAX; ins__blob_sweep repeats until a stripe has no more.
  */
 #include "blob_impl.h"
+#include "tier_impl.h"
 
 #include <string.h>
 
@@ -56,6 +57,35 @@ int ins__blob_op_sweep(ins_wtxn *t, blob_op *op)
         t->map_full = 1;
     op->committed = n;
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ---- local copies of remote content (the photo tier) ---- */
+
+/* Drops content op->sha from this stripe, if it is here. */
+int ins__blob_op_evict(ins_wtxn *t, blob_op *op)
+{
+    ins_bstripe *b = ins__blob_stripe_of(t);
+    ins_val v;
+    int rc = ins__get(t->txn, b->dbi[BT_CONTENT], op->sha, 32, &v);
+    if (rc)
+        return rc == INS_ENOTFOUND ? 0 : rc;
+    Inspect__Storage__Content *ct = inspect__storage__content__unpack(NULL, v.len, v.data);
+    if (!ct)
+        return INS_ECORRUPT;
+    rc = ins__blob_drop_chunks(t, ct->object);
+    inspect__storage__content__free_unpacked(ct, NULL);
+    return rc ? rc : ins__del(t, b->dbi[BT_CONTENT], op->sha, 32);
+}
+
+int ins__blob_evict(ins_store *s, const uint8_t sha[32])
+{
+    int rc = 0;
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++) {
+        blob_op op = {.kind = OP_EVICT};
+        memcpy(op.sha, sha, 32);
+        rc = ins__blob_run_sync(s, &s->bs[i], &op);
+    }
+    return rc;
 }
 
 /* ---- content nothing references ---- */

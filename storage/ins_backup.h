@@ -5,8 +5,10 @@
  * while a server may be running: `blobs` first, then `meta`, then it checks
  * that every blob the copied meta references is in the copied blobs (copying
  * blobs again if one finished in between), so a backup never references a
- * missing blob. Restore copies a backup into a data folder and is refused
- * while a server holds that folder's lock (ins_store_lock_dir).
+ * missing blob. With the photo tier, a referenced blob that lives only in
+ * the object store is not copied: its SHA-256 is listed in
+ * `remote-photos.txt` beside the copy instead. Restore copies a backup into a data folder and is
+ * refused while a server holds that folder's lock (ins_store_lock_dir).
  */
 #ifndef INS_BACKUP_H
 #define INS_BACKUP_H

@@ -128,6 +128,47 @@ int ins_blob_read(ins_store *s, const uint8_t sha256[32], uint64_t offset, void 
                   size_t *nread);
 
 /*
+ * The blob stripes as the `lmdb` blob store (blobstore/ins_bstore.h), for
+ * the photo tier: *out borrows s (its close does nothing). Can't fail.
+ */
+struct ins_bstore;
+void ins_blob_store_lmdb(ins_store *s, struct ins_bstore *out);
+
+/*
+ * A sequential reader of one content, wherever it lives: the local copy when
+ * there is one, else ranges of the photo tier's remote store (ins_tier.h),
+ * fetched a window at a time, never the whole content in memory. With a
+ * tier every byte is hashed, and the read that would hand out the last byte
+ * checks the SHA-256 first: on a mismatch it fails with INS_EDATALOSS and
+ * gives nothing, counts it (ins_tier_status.data_loss) and says so on
+ * stderr. Not thread-safe: one reader per stream.
+ */
+typedef struct ins_blob_reader ins_blob_reader;
+
+/*
+ * Opens a reader of content `sha256`; *size (optional) receives its size.
+ * *out is the caller's, for ins_blob_reader_close.
+ * Errors: INS_ENOTFOUND, ENOMEM, LMDB errors.
+ */
+int ins_blob_open(ins_store *s, const uint8_t sha256[32], ins_blob_reader **out, uint64_t *size);
+
+/*
+ * Copies the next up to `len` bytes into buf; *n receives the count (0 at
+ * the end). Errors: INS_EDATALOSS (the bytes do not hash to the name, or the
+ * remote copy is missing or short), INS_EUNREACH (the remote store does not
+ * answer, or no tier is configured for content that lives there), INS_EAUTH,
+ * INS_ECORRUPT, LMDB errors. After an error the reader only closes.
+ */
+int ins_blob_reader_read(ins_blob_reader *rd, void *buf, size_t len, size_t *n);
+
+/* Non-zero when the next read may wait for the remote store (the caller
+ * then reads off its event thread). Can't fail. */
+int ins_blob_reader_remote(const ins_blob_reader *rd);
+
+/* Frees a reader. NULL-safe. */
+void ins_blob_reader_close(ins_blob_reader *rd);
+
+/*
  * Inside apply: records one more reference from `meta` to content `sha256`
  * (it must exist). Errors: INS_ENOTFOUND, MDB_MAP_FULL, LMDB errors.
  */

@@ -29,6 +29,7 @@
 #include "field_impl.h"
 #include "reconciliation.h"
 #include "ins_blob.h"
+#include "ins_tier.h"
 #include "ins_error.h"
 #include "ins_hex.h"
 #include "ins_limits.h"
@@ -332,6 +333,14 @@ static void on_header(upload *u, const Inspect__V1__UploadHeader *h)
     u->hdr->upload_id = scoped;
     if (finished_before(u))
         return;
+    /* With a photo tier, a new upload waits while the landing zone is full
+     * (the object store down or behind); one already staged may finish. */
+    char why[1600];
+    if (ins_tier_admit(u->store, u->hdr->total_size, why, sizeof why) != 0 &&
+        ins_blob_status(u->store, u->hdr->upload_id, NULL, NULL) == INS_ENOTFOUND) {
+        ins_call_fail(u->call, INS_EFULL, "%s; the upload was not staged", why);
+        return;
+    }
     u->st = U_STAGING;
     atomic_store(&u->job_done, 0);
     if (ins_jobs_submit(ins_ctx_of(u->call)->jobs, u->call, stage_job, u) != 0)
