@@ -79,6 +79,41 @@ int ins__tier_enqueue(ins_wtxn *t, const uint8_t sha[32], uint64_t size, int *qu
     return ins__tier_put(t, MT_TIERQ, sha, size, ins_store_now(s), 0);
 }
 
+int ins__tier_queue_walk(ins_store *s, tier_queue_fn fn, void *arg, uint64_t *count,
+                         uint64_t *bytes, uint64_t *oldest_ns)
+{
+    MDB_txn *txn;
+    MDB_cursor *c;
+    MDB_val k, v;
+    *count = *bytes = *oldest_ns = 0;
+    int rc = ins__env_rd_begin(&s->meta, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_cursor_open(txn, s->mdbi[MT_TIERQ], &c)) == 0) {
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            Inspect__Storage__TierEntry *e =
+                inspect__storage__tier_entry__unpack(NULL, v.mv_size, v.mv_data);
+            if (!e || k.mv_size != 32) {
+                if (e)
+                    inspect__storage__tier_entry__free_unpacked(e, NULL);
+                continue;
+            }
+            (*count)++;
+            *bytes += e->size;
+            if (!*oldest_ns || e->queued_ns < *oldest_ns)
+                *oldest_ns = e->queued_ns;
+            rc = fn ? fn(arg, k.mv_data, e) : 0;
+            inspect__storage__tier_entry__free_unpacked(e, NULL);
+            if (rc)
+                break;
+        }
+        mdb_cursor_close(c);
+    }
+    ins__env_rd_end(&s->meta, txn);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 /* ---- failures ---- */
 
 void ins__tier_failed(ins_tier *tr, int rc, const char *msg)
@@ -215,13 +250,15 @@ int ins_tier_status_get(ins_store *s, ins_tier_status *st)
     ins__env_rd_end(&s->meta, txn);
     if (rc)
         return rc;
+    uint64_t oldest;
+    if ((rc = ins__tier_queue_walk(s, NULL, NULL, &st->backlog_count, &st->backlog_bytes,
+                                   &oldest)) != 0)
+        return rc;
     st->enabled = 1;
     st->remote_count = ms.ms_entries;
+    st->oldest_waiting_unix = (int64_t)(oldest / 1000000000u);
     snprintf(st->store, sizeof st->store, "%s", tr->describe);
     pthread_mutex_lock(&tr->mu);
-    st->backlog_count = tr->backlog_count;
-    st->backlog_bytes = tr->backlog_bytes;
-    st->oldest_waiting_unix = (int64_t)(tr->oldest_ns / 1000000000u);
     st->cached_bytes = tr->cached_bytes;
     st->unreachable_since_unix = (int64_t)(tr->unreachable_since_ns / 1000000000u);
     st->last_error_unix = (int64_t)(tr->last_error_ns / 1000000000u);
@@ -330,8 +367,11 @@ int ins_tier_admit(ins_store *s, uint64_t size, char *why, size_t whylen)
     ins_tier *tr = s->tier;
     if (!tr || tr->o.landing_bytes == 0)
         return 0;
+    uint64_t count, bytes, oldest;
+    if (ins__tier_queue_walk(s, NULL, NULL, &count, &bytes, &oldest) != 0)
+        return 0; /* the figures cannot be read: admission is not the place to fail */
     pthread_mutex_lock(&tr->mu);
-    uint64_t count = tr->backlog_count, bytes = tr->backlog_bytes, since = tr->unreachable_since_ns;
+    uint64_t since = tr->unreachable_since_ns;
     char last[sizeof tr->last_error];
     snprintf(last, sizeof last, "%s", tr->last_error);
     pthread_mutex_unlock(&tr->mu);

@@ -45,8 +45,6 @@ typedef struct ins_tier {
     /* mu: what each mover is moving (claimed[i] valid when busy[i]) */
     uint8_t claimed[TIER_MOVERS_MAX][32];
     int busy[TIER_MOVERS_MAX];
-    /* mu: the queue as the last scan saw it */
-    uint64_t backlog_count, backlog_bytes, oldest_ns;
     /* mu: failures */
     uint64_t unreachable_since_ns, last_error_ns, next_try_ns;
     unsigned backoff_s;
@@ -72,6 +70,15 @@ int ins__tier_remote(ins_store *s, const uint8_t sha[32], uint64_t *size);
 /* Inside apply on meta, with a tier: queues `sha` unless it is remote or
  * queued; *queued (optional) says whether it did. Returns 0 or an LMDB error. */
 int ins__tier_enqueue(ins_wtxn *t, const uint8_t sha[32], uint64_t size, int *queued);
+/* One row of the queue: its content and entry. Return non-zero to stop. */
+typedef int (*tier_queue_fn)(void *arg, const uint8_t sha[32],
+                             const Inspect__Storage__TierEntry *e);
+/* Walks the queue in a snapshot of its own, calling fn for every row (rows
+ * that do not decode are skipped), and adds up *count, *bytes and the
+ * oldest queued time (*oldest_ns, 0 if none). Errors: LMDB errors, or what
+ * fn stopped with. */
+int ins__tier_queue_walk(ins_store *s, tier_queue_fn fn, void *arg, uint64_t *count,
+                         uint64_t *bytes, uint64_t *oldest_ns);
 /* Records a failure (rc, its sentence) for the status; INS_EUNREACH starts
  * the "unreachable since" clock. Takes mu. */
 void ins__tier_failed(ins_tier *tr, int rc, const char *msg);

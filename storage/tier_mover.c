@@ -28,58 +28,39 @@
 
 /* ---- the queue ---- */
 
-/* Walks the queue: refreshes the backlog figures and, for mover idx, claims
- * the first content nobody else holds. Returns 1 (claimed: sha, size,
- * queued), 0 (nothing to claim) or an error. */
+typedef struct claim {
+    ins_tier *tr;
+    unsigned idx;
+    uint8_t *sha;
+    uint64_t *size, *queued;
+} claim;
+
+/* Claims the first row nobody else holds (under mu). */
+static int claim_row(void *arg, const uint8_t sha[32], const Inspect__Storage__TierEntry *e)
+{
+    claim *c = arg;
+    ins_tier *tr = c->tr;
+    for (unsigned i = 0; i < TIER_MOVERS_MAX; i++)
+        if (tr->busy[i] && memcmp(tr->claimed[i], sha, 32) == 0)
+            return 0;
+    memcpy(c->sha, sha, 32);
+    memcpy(tr->claimed[c->idx], sha, 32);
+    tr->busy[c->idx] = 1;
+    *c->size = e->size;
+    *c->queued = e->queued_ns;
+    return 1;
+}
+
+/* Claims for mover idx the first queued content nobody else holds.
+ * Returns 1 (claimed: sha, size, queued), 0 (nothing to claim) or an error. */
 static int scan_claim(ins_tier *tr, unsigned idx, uint8_t sha[32], uint64_t *size, uint64_t *queued)
 {
-    ins_store *s = tr->s;
-    MDB_txn *txn;
-    MDB_cursor *c;
-    MDB_val k, v;
-    uint64_t count = 0, bytes = 0, oldest = 0;
-    int found = 0;
-    int rc = ins__env_rd_begin(&s->meta, &txn);
-    if (rc)
-        return rc;
-    if ((rc = mdb_cursor_open(txn, s->mdbi[MT_TIERQ], &c)) != 0) {
-        ins__env_rd_end(&s->meta, txn);
-        return rc;
-    }
+    claim c = {tr, idx, sha, size, queued};
+    uint64_t count, bytes, oldest;
     pthread_mutex_lock(&tr->mu);
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        Inspect__Storage__TierEntry *e =
-            inspect__storage__tier_entry__unpack(NULL, v.mv_size, v.mv_data);
-        if (!e || k.mv_size != 32) {
-            if (e)
-                inspect__storage__tier_entry__free_unpacked(e, NULL);
-            continue;
-        }
-        count++;
-        bytes += e->size;
-        if (!oldest || e->queued_ns < oldest)
-            oldest = e->queued_ns;
-        int taken = 0;
-        for (unsigned i = 0; i < TIER_MOVERS_MAX && !taken && !found; i++)
-            taken = tr->busy[i] && memcmp(tr->claimed[i], k.mv_data, 32) == 0;
-        if (!found && !taken) {
-            found = 1;
-            memcpy(sha, k.mv_data, 32);
-            memcpy(tr->claimed[idx], k.mv_data, 32);
-            tr->busy[idx] = 1;
-            *size = e->size;
-            *queued = e->queued_ns;
-        }
-        inspect__storage__tier_entry__free_unpacked(e, NULL);
-    }
-    tr->backlog_count = count;
-    tr->backlog_bytes = bytes;
-    tr->oldest_ns = oldest;
+    int rc = ins__tier_queue_walk(tr->s, claim_row, &c, &count, &bytes, &oldest);
     pthread_mutex_unlock(&tr->mu);
-    mdb_cursor_close(c);
-    ins__env_rd_end(&s->meta, txn);
-    return rc == MDB_NOTFOUND ? found : rc;
+    return rc;
 }
 
 typedef struct done_arg {
@@ -194,7 +175,8 @@ int ins__tier_cache_load(ins_tier *tr)
     if (rc == MDB_NOTFOUND)
         rc = 0;
     if (rc == 0) {
-        qsort(all, n, sizeof *all, by_moved);
+        if (n)
+            qsort(all, n, sizeof *all, by_moved);
         for (size_t i = 0; i < n; i++)
             keep_or_free(tr, all[i].sha, all[i].size); /* oldest first: the newest stay */
     }
