@@ -12,6 +12,8 @@ PACKAGES=(
     libjson-c-dev libarchive-dev
     python3 python3-grpcio python3-protobuf
     nghttp2-client openssl procps
+    libcurl4-openssl-dev libexpat1-dev
+    ceph-mon ceph-osd radosgw ceph-common python3-boto3
 )
 
 missing=()

@@ -77,13 +77,29 @@ int ins__blob_op_evict(ins_wtxn *t, blob_op *op)
     return rc ? rc : ins__del(t, b->dbi[BT_CONTENT], op->sha, 32);
 }
 
+/* Does stripe b hold content sha? 0, INS_ENOTFOUND or an LMDB error. */
+static int holds(ins_bstripe *b, const uint8_t sha[32])
+{
+    MDB_txn *txn;
+    ins_val v;
+    int rc = ins__env_rd_begin(&b->env, &txn);
+    if (rc)
+        return rc;
+    rc = ins__get(txn, b->dbi[BT_CONTENT], sha, 32, &v);
+    ins__env_rd_end(&b->env, txn);
+    return rc;
+}
+
 int ins__blob_evict(ins_store *s, const uint8_t sha[32])
 {
     int rc = 0;
     for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++) {
         blob_op op = {.kind = OP_EVICT};
         memcpy(op.sha, sha, 32);
-        rc = ins__blob_run_sync(s, &s->bs[i], &op);
+        if ((rc = holds(&s->bs[i], sha)) == 0) /* one commit where it is, none elsewhere */
+            rc = ins__blob_run_sync(s, &s->bs[i], &op);
+        else if (rc == INS_ENOTFOUND)
+            rc = 0;
     }
     return rc;
 }
