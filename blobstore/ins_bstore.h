@@ -29,6 +29,10 @@
  * aborts the put with that error. */
 typedef int (*ins_bstore_src_fn)(void *arg, uint64_t off, void *buf, size_t len, size_t *n);
 
+/* Where a streamed get hands its bytes as they arrive; it may block (the
+ * stream waits). Return 0 to go on, or an error to stop the stream with it. */
+typedef int (*ins_bstore_sink_fn)(void *arg, const void *data, size_t n);
+
 /* One object of a listing: its name and size. Return non-zero to stop the
  * listing (the list slot then returns that value). */
 typedef int (*ins_bstore_list_fn)(void *arg, const uint8_t sha256[32], uint64_t size);
@@ -44,6 +48,11 @@ typedef struct ins_bstore_ops {
      * than len only at the end, 0 at or past it). Errors: as above. */
     int (*get)(void *impl, const uint8_t sha256[32], uint64_t off, void *buf, size_t len,
                size_t *n);
+    /* Streams the bytes from `off` to the end into sink, in one request,
+     * as they arrive. Returns once all came (0), or with an error (the
+     * sink's own when it stopped the stream). Errors: as above. */
+    int (*get_stream)(void *impl, const uint8_t sha256[32], uint64_t off, ins_bstore_sink_fn sink,
+                      void *arg);
     /* The size of an object. Errors: INS_ENOTFOUND, as above. */
     int (*head)(void *impl, const uint8_t sha256[32], uint64_t *size);
     /* Calls fn for every object, in no promised order. Errors: as above,

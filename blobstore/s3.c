@@ -61,6 +61,10 @@ typedef struct req {
     uint64_t range_off; /* a ranged GET: its first byte */
     uint64_t skip;      /* a 200 to a ranged GET: bytes before the range, still to drop */
     int body_checked;
+    /* GET body into a sink (a streamed get) */
+    ins_bstore_sink_fn sink;
+    void *sink_arg;
+    int sink_err;
     /* XML answer (errors, listings) */
     char *doc;
     size_t doc_len;
@@ -202,13 +206,18 @@ static size_t on_write(char *p, size_t size, size_t nitems, void *arg)
         r->skip = r->status == 200 ? r->range_off : 0; /* the store ignored the range */
     }
     int ok = r->status >= 200 && r->status < 300;
-    if (!ok || r->want_doc || !r->out)
+    if (!ok || r->want_doc || (!r->out && !r->sink))
         return keep_doc(r, p, n) == 0 ? n : 0;
     size_t used = 0;
     if (r->skip) {
         size_t k = r->skip < n ? (size_t)r->skip : n;
         r->skip -= k;
         used = k;
+    }
+    if (r->sink) {
+        if (used < n && (r->sink_err = r->sink(r->sink_arg, p + used, n - used)) != 0)
+            return 0; /* stops the transfer */
+        return n;
     }
     size_t room = r->out_cap - r->out_len, take_n = n - used < room ? n - used : room;
     memcpy(r->out + r->out_len, p + used, take_n);
@@ -284,7 +293,9 @@ static int perform(req *r)
     curl_slist_free_all(r->hdr);
     r->hdr = NULL;
     int rc;
-    if (r->src_err) {
+    if (r->sink_err) {
+        return r->sink_err; /* the caller stopped it: not a failure of the store */
+    } else if (r->src_err) {
         snprintf(msg, sizeof msg, "%s: reading the local copy failed: %s", r->what,
                  ins_strerror(r->src_err));
         rc = r->src_err;
@@ -383,6 +394,24 @@ static int s3_get(void *impl, const uint8_t sha256[32], uint64_t off, void *buf,
     return rc;
 }
 
+static int s3_get_stream(void *impl, const uint8_t sha256[32], uint64_t off,
+                         ins_bstore_sink_fn sink, void *arg)
+{
+    s3 *st = impl;
+    req r = {.st = st, .method = "GET", .sink = sink, .sink_arg = arg, .range_off = off};
+    char key[INS_S3_FIELD_MAX + 80], h[96];
+    ins_s3_key(&st->cfg, sha256, key);
+    url_of(st, key, r.url);
+    what_of(&r, "GET", sha256);
+    snprintf(h, sizeof h, "Range: bytes=%" PRIu64 "-", off);
+    r.hdr = curl_slist_append(r.hdr, h);
+    int rc = perform(&r);
+    if (rc == EIO && r.status == 416) /* at or past the end */
+        rc = 0;
+    req_free(&r);
+    return rc;
+}
+
 static int s3_head(void *impl, const uint8_t sha256[32], uint64_t *size)
 {
     s3 *st = impl;
@@ -477,6 +506,7 @@ static const ins_bstore_ops s3_ops = {
     .name = "s3",
     .put = s3_put,
     .get = s3_get,
+    .get_stream = s3_get_stream,
     .head = s3_head,
     .list = s3_list,
     .del = s3_del,
@@ -506,7 +536,7 @@ int ins_s3_check(ins_bstore *bs, char *why, size_t whylen)
     url_of(st, "", r.url);
     int rc = perform(&r);
     req_free(&r);
-    char detail[600];
+    char detail[1200];
     s3_last_error(st, detail, sizeof detail);
     if (rc == INS_EUNREACH)
         snprintf(why, whylen,

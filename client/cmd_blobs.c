@@ -1,8 +1,9 @@
 /*
- * cmd_blobs.c - `inspectctl blobs status` and `inspectctl blobs migrate`:
- * the photo tier of a running node (inspect.v1.Blobs): what is held
- * locally, what waits for the object store and since when, the last error;
- * and queueing an existing local store for the object store.
+ * cmd_blobs.c - `inspectctl blobs status`, `migrate` and `orphans`: the
+ * photo tier of a running node (inspect.v1.Blobs): what is held locally,
+ * what waits for the object store and since when, the last error; queueing
+ * an existing local store for the object store; the objects there that no
+ * photo references.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -84,11 +85,41 @@ static int migrate(ins_cli *cli, int argc, char **argv)
                                 &inspect__v1__migrate_blobs_response__descriptor, show_migrate);
 }
 
+static void orphans_help(void)
+{
+    printf("usage: inspectctl blobs orphans\n\n"
+           "Lists the objects under the node's prefix in the object store that no\n"
+           "photo record references (at most 1000 ids, then the count and bytes of\n"
+           "all). The server never deletes them. Roles: admin, auditor.\n\n%s",
+           ins_cli_global_help);
+}
+
+static void show_orphans(const ProtobufCMessage *m)
+{
+    const Inspect__V1__ListOrphanBlobsResponse *r = (const Inspect__V1__ListOrphanBlobsResponse *)m;
+    for (size_t i = 0; i < r->n_photo_ids; i++)
+        puts(r->photo_ids[i]);
+    printf("%" PRIu64 " objects, %" PRIu64 " bytes, referenced by no photo\n", r->count, r->bytes);
+}
+
+static int orphans(ins_cli *cli, int argc, char **argv)
+{
+    int npos;
+    int rc =
+        ins_cu_args(cli, argc, argv, 1, NULL, NULL, 0, 0, &npos, orphans_help, "blobs orphans");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    Inspect__V1__ListOrphanBlobsRequest req = INSPECT__V1__LIST_ORPHAN_BLOBS_REQUEST__INIT;
+    return ins_cu_call_and_show(cli, "blobs orphans", BLOBS_METHOD("ListOrphanBlobs"), &req.base,
+                                &inspect__v1__list_orphan_blobs_response__descriptor, show_orphans);
+}
+
 int ins_cmd_blobs(ins_cli *cli, int argc, char **argv)
 {
     static const ins_cu_sub subs[] = {
         {"status", "local photos, backlog for the object store, last error", status},
         {"migrate", "queue the local photos for the object store (admin)", migrate},
+        {"orphans", "objects in the object store no photo references", orphans},
     };
     return ins_cu_group(cli, argc, argv,
                         "usage: inspectctl blobs COMMAND [options]\n\n"

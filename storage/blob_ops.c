@@ -24,6 +24,19 @@ static int lmdb_get(void *impl, const uint8_t sha256[32], uint64_t off, void *bu
     return ins_blob_read(impl, sha256, off, buf, len, n);
 }
 
+static int lmdb_get_stream(void *impl, const uint8_t sha256[32], uint64_t off,
+                           ins_bstore_sink_fn sink, void *arg)
+{
+    uint8_t *buf = malloc(PUT_STEP);
+    int rc = buf ? 0 : ENOMEM;
+    for (size_t n = 1; rc == 0 && n > 0; off += n) {
+        if ((rc = ins_blob_read(impl, sha256, off, buf, PUT_STEP, &n)) == 0 && n)
+            rc = sink(arg, buf, n);
+    }
+    free(buf);
+    return rc;
+}
+
 static int lmdb_head(void *impl, const uint8_t sha256[32], uint64_t *size)
 {
     return ins__blob_local_stat(impl, sha256, size);
@@ -106,6 +119,7 @@ static const ins_bstore_ops lmdb_ops = {
     .name = "lmdb",
     .put = lmdb_put,
     .get = lmdb_get,
+    .get_stream = lmdb_get_stream,
     .head = lmdb_head,
     .list = lmdb_list,
     .del = lmdb_del,

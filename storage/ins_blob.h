@@ -136,8 +136,9 @@ void ins_blob_store_lmdb(ins_store *s, struct ins_bstore *out);
 
 /*
  * A sequential reader of one content, wherever it lives: the local copy when
- * there is one, else ranges of the photo tier's remote store (ins_tier.h),
- * fetched a window at a time, never the whole content in memory. With a
+ * there is one, else the photo tier's remote store (ins_tier.h), streamed
+ * by a thread of the reader's own at most 1 MiB ahead of it, never the whole
+ * content in memory. With a
  * tier every byte is hashed, and the read that would hand out the last byte
  * checks the SHA-256 first: on a mismatch it fails with INS_EDATALOSS and
  * gives nothing, counts it (ins_tier_status.data_loss) and says so on
@@ -153,17 +154,18 @@ typedef struct ins_blob_reader ins_blob_reader;
 int ins_blob_open(ins_store *s, const uint8_t sha256[32], ins_blob_reader **out, uint64_t *size);
 
 /*
- * Copies the next up to `len` bytes into buf; *n receives the count (0 at
- * the end). Errors: INS_EDATALOSS (the bytes do not hash to the name, or the
- * remote copy is missing or short), INS_EUNREACH (the remote store does not
- * answer, or no tier is configured for content that lives there), INS_EAUTH,
- * INS_ECORRUPT, LMDB errors. After an error the reader only closes.
+ * Copies the next `len` bytes into buf (fewer only at the end); *n
+ * receives the count (0 at the end). Errors: INS_EDATALOSS (the bytes do not hash to the name, or
+ * the remote copy is missing or short), INS_EUNREACH (the remote store does not answer, or no tier
+ * is configured for content that lives there), INS_EAUTH, INS_ECORRUPT, LMDB errors. After an error
+ * the reader only closes.
  */
 int ins_blob_reader_read(ins_blob_reader *rd, void *buf, size_t len, size_t *n);
 
-/* Non-zero when the next read may wait for the remote store (the caller
- * then reads off its event thread). Can't fail. */
-int ins_blob_reader_remote(const ins_blob_reader *rd);
+/* Non-zero when the next read of `len` bytes may wait for the remote store
+ * (the caller then reads off its event thread); zero when the bytes are
+ * local or already streamed in. Can't fail. */
+int ins_blob_reader_remote(const ins_blob_reader *rd, size_t len);
 
 /* Frees a reader. NULL-safe. */
 void ins_blob_reader_close(ins_blob_reader *rd);

@@ -89,6 +89,16 @@ int ins_tier_status_get(ins_store *s, ins_tier_status *st);
 int ins_tier_migrate(ins_store *s, uint64_t *queued);
 
 /*
+ * The collector's view of the object store: calls fn for every object under
+ * the prefix that meta neither records as remote nor has queued (left by a
+ * store restored from an older backup, or written by hand). They are only
+ * listed, never deleted here: whether to keep them is the operator's call.
+ * Errors: INS_ESTATE (no tier), the remote store's list errors, LMDB errors,
+ * or what fn stopped with.
+ */
+int ins_tier_orphans(ins_store *s, ins_bstore_list_fn fn, void *arg);
+
+/*
  * Admission of a new upload of `size` bytes: with a landing limit, refuses
  * (INS_EFULL, a sentence starting with INS_MSG_STORE_FULL in why, saying
  * since when the object store is unreachable) once the backlog would pass

@@ -351,6 +351,40 @@ int ins_tier_migrate(ins_store *s, uint64_t *queued)
     return rc;
 }
 
+/* ---- the collector ---- */
+
+typedef struct orphan_walk {
+    ins_store *s;
+    ins_bstore_list_fn fn;
+    void *arg;
+} orphan_walk;
+
+static int orphan_obj(void *arg, const uint8_t sha[32], uint64_t size)
+{
+    orphan_walk *w = arg;
+    MDB_txn *txn;
+    int rc = ins__env_rd_begin(&w->s->meta, &txn);
+    if (rc)
+        return rc;
+    rc = ins__tier_entry(txn, w->s, MT_TIER, sha, NULL, NULL, NULL);
+    if (rc == INS_ENOTFOUND)
+        rc = ins__tier_entry(txn, w->s, MT_TIERQ, sha, NULL, NULL, NULL);
+    ins__env_rd_end(&w->s->meta, txn);
+    if (rc == INS_ENOTFOUND)
+        return w->fn(w->arg, sha, size);
+    return rc;
+}
+
+int ins_tier_orphans(ins_store *s, ins_bstore_list_fn fn, void *arg)
+{
+    ins_tier *tr = s->tier;
+    if (!tr)
+        return INS_ESTATE;
+    orphan_walk w = {s, fn, arg};
+    ins_bstore *rs = &tr->o.remote;
+    return rs->ops->list(rs->impl, orphan_obj, &w);
+}
+
 /* ---- admission ---- */
 
 /* "2026-12-02 01:20:03 UTC" */

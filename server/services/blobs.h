@@ -1,6 +1,7 @@
 /*
- * blobs.h - inspect.v1.Blobs: GetBlobStatus and MigrateBlobs, the photo
- * tier's figures and the migration of a local store to the object store.
+ * blobs.h - inspect.v1.Blobs: GetBlobStatus, MigrateBlobs and
+ * ListOrphanBlobs: the photo tier's figures, the migration of a local store
+ * to the object store, and the objects there that no record references.
  */
 #ifndef INS_BLOBS_H
 #define INS_BLOBS_H

@@ -277,7 +277,7 @@ static void photo_next(ins_call *call)
         ins_call_finish(call);
         return;
     }
-    if (ins_blob_reader_remote(ps->rd)) {
+    if (ins_blob_reader_remote(ps->rd, PHOTO_CHUNK)) {
         if (ins_jobs_submit(ins_ctx_of(call)->jobs, call, photo_read_job, ps) != 0)
             ins_call_fail(call, INS_ESHUTDOWN, "server is shutting down; ask again later");
         return; /* photo_on_wake sends */

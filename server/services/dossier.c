@@ -829,7 +829,7 @@ static void pump(ins_call *call)
             ins_call_finish(call);
             return;
         }
-        if (d->in_photo && d->rd && ins_blob_reader_remote(d->rd)) {
+        if (d->in_photo && d->rd && ins_blob_reader_remote(d->rd, PHOTO_PIECE)) {
             if (ins_jobs_submit(ins_ctx_of(call)->jobs, call, step_job, d) != 0) {
                 step_failed(call, d, INS_ESHUTDOWN, "");
                 return;

@@ -73,10 +73,10 @@ START_TEST(test_tier_moves_referenced_content_and_reads_it_back)
     for (int i = 0; i < 100 && ins__blob_local_stat(s, sha, NULL) == 0; i++)
         usleep(10000);
     ck_assert_int_eq(ins__blob_local_stat(s, sha, NULL), INS_ENOTFOUND); /* freed */
-    ck_assert_int_eq(ins_blob_stat(s, sha, &size), 0);                  /* known remote */
+    ck_assert_int_eq(ins_blob_stat(s, sha, &size), 0);                   /* known remote */
     ins_blob_reader *rd;
     ck_assert_int_eq(ins_blob_open(s, sha, &rd, &size), 0);
-    ck_assert(ins_blob_reader_remote(rd));
+    ck_assert(ins_blob_reader_remote(rd, 65536));
     size_t got = 0, n;
     do {
         ck_assert_int_eq(ins_blob_reader_read(rd, back + got, 65536, &n), 0);
@@ -137,8 +137,7 @@ START_TEST(test_tier_unreachable_store_fills_landing_zone)
     setenv("AWS_ACCESS_KEY_ID", "k", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "s", 1);
     ck_assert_int_eq(
-        ins_s3_config_parse("s3://photos/x", "http://127.0.0.1:1", NULL, &cfg, why, sizeof why),
-        0);
+        ins_s3_config_parse("s3://photos/x", "http://127.0.0.1:1", NULL, &cfg, why, sizeof why), 0);
     ins_tier_options o = {.landing_bytes = 60000, .movers = 1};
     ck_assert_int_eq(ins_s3_open(&cfg, &o.remote), 0);
     ck_assert_int_eq(ins_tier_start(s, &o), 0);

@@ -18,6 +18,8 @@ that checks what the server wrote. Cases, each its own test:
 - wrong credentials / unknown bucket / unreachable endpoint / a credentials
   file others can read: inspectd refuses to start, each with its message;
 - `inspectctl blobs migrate` moves photos uploaded before the tier existed;
+- `inspectctl blobs orphans` lists an object no photo references, and it
+  stays;
 - the s3 blob store's own requests (tests/tier/test_s3.c).
 
 Exit status 0 only when every case passes.
@@ -343,6 +345,17 @@ class TierTest(unittest.TestCase):
                               "blobs", "status"], capture_output=True, text=True, timeout=60)
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("backlog:            0 photos", res.stdout)
+
+    def test_8_orphans_are_listed_not_deleted(self):
+        stray = os.urandom(1000)
+        sid = hashlib.sha256(stray).hexdigest()
+        self.s3.put_object(Bucket=BUCKET, Key=key_of(sid), Body=stray)
+        res = subprocess.run([INSPECTCTL, "--server", self.server.addr, "--token", self.auditor,
+                              "blobs", "orphans"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stdout.split()[0], sid)
+        self.assertIn("1 objects, 1000 bytes", res.stdout)
+        self.assertEqual(self.remote_sha(sid), (1000, sid))  # still there
 
     def test_7_s3_store_requests(self):
         self.s3.create_bucket(Bucket="unit")
