@@ -17,6 +17,7 @@
  * abort, the TTL sweep) deletes the record alone.
  */
 #include "blob_impl.h"
+#include "ins_sha256.h"
 #include "tier_impl.h"
 
 #include <errno.h>
@@ -36,7 +37,7 @@ static int rehash(MDB_txn *txn, ins_bstripe *b, uint64_t obj, uint64_t size, uin
         EVP_MD_CTX_free(ctx);
         return rc;
     }
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(ctx, ins_sha256_md(), NULL);
     ins__blob_chunk_key(k, obj, 0);
     key.mv_data = k;
     key.mv_size = 16;

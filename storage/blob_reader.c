@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ins_hex.h"
+#include "ins_sha256.h"
 
 #define RING (1u << 20) /* bytes of the remote stream held ahead of the reader */
 
@@ -57,7 +58,7 @@ int ins_blob_open(ins_store *s, const uint8_t sha256[32], ins_blob_reader **out,
     if (rc == INS_ENOTFOUND && (rc = ins__tier_remote(s, sha256, &rd->size)) == 0)
         rd->remote = 1;
     if (rc == 0 && (s->tier || rd->remote)) {
-        if (!(rd->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(rd->md, EVP_sha256(), NULL))
+        if (!(rd->md = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(rd->md, ins_sha256_md(), NULL))
             rc = ENOMEM;
     }
     if (rc) {
