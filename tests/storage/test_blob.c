@@ -92,7 +92,7 @@ START_TEST(test_blob_finish_keeps_staging_until_released)
     uint64_t off, total;
     size_t n;
     fill(data, sizeof(data), 7);
-    ins__sha256(data, sizeof(data), sha);
+    ins_sha256(data, sizeof(data), sha);
     ck_assert_int_eq(ins_blob_stage_begin(s, "I-1/u", sizeof(data), sha, &off), 0);
     ck_assert_int_eq(ins_blob_append(s, "I-1/u", 0, data, sizeof(data), &off), 0);
     ck_assert_int_eq(ins_blob_release(s, "I-1/u"), INS_ESTATE); /* not finished */

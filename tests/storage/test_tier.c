@@ -14,6 +14,7 @@
 #include "blob_impl.h"
 #include "ins_blob.h"
 #include "ins_s3.h"
+#include "ins_sha256.h"
 #include "ins_tier.h"
 
 static int ref_apply(ins_wtxn *t, void *arg)
@@ -28,7 +29,7 @@ static void put_photo(ins_store *s, const char *id, uint8_t *data, size_t n, uns
     uint64_t off;
     for (size_t i = 0; i < n; i++)
         data[i] = (uint8_t)(i * 7 + seed * 13 + (i >> 9));
-    ins__sha256(data, n, sha);
+    ins_sha256(data, n, sha);
     ck_assert_int_eq(ins_blob_stage_begin(s, id, n, sha, &off), 0);
     ck_assert_int_eq(ins_blob_append(s, id, 0, data, n, &off), 0);
     ck_assert_int_eq(ins_blob_finish(s, id, NULL), 0);
