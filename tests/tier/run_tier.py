@@ -20,7 +20,10 @@ that checks what the server wrote. Cases, each its own test:
 - `inspectctl blobs migrate` moves photos uploaded before the tier existed;
 - `inspectctl blobs orphans` lists an object no photo references, and it
   stays;
-- the s3 blob store's own requests (tests/tier/test_s3.c).
+- the s3 blob store's own requests (tests/tier/test_s3.c);
+- 25 SIGKILLs while uploads finish: a committed offset GetUploadStatus
+  reported never goes back (the finish's hand-over from the blob stripe to
+  meta), and every upload completes by resuming.
 
 Exit status 0 only when every case passes.
 """
@@ -345,6 +348,71 @@ class TierTest(unittest.TestCase):
                               "blobs", "status"], capture_output=True, text=True, timeout=60)
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertIn("backlog:            0 photos", res.stdout)
+
+    def test_9_sigkill_never_moves_a_committed_offset_back(self):
+        """Today's crash-safety bug first: finishing an upload spans the blob
+        stripe and meta; a kill between them used to answer NOT_FOUND for an
+        upload whose every byte had been reported committed."""
+        who = self._who(self.t_load)
+        for k in range(25):
+            p = Photo(random.randint(64 * 1024, 768 * 1024))
+            uid = "crash-" + rid()
+            seen = [0]
+            stop = threading.Event()
+
+            def poll():
+                ch = self.server.channel()
+                while not stop.is_set():
+                    try:
+                        st = call_unary(ch, FLD + "GetUploadStatus",
+                                        field_pb2.GetUploadStatusRequest(upload_id=uid),
+                                        field_pb2.GetUploadStatusResponse, token=who, timeout=2)
+                        if st.state == field_pb2.UPLOAD_STATE_COMPLETE:
+                            seen[0] = len(p.data)
+                        else:
+                            seen[0] = max(seen[0], st.committed_offset)
+                    except grpc.RpcError:
+                        pass
+                ch.close()
+
+            fn = self.channel.stream_unary(FLD + "UploadPhoto", request_serializer=_ser,
+                                           response_deserializer=field_pb2.UploadPhotoResponse
+                                           .FromString)
+            fut = fn.future(iter([p.header(uid, self.t_load.id, "kitchen_photo")] +
+                                 list(p.chunks())), timeout=30,
+                            metadata=[("authorization", "Bearer " + who)])
+            t = threading.Thread(target=poll)
+            t.start()
+            time.sleep(random.uniform(0.0, 0.15))
+            stop.set()
+            t.join()
+            told = seen[0]
+            self._kill_and_restart()
+            fut.exception(timeout=30)
+            try:
+                st = call_unary(self.channel, FLD + "GetUploadStatus",
+                                field_pb2.GetUploadStatusRequest(upload_id=uid),
+                                field_pb2.GetUploadStatusResponse, token=who, timeout=10)
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND, e.details())
+                self.assertEqual(told, 0, f"round {k}: {told} bytes were reported committed, "
+                                          "then the upload was forgotten")
+                continue
+            if st.state != field_pb2.UPLOAD_STATE_COMPLETE:
+                self.assertGreaterEqual(st.committed_offset, told, f"round {k}")
+                off = st.committed_offset
+                r = self._resume(p, uid, off)
+                self.assertEqual(r.photo_id, p.id)
+            self.assertEqual(hashlib.sha256(self.get_photo(p.id)).hexdigest(), p.id)
+
+    @classmethod
+    def _resume(cls, photo, uid, off):
+        fn = cls.channel.stream_unary(FLD + "UploadPhoto", request_serializer=_ser,
+                                      response_deserializer=field_pb2.UploadPhotoResponse
+                                      .FromString)
+        reqs = [photo.header(uid, cls.t_load.id, "kitchen_photo")] + list(photo.chunks(off))
+        return fn(iter(reqs), timeout=60,
+                  metadata=[("authorization", "Bearer " + cls._who(cls.t_load))])
 
     def test_8_orphans_are_listed_not_deleted(self):
         stray = os.urandom(1000)
