@@ -51,8 +51,8 @@ typedef struct ins_tier_options {
 int ins_tier_start(ins_store *s, const ins_tier_options *o);
 
 /* Stops the movers (a move in flight finishes or is abandoned, to be done
- * again), closes the remote store. Before ins_store_close. NULL-safe, and
- * a no-op without a tier. */
+ * again), closes the remote store. ins_store_close calls it first; a
+ * caller may stop the tier earlier. NULL-safe, and a no-op without a tier. */
 void ins_tier_stop(ins_store *s);
 
 /* Non-zero when a tier is attached. Can't fail. */

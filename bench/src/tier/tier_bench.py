@@ -101,8 +101,8 @@ class Inspectd:
                    blobs_pb2.MigrateBlobsResponse, token=self.admin, timeout=120)
         while True:
             st = self.status()
-            if st.backlog_photos == 0 and st.remote_photos >= n:
-                return time.perf_counter() - t0, st
+            if st.backlog_photos == 0 and st.remote_photos >= n and st.local_photos == 0:
+                return time.perf_counter() - t0, st  # moved and every local copy freed
             time.sleep(0.005)
 
     def get(self, photo_id):
@@ -135,8 +135,6 @@ def inspectd_round(cluster, cred, photos, round_no):
             ins.upload(p)
         ins.with_tier()
         put, st = ins.move_all(len(photos))
-        if st.local_photos != 0:
-            raise RuntimeError(f"local copies left after the move: {st}")
         t0 = time.perf_counter()
         for p in photos:
             assert hashlib.sha256(ins.get(p.id)).hexdigest() == p.id
