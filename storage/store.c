@@ -5,6 +5,9 @@
  * meta/_schema holds "engine" (the layout of the engine's own tables) and
  * "schema" (the upper layers' schema version), both u32 big-endian. A store
  * stamped newer than this build is refused before anything is written.
+ * "district" holds the code of the district the store belongs to, written
+ * at the first open that names one and compared at every later one, so one
+ * district's data is never served as another's.
  */
 #include "store_impl.h"
 #include "ins_feed.h"
@@ -123,6 +126,28 @@ static int check_schema(ins_store *s, ins_wtxn *t, const ins_store_options *opt)
     return rc ? rc : put_u32(t, dbi, "schema", want);
 }
 
+/* Stamps the store's district at its first open naming one, or checks it. */
+static int check_district(ins_store *s, ins_wtxn *t, const ins_store_options *opt)
+{
+    if (opt->district == NULL)
+        return 0;
+    ins_val val;
+    size_t want = strlen(opt->district);
+    int rc = ins__get(t->txn, s->mdbi[MT_SCHEMA], "district", 8, &val);
+    if (rc == INS_ENOTFOUND)
+        return ins__put(t, s->mdbi[MT_SCHEMA], "district", 8, opt->district, want, 0);
+    if (rc != 0)
+        return rc;
+    if (val.len == want && memcmp(val.data, opt->district, want) == 0)
+        return 0;
+    detail(opt,
+           "store in %s belongs to district '%.*s', not '%s': start it with --district %.*s, "
+           "or give district %s a data folder of its own",
+           s->dir, (int)val.len, (const char *)val.data, opt->district, (int)val.len,
+           (const char *)val.data, opt->district);
+    return INS_ESTATE;
+}
+
 /* Opens the tables of meta (b NULL; checks the schema) or of blob stripe b. */
 static int open_tables(ins_store *s, ins_bstripe *b, const ins_store_options *opt)
 {
@@ -140,6 +165,8 @@ static int open_tables(ins_store *s, ins_bstripe *b, const ins_store_options *op
             rc = mdb_dbi_open(t.txn, opt->tables[i], MDB_CREATE, &s->udbi[i]);
         if (rc == 0 && is_meta)
             rc = check_schema(s, &t, opt);
+        if (rc == 0 && is_meta)
+            rc = check_district(s, &t, opt);
         if (rc == 0 && is_meta && (rc = ins__feed_load(s, t.txn)) == 0)
             rc = ins__audit_load(s, t.txn);
         if (rc == 0 && !is_meta)

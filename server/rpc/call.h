@@ -64,6 +64,15 @@ typedef struct ins_method_ops {
 
 /* ---- identity and context ------------------------------------------- */
 
+/*
+ * The effective peer of the call (peer.h): the transport's peer, or, when
+ * that is a --trusted-proxy, the client the proxy names in x-forwarded-for,
+ * as "ipv4:203.0.113.7 via ipv4:127.0.0.1:40312". Writes into `out`
+ * (`outlen` bytes, truncated; 160 hold any). The one answer to "who
+ * called": the call log uses it. While the call is alive. Can't fail.
+ */
+void ins_call_peer(const ins_call *call, char *out, size_t outlen);
+
 /* The authenticated caller; anonymous (role INS_ROLE_NONE) on open methods
  * called without credentials. Valid as long as the call. */
 const ins_principal *ins_call_principal(const ins_call *call);

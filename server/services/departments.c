@@ -30,6 +30,7 @@
 typedef struct pull {
     ins_follow f;
     char dept[INS_DEPARTMENT_MAX];
+    const char *district; /* the node's (ins_server_district), on every change */
     char **kinds;
     size_t n_kinds;
     Inspect__V1__Change **batch; /* gathered for the next ChangeBatch */
@@ -84,6 +85,7 @@ static int pull_pick(ins_follow *f, ins_rtxn *r, const ins_feed_entry *e, char *
     c->time_unix_ns = (int64_t)e->time_ns;
     c->entity_kind = strdup(e->entity_kind);
     c->change = strdup(e->change);
+    c->district = strdup(p->district);
     const char *key = e->entity_key;
     size_t klen = e->entity_key_len, kl = strlen(e->entity_kind);
     if (klen > kl && memcmp(key, e->entity_kind, kl) == 0 && key[kl] == '/') {
@@ -92,7 +94,7 @@ static int pull_pick(ins_follow *f, ins_rtxn *r, const ins_feed_entry *e, char *
     }
     c->entity_id = strndup(key, klen);
     p->batch[p->n++] = c;
-    if (!c->entity_kind || !c->change || !c->entity_id)
+    if (!c->entity_kind || !c->change || !c->entity_id || !c->district)
         return ENOMEM;
     return p->n == BATCH_MAX ? pull_flush(f) : 0;
 }
@@ -141,6 +143,7 @@ static void pull_start(ins_call *call, const ProtobufCMessage *msg)
             p->n_kinds++;
     snprintf(p->dept, sizeof p->dept, "%s", who->department);
     ins_ctx *ctx = ins_ctx_of(call);
+    p->district = ins_server_district(ctx->server);
     ins_follow_init(&p->f, call, &ctx->followers, req->cursor, req->follow, pull_pick, p);
     p->f.flush = pull_flush;
     ins_call_set_data(call, p);
