@@ -124,6 +124,16 @@ void ins_call_fail(ins_call *call, int err, const char *fmt, ...)
  */
 int ins_call_send(ins_call *call, const ProtobufCMessage *msg);
 
+/*
+ * Streaming: sends the response headers (initial metadata) now, before any
+ * message, as a send of its own (on_sent follows). A server stream with
+ * nothing to say yet does so, so that a proxy in between sees the response
+ * begin: nginx applies grpc_read_timeout to the wait for the headers, which
+ * keepalive pings do not cover. Returns 0; INS_EEXIST when the headers are
+ * out already; INS_EBUSY, INS_ECANCELLED as ins_call_send.
+ */
+int ins_call_send_headers(ins_call *call);
+
 /* Streaming: ends the call with status OK after any message in flight. */
 void ins_call_finish(ins_call *call);
 

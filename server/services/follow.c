@@ -157,6 +157,8 @@ void ins_follow_pump(ins_follow *f)
             if (!f->keep_open) {
                 f->finished = 1;
                 ins_call_finish(f->call);
+            } else if (ins_call_send_headers(f->call) == 0) {
+                f->sending = 1; /* the stream has begun, for a proxy too */
             }
             return; /* caught up: the next commit wakes us */
         }
