@@ -47,6 +47,14 @@ static void detail(const ins_store_options *opt, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The generic sentence for a failed open, unless a more precise one (a
+ * newer schema, another district) was written already. */
+static void detail_open_failed(const ins_store_options *opt, const char *dir, int rc)
+{
+    if (opt->err_detail && opt->err_detail_len && opt->err_detail[0] == '\0')
+        detail(opt, "cannot open the store in %s: %s", dir, ins_strerror(rc));
+}
+
 static char *join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
@@ -254,7 +262,7 @@ static int open_envs(ins_store *s, const ins_store_options *opt)
         ins__env_close(&s->meta);
     }
     if (rc)
-        detail(opt, "cannot open the store in %s: %s", s->dir, ins_strerror(rc));
+        detail_open_failed(opt, s->dir, rc);
     return rc;
 }
 
@@ -303,6 +311,8 @@ int ins_store_open(const ins_store_options *opt, ins_store **out)
     int rc;
 
     *out = NULL;
+    if (opt && opt->err_detail && opt->err_detail_len)
+        opt->err_detail[0] = '\0';
     if (!opt || !opt->data_dir || !opt->data_dir[0] || check_tables(opt, &n) != 0)
         return INS_EINVAL;
     if (mkdir(opt->data_dir, 0750) != 0 && errno != EEXIST)
@@ -348,8 +358,7 @@ int ins_store_open(const ins_store_options *opt, ins_store **out)
     *out = s;
     return 0;
 fail:
-    if (rc != INS_ESCHEMA)
-        detail(opt, "cannot open the store in %s: %s", s->dir, ins_strerror(rc));
+    detail_open_failed(opt, s->dir, rc);
     free_store(s);
     return rc;
 }
