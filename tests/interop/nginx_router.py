@@ -72,7 +72,7 @@ class Router:
             text = _sub(text, f"server 127.0.0.1:{_SHIPPED_PORTS[d]};",
                         f"server 127.0.0.1:{self.ports[d]};")
         if self.keepalive is not None:
-            text = text.replace("keepalive 32;", f"keepalive {self.keepalive};")
+            text = text.replace("keepalive 256;", f"keepalive {self.keepalive};")
         if self.tls:
             text = _sub(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{self.port} ssl http2;")
             text = _sub(text, "/etc/inspectd/tls/province.pem", self.tls[0])
