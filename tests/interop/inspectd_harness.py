@@ -39,7 +39,7 @@ import grpc
 
 __all__ = [
     "Server", "HarnessError", "call_unary", "call_server_stream",
-    "call_client_stream", "call_bidi", "auth_metadata", "make_certs",
+    "call_client_stream", "call_bidi", "auth_metadata", "make_certs", "issue_token",
 ]
 
 INSPECTD = os.environ.get("INSPECTD", "")
@@ -177,20 +177,10 @@ class Server:
 
     def token(self, role, principal, department=None, ttl="1h", data_dir=None,
               districts=None):
-        """A bearer token from `inspectctl token issue`, signed with the key in
-        `data_dir` (default: this server's, so the server accepts it), valid
-        in `districts` ("a,b", "*"; None: no district claim)."""
-        argv = [_require(INSPECTCTL, "INSPECTCTL"), "token", "issue",
-                "--data-dir", data_dir or self.data_dir, "--role", role,
-                "--principal", principal, "--ttl", ttl]
-        if department:
-            argv += ["--department", department]
-        if districts:
-            argv += ["--district", districts]
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-        if res.returncode != 0:
-            raise HarnessError(f"{' '.join(argv)}: exit {res.returncode}: {res.stderr}")
-        return res.stdout.strip()
+        """A bearer token (issue_token) signed with the key in `data_dir`
+        (default: this server's, so the server accepts it)."""
+        return issue_token(data_dir or self.data_dir, role, principal, department, ttl,
+                           districts)
 
     def channel(self, ca=None, cert=None, key=None, target_name=None, options=()):
         """A channel to this server: plaintext, or TLS when `ca` (a PEM file)
@@ -210,6 +200,22 @@ class Server:
 def _read(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+def issue_token(data_dir, role, principal, department=None, ttl="1h", districts=None):
+    """A bearer token from `inspectctl token issue` with the keys of
+    `data_dir` (key 0 made there if missing), valid in `districts` ("a,b",
+    "*"; None: no district claim)."""
+    argv = [_require(INSPECTCTL, "INSPECTCTL"), "token", "issue", "--data-dir", data_dir,
+            "--role", role, "--principal", principal, "--ttl", ttl]
+    if department:
+        argv += ["--department", department]
+    if districts:
+        argv += ["--district", districts]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    if res.returncode != 0:
+        raise HarnessError(f"{' '.join(argv)}: exit {res.returncode}: {res.stderr}")
+    return res.stdout.strip()
 
 
 def make_certs(outdir):

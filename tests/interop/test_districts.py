@@ -41,8 +41,8 @@ import grpc
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from inspectd_harness import (INSPECTCTL, HarnessError, Server, call_server_stream,  # noqa: E402
-                              call_unary, make_certs)
+from inspectd_harness import (INSPECTCTL, Server, call_server_stream,  # noqa: E402
+                              call_unary, issue_token, make_certs)
 from nginx_router import SHIPPED, Router, free_port  # noqa: E402
 import test_field  # noqa: E402  (the tablet's helpers; its TestCase is not run here)
 from inspect_pb.v1 import (departments_pb2, dispatch_pb2, field_pb2,  # noqa: E402
@@ -122,7 +122,7 @@ class Province(unittest.TestCase):
         dirs = {d: os.path.join(cls.tmp, d) for d in (A, B, C)}
         # One keyring for the province: key 0 made in A's folder, copied.
         os.makedirs(dirs[A])
-        cls.ctl_token(dirs[A], "admin", "keymaker")
+        issue_token(dirs[A], "admin", "keymaker")
         for d in (B, C):
             os.makedirs(dirs[d])
             shutil.copy2(os.path.join(dirs[A], "token.key"), dirs[d])
@@ -142,7 +142,7 @@ class Province(unittest.TestCase):
             creds = grpc.ssl_channel_credentials(root_certificates=f.read())
         cls.channel = grpc.secure_channel(cls.router.addr, creds, options=[
             ("grpc.ssl_target_name_override", "localhost")])
-        cls.disp = {d: cls.ctl_token(dirs[A], "dispatcher", f"disp-{d}", districts=d)
+        cls.disp = {d: issue_token(dirs[A], "dispatcher", f"disp-{d}", districts=d)
                     for d in (A, B, C)}
         cls.dirs = dirs
 
@@ -164,21 +164,9 @@ class Province(unittest.TestCase):
 
     # -- helpers ----------------------------------------------------------------
 
-    @staticmethod
-    def ctl_token(data_dir, role, principal, department=None, districts=None):
-        argv = [INSPECTCTL, "token", "issue", "--data-dir", data_dir, "--role", role,
-                "--principal", principal, "--ttl", "2h"]
-        if department:
-            argv += ["--department", department]
-        if districts:
-            argv += ["--district", districts]
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-        if res.returncode != 0:
-            raise HarnessError(f"token issue: {res.stderr}")
-        return res.stdout.strip()
-
     def token(self, role, principal, districts, department=None):
-        return self.ctl_token(self.dirs[A], role, principal, department, districts)
+        """A token of the province's keyring (made in A's folder)."""
+        return issue_token(self.dirs[A], role, principal, department, "2h", districts)
 
     def call(self, district, method, req, resp_cls, token, timeout=20, channel=None):
         md = [("x-district", district)] if district else []
