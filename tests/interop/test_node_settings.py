@@ -168,6 +168,47 @@ class NodeSettings(unittest.TestCase):
             time.sleep(0.5)  # past the call log's flush interval
             self.assertEqual(srv.stderr_text().count("inspectd call"), before)
 
+    def client_cert(self, certs, name, subject):
+        """A client certificate of the test CA with `subject`: (pem, key)."""
+        key, csr, pem = (os.path.join(self.tmp, name + ext) for ext in (".key", ".csr", ".pem"))
+        for argv in (["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                      "ec_paramgen_curve:P-256", "-out", key],
+                     ["openssl", "req", "-new", "-key", key, "-subj", subject, "-out", csr],
+                     ["openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(certs, "ca.pem"),
+                      "-CAkey", os.path.join(certs, "ca.key"), "-CAcreateserial", "-days", "30",
+                      "-out", pem]):
+            subprocess.run(argv, check=True, capture_output=True, timeout=30)
+        return pem, key
+
+    def test_certificate_districts(self):
+        """mTLS: the L attributes of a client certificate are its districts."""
+        certs = make_certs(os.path.join(self.tmp, "certs"))
+        ca = os.path.join(certs, "ca.pem")
+        with Server("--district", "xindu", "--tls-cert", os.path.join(certs, "server.pem"),
+                    "--tls-key", os.path.join(certs, "server.key"), "--tls-client-ca",
+                    ca) as srv:
+            # gRPC reports the subject in RFC 2253 order, last attribute first
+            for subject, want in [("/L=jinniu/L=xindu/OU=admin/CN=root", "xindu,jinniu"),
+                                  ("/L=*/OU=admin/CN=root", "*")]:
+                pem, key = self.client_cert(certs, "ok", subject)
+                with srv.channel(ca=ca, cert=pem, key=key, target_name="localhost") as ch:
+                    who = call_unary(ch, WHO, session_pb2.WhoAmIRequest(),
+                                     session_pb2.WhoAmIResponse)
+                self.assertEqual((who.auth_method, who.districts, who.node_district),
+                                 ("mtls", want, "xindu"), subject)
+            for subject, want in [
+                    ("/L=wuhou/OU=admin/CN=root",
+                     "root holds district wuhou, not xindu, which this node serves"),
+                    ("/OU=admin/CN=root", "root holds district default (no district claim), "
+                                          "not xindu")]:
+                pem, key = self.client_cert(certs, "no", subject)
+                with srv.channel(ca=ca, cert=pem, key=key, target_name="localhost") as ch:
+                    with self.assertRaises(grpc.RpcError) as cm:
+                        call_unary(ch, WHO, session_pb2.WhoAmIRequest(),
+                                   session_pb2.WhoAmIResponse)
+                self.assertEqual(cm.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+                self.assertIn(want, cm.exception.details())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
