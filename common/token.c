@@ -36,7 +36,6 @@
 #include <openssl/evp.h>
 
 #include "ins_sha256.h"
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "ins_base64.h"
@@ -529,11 +528,7 @@ int ins_token_keys_verify(ins_token_keys *k, const char *token, int64_t now_unix
 static int mac(const ins_token_key *key, const unsigned char *data, size_t len,
                unsigned char out[MAC_BYTES])
 {
-    unsigned int outlen = 0;
-    if (HMAC(ins_sha256_md(), key->bytes, INS_TOKEN_KEY_BYTES, data, len, out, &outlen) == NULL ||
-        outlen != MAC_BYTES)
-        return INS_EINTERNAL;
-    return 0;
+    return ins_hmac_sha256(key->bytes, INS_TOKEN_KEY_BYTES, data, len, out);
 }
 
 int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, size_t outlen)
