@@ -42,6 +42,10 @@
 
 #define INS_TOKEN_KEYS_MAX 16 /* keys accepted at once */
 
+/* The key files in a data folder (see above); a backup copies both. */
+#define INS_TOKEN_KEY_FILE "token.key"
+#define INS_TOKEN_KEYS_DIR "token-keys"
+
 typedef struct ins_token_key {
     unsigned char bytes[INS_TOKEN_KEY_BYTES];
     uint32_t id; /* 0: DATA_DIR/token.key; n: token-keys/<n>.key */

@@ -38,8 +38,8 @@
 #include "ins_base64.h"
 #include "ins_error.h"
 
-#define KEY_FILE    "token.key"
-#define KEYS_DIR    "token-keys"
+#define KEY_FILE    INS_TOKEN_KEY_FILE
+#define KEYS_DIR    INS_TOKEN_KEYS_DIR
 #define MAC_BYTES   32
 #define PAYLOAD_MAX 320 /* decoded payload; a valid one is at most ~230 bytes */
 

@@ -36,6 +36,12 @@ static const char usage[] =
     "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
+    "  --backup-dir DIR           scheduled hot backups into DIR/inspectd-<UTC time>, each\n"
+    "                             complete with the token keys and a manifest (see\n"
+    "                             'inspectctl restore --help'); a failure is logged at error\n"
+    "  --backup-every DURATION    time between backups (default 24h; the first is due that\n"
+    "                             long after the newest backup in DIR, at once if none)\n"
+    "  --backup-keep N            complete backups kept in DIR, oldest deleted (default 7)\n"
     "  --quiet                    no per-call log lines\n"
     "  --version                  print the version\n"
     "  --help                     this text\n"
@@ -59,6 +65,9 @@ enum {
     OPT_MAX_PHOTO,
     OPT_CHECKIN_RADIUS,
     OPT_CLOCK_SKEW,
+    OPT_BACKUP_DIR,
+    OPT_BACKUP_EVERY,
+    OPT_BACKUP_KEEP,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -81,6 +90,9 @@ static const struct option longopts[] = {
     {"max-photo-bytes", required_argument, NULL, OPT_MAX_PHOTO},
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
+    {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
+    {"backup-every", required_argument, NULL, OPT_BACKUP_EVERY},
+    {"backup-keep", required_argument, NULL, OPT_BACKUP_KEEP},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -116,7 +128,10 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .max_photo_bytes = 32u << 20,
         .checkin_radius_m = 300,
         .max_clock_skew_seconds = 600,
+        .backup_every_seconds = 24 * 3600,
+        .backup_keep = 7,
     };
+    int backup_tuned = 0;
     uint64_t v;
     int c;
     optind = 1;
@@ -201,6 +216,26 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
                 return 2;
             }
             break;
+        case OPT_BACKUP_DIR:
+            if (optarg[0] == '\0') {
+                fprintf(stderr, "inspectd: --backup-dir needs a folder\n");
+                return 2;
+            }
+            o->backup_dir = optarg;
+            break;
+        case OPT_BACKUP_EVERY:
+            if (ins_duration_parse(optarg, &o->backup_every_seconds) != 0) {
+                fprintf(stderr, "inspectd: --backup-every takes a duration like 30m, 24h, 7d\n");
+                return 2;
+            }
+            backup_tuned = 1;
+            break;
+        case OPT_BACKUP_KEEP:
+            if (parse_u64("backup-keep", optarg, 1, 10000, &v))
+                return 2;
+            o->backup_keep = (unsigned)v;
+            backup_tuned = 1;
+            break;
         case OPT_VERSION:
             printf("inspectd %s\n", INSPECT_VERSION);
             return 1;
@@ -214,6 +249,10 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
     }
     if (optind < argc) {
         fprintf(stderr, "inspectd: unexpected argument '%s'; see --help\n", argv[optind]);
+        return 2;
+    }
+    if (backup_tuned && o->backup_dir == NULL) {
+        fprintf(stderr, "inspectd: --backup-every and --backup-keep need --backup-dir\n");
         return 2;
     }
     return 0;

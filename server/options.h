@@ -23,6 +23,9 @@ typedef struct ins_options {
     uint64_t max_photo_bytes;
     double checkin_radius_m;
     int64_t max_clock_skew_seconds; /* device times further ahead are refused */
+    const char *backup_dir;         /* --backup-dir: scheduled hot backups, or NULL */
+    int64_t backup_every_seconds;   /* --backup-every (default 24h) */
+    unsigned backup_keep;           /* --backup-keep (default 7) */
 } ins_options;
 
 /*
