@@ -309,6 +309,54 @@ const char *ins_cu_num(double v)
 
 /* ---- arguments --------------------------------------------------------- */
 
+int ins_cu_require(const char *what, const char *name, const char *value)
+{
+    if (value != NULL && value[0] != '\0')
+        return INS_EXIT_OK;
+    return ins_cli_usage_error("%s: missing %s", what, name);
+}
+
+/*
+ * The name of positional argument `index` as the usage line of `help`
+ * spells it ("usage: inspectctl tasks create APP [--request-id ID]" gives
+ * APP for 0), into `out`; "argument" when the line says nothing usable.
+ * The help text is captured by pointing stdout at a memory stream for the
+ * call (glibc's stdout is assignable); nothing reaches the terminal.
+ */
+static void positional_name(void (*help)(void), const char *what, int index, char *out, size_t len)
+{
+    snprintf(out, len, "argument");
+    char *text = NULL;
+    size_t n = 0;
+    FILE *mem = open_memstream(&text, &n);
+    if (mem == NULL)
+        return;
+    fflush(stdout);
+    FILE *saved = stdout;
+    stdout = mem;
+    help();
+    stdout = saved;
+    fclose(mem);
+    char *line = text != NULL ? strstr(text, what) : NULL;
+    if (line != NULL) {
+        line += strlen(what);
+        char *end = strchr(line, '\n');
+        if (end != NULL)
+            *end = '\0';
+        int k = 0;
+        for (char *save = NULL, *w = strtok_r(line, " ", &save); w != NULL;
+             w = strtok_r(NULL, " ", &save)) {
+            if (w[0] == '[' || w[0] == '-' || w[0] == '(' || w[0] == '|')
+                break;
+            if (k++ == index) {
+                snprintf(out, len, "%s", w);
+                break;
+            }
+        }
+    }
+    free(text);
+}
+
 int ins_cu_args(ins_cli *cli, int argc, char **argv, int first, const ins_cu_opt *opts,
                 const char **pos, int min_pos, int max_pos, int *npos, void (*help)(void),
                 const char *what)
@@ -347,9 +395,17 @@ int ins_cu_args(ins_cli *cli, int argc, char **argv, int first, const ins_cu_opt
         pos[(*npos)++] = a;
         i++;
     }
-    if (*npos < min_pos)
-        return ins_cli_usage_error("%s: missing argument", what);
+    if (*npos < min_pos) {
+        char name[64];
+        positional_name(help, what, *npos, name, sizeof name);
+        return ins_cli_usage_error("%s: missing %s", what, name);
+    }
     return INS_EXIT_OK;
+}
+
+int ins_cu_is_stdio(const char *path)
+{
+    return path != NULL && strcmp(path, "-") == 0;
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -544,13 +600,18 @@ int ins_cu_take_repeated(int *argc, char **argv, const char *name, const char **
 
 const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len)
 {
-    if (unix_s <= 0)
+    if (unix_s <= 0 || len == 0)
         return "-";
     time_t t = (time_t)unix_s;
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+        return "-";
     return buf;
+}
+
+const char *ins_cu_fmt_time_ns(int64_t unix_ns, char *buf, size_t len)
+{
+    return ins_cu_fmt_time(unix_ns / 1000000000, buf, len);
 }
 
 const char *ins_cu_request_id(const char *given, char buf[INS_CU_REQUEST_ID_LEN], const char *what)

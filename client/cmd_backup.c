@@ -5,8 +5,9 @@
  * Part of the offline tool inspectctl-backup (backup_main.c), not of
  * inspectctl: it calls the storage engine (ins_backup.h) on the data folder's
  * files, which is why it links storage/ and the network client does not.
- * Messages and exit codes follow inspectctl's (cli.h): "inspectctl WHAT:
- * ..." on stderr, 0 / 1 failed / 2 usage.
+ * Messages and exit codes follow inspectctl's (cli.h, ins_cu_args): usage
+ * errors as "inspectctl: WHAT: missing NAME (see --help)", failures as
+ * "inspectctl WHAT: ..." on stderr; 0 / 1 failed / 2 usage.
  */
 #include "cmd_backup.h"
 
@@ -80,19 +81,19 @@ static int parse(int argc, char **argv, const char *na, const char *nb, int allo
         }
         const char **slot = strcmp(o, na) == 0 ? &out->a : strcmp(o, nb) == 0 ? &out->b : NULL;
         if (slot == NULL) {
-            fprintf(stderr, "inspectctl %s: unknown %s '%s' (see --help)\n", argv[0],
-                    o[0] == '-' ? "option" : "argument", o);
+            fprintf(stderr, "inspectctl: %s: %s %s (see --help)\n", argv[0],
+                    o[0] == '-' ? "unknown option" : "unexpected argument", o);
             return 2;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "inspectctl %s: %s needs a value (see --help)\n", argv[0], o);
+            fprintf(stderr, "inspectctl: %s: %s needs a value (see --help)\n", argv[0], o);
             return 2;
         }
         *slot = argv[++i];
     }
     const char *missing = out->a == NULL ? na : (out->b == NULL && !out->check) ? nb : NULL;
     if (missing != NULL) {
-        fprintf(stderr, "inspectctl %s: %s is required (see --help)\n", argv[0], missing);
+        fprintf(stderr, "inspectctl: %s: missing %s (see --help)\n", argv[0], missing);
         return 2;
     }
     return 0;

@@ -35,20 +35,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* A feed time (ns since the epoch) as one word: 2026-01-02T03:04:05.678Z. */
-static const char *fmt_time_ns(int64_t ns, char *buf, size_t len)
-{
-    if (ns <= 0)
-        return "-";
-    time_t t = (time_t)(ns / 1000000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char day[32];
-    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", day, (int)(ns % 1000000000 / 1000000));
-    return buf;
-}
-
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -81,7 +67,7 @@ static void print_change(const Inspect__V1__Change *ch)
 {
     char when[48];
     printf("%" PRIu64 "  %s  %-12s %-24s %s\n", ch->seq,
-           fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->entity_kind, ch->entity_id,
+           ins_cu_fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->entity_kind, ch->entity_id,
            ch->change);
 }
 
@@ -462,8 +448,8 @@ int ins_cmd_opinion(ins_cli *cli, int argc, char **argv)
         return rc < 0 ? INS_EXIT_OK : rc;
     if (approve == reject)
         return ins_cli_usage_error("opinion: give exactly one of --approve and --reject");
-    if (reasons == NULL || reasons[0] == '\0')
-        return ins_cli_usage_error("opinion: --reasons is required");
+    if (ins_cu_require("opinion", "--reasons", reasons) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     char buf[INS_CU_REQUEST_ID_LEN];
     const char *id = ins_cu_request_id(rid, buf, "opinion");
     if (id == NULL)
@@ -486,7 +472,9 @@ static void photo_help(void)
            "photo's bytes in hex; the download is checked against it and FILE is\n"
            "written only when they agree (exit 1 otherwise, FILE untouched).\n"
            "Roles: department (on the task), dispatcher, auditor.\n"
-           "  -o FILE   where to write the photo (replaced if it exists)\n\n%s",
+           "  -o FILE   where to write the photo (replaced if it exists); -o - writes\n"
+           "            standard output as it arrives (and exit 1 if the bytes turn\n"
+           "            out not to be the photo), the summary on stderr\n\n%s",
            ins_cli_global_help);
 }
 
@@ -548,12 +536,13 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, photo_help, "photo");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (out == NULL || out[0] == '\0')
-        return ins_cli_usage_error("photo: -o FILE is required");
+    if (ins_cu_require("photo", "-o FILE", out) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     const char *id = pos[0];
     if (!is_sha256_hex(id))
         return ins_cli_usage_error("photo: '%s' is not a photo id (64 hex digits of SHA-256)", id);
 
+    int to_stdout = ins_cu_is_stdio(out);
     size_t tmplen = strlen(out) + 16;
     char *tmp = malloc(tmplen);
     if (tmp == NULL) {
@@ -561,8 +550,8 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         return INS_EXIT_FAIL;
     }
     snprintf(tmp, tmplen, "%s.XXXXXX", out);
-    int fd = mkstemp(tmp);
-    if (fd >= 0) { /* mkstemp makes it 0600; give FILE the usual mode */
+    int fd = to_stdout ? dup(STDOUT_FILENO) : mkstemp(tmp);
+    if (fd >= 0 && !to_stdout) { /* mkstemp makes it 0600; give FILE the usual mode */
         mode_t um = umask(0);
         umask(um);
         (void)fchmod(fd, 0666 & ~um);
@@ -572,7 +561,8 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         fprintf(stderr, "inspectctl: %s: %s\n", out, strerror(errno));
         if (fd >= 0) {
             close(fd);
-            unlink(tmp);
+            if (!to_stdout)
+                unlink(tmp);
         }
         free(tmp);
         return INS_EXIT_FAIL;
@@ -582,7 +572,8 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         fprintf(stderr, "inspectctl: photo: cannot start SHA-256\n");
         EVP_MD_CTX_free(md);
         fclose(f);
-        unlink(tmp);
+        if (!to_stdout)
+            unlink(tmp);
         free(tmp);
         return INS_EXIT_FAIL;
     }
@@ -625,27 +616,31 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         ins_hex_encode(digest, dlen, hex);
     EVP_MD_CTX_free(md);
     if (rc == INS_EXIT_OK && total != 0 && got != total) {
-        fprintf(stderr,
-                "inspectctl: photo %s: received %" PRIu64 " bytes of %" PRIu64 "; %s not written\n",
-                id, got, total, out);
+        fprintf(stderr, "inspectctl: photo %s: received %" PRIu64 " bytes of %" PRIu64 "; %s\n", id,
+                got, total, to_stdout ? "discard what was written" : "FILE not written");
         rc = INS_EXIT_FAIL;
     }
     if (rc == INS_EXIT_OK && strcasecmp(hex, id) != 0) {
         fprintf(stderr,
                 "inspectctl: photo %s: SHA-256 of the %" PRIu64
-                " bytes received is %s, not the photo id; %s not written\n",
-                id, got, hex, out);
+                " bytes received is %s, not the photo id; %s\n",
+                id, got, hex, to_stdout ? "discard what was written" : "FILE not written");
         rc = INS_EXIT_FAIL;
     }
-    if (rc == INS_EXIT_OK && rename(tmp, out) != 0) {
+    if (rc == INS_EXIT_OK && !to_stdout && rename(tmp, out) != 0) {
         fprintf(stderr, "inspectctl: %s: %s\n", out, strerror(errno));
         rc = INS_EXIT_FAIL;
     }
-    if (rc != INS_EXIT_OK)
+    if (rc != INS_EXIT_OK && !to_stdout)
         unlink(tmp);
     free(tmp);
     if (rc != INS_EXIT_OK)
         return rc;
+    if (to_stdout) { /* stdout carries the photo */
+        fprintf(stderr, "photo %s: %" PRIu64 " bytes%s%s%s -> standard output (SHA-256 verified)\n",
+                id, got, media[0] ? " (" : "", media, media[0] ? ")" : "");
+        return INS_EXIT_OK;
+    }
     if (cli->json) {
         char size[24];
         snprintf(size, sizeof size, "%" PRIu64, got);

@@ -526,8 +526,9 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, upload_help, "field upload");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (task == NULL || item == NULL || !task[0] || !item[0])
-        return ins_cli_usage_error("field upload: --task and --item are required");
+    if (ins_cu_require("field upload", "--task", task) != INS_EXIT_OK ||
+        ins_cu_require("field upload", "--item", item) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     if (uid != NULL && ins_upload_id_check(uid, 0) != 0)
         return ins_cli_usage_error("field upload: --upload-id must have 1..%d bytes",
                                    INS_UPLOAD_ID_MAX);

@@ -34,7 +34,7 @@
 
 const char ins_cli_global_help[] =
     "Global options (before or after the command):\n"
-    "  --server ADDR        server address (default 127.0.0.1:50051)\n"
+    "  --server ADDR        server address (default: $INSPECT_SERVER, else 127.0.0.1:50051)\n"
     "  --token TOKEN        bearer token (default: $INSPECT_TOKEN)\n"
     "  --ca FILE            CA certificates (PEM): use TLS and verify the server\n"
     "  --cert FILE          client certificate (PEM) for mutual TLS; needs --key\n"
@@ -47,7 +47,8 @@ const char ins_cli_global_help[] =
 void ins_cli_defaults(ins_cli *cli)
 {
     memset(cli, 0, sizeof *cli);
-    cli->server = "127.0.0.1:50051";
+    const char *srv = getenv("INSPECT_SERVER");
+    cli->server = (srv != NULL && srv[0] != '\0') ? srv : "127.0.0.1:50051";
     const char *tok = getenv("INSPECT_TOKEN");
     cli->token = (tok != NULL && tok[0] != '\0') ? tok : NULL;
     cli->timeout_ms = 10000;
@@ -131,8 +132,13 @@ int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
     return 1;
 }
 
+/* The last channel opened was plaintext (no --ca): ins_cli_fail() then
+ * suggests --ca when the server did not speak plaintext HTTP/2. */
+static int last_plaintext;
+
 int ins_cli_connect(const ins_cli *cli, ins_client **out)
 {
+    last_plaintext = cli->ca == NULL && cli->cert == NULL;
     ins_client_opts o = {
         .target = cli->server,
         .ca_file = cli->ca,
@@ -159,6 +165,14 @@ int ins_cli_fail(const char *what, int code, const char *details)
         fprintf(stderr, "inspectctl: %s: %s: %s\n", what, ins_client_status_name(code), details);
     else
         fprintf(stderr, "inspectctl: %s: %s\n", what, ins_client_status_name(code));
+    /* Something answered, but not plaintext HTTP/2: most likely TLS. */
+    if (code == GRPC_STATUS_UNAVAILABLE && last_plaintext &&
+        (details == NULL || strstr(details, "Connection refused") == NULL))
+        fprintf(stderr,
+                "inspectctl: %s: if the server uses TLS, pass --ca FILE (the CA "
+                "certificate that signed the server's), as plaintext is only served "
+                "on loopback\n",
+                what);
     return ins_cli_space_full(code, details) ? INS_EXIT_FULL : INS_EXIT_FAIL;
 }
 

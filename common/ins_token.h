@@ -139,10 +139,12 @@ int ins_token_keys_verify(ins_token_keys *k, const char *token, int64_t now_unix
 int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, size_t outlen);
 
 /*
- * Signs a token for `p` with the signing key of DATA_DIR (loading the
- * keyring as ins_token_keyring_load, so key 0 is created on first use):
- * what `inspectctl token issue` does. Returns 0 or an error of
- * ins_token_keyring_load or ins_token_sign.
+ * Signs a token for `p` with the signing key of DATA_DIR: what `inspectctl
+ * token issue` does. Never creates a key: a token signed with a key the
+ * server has not got would be refused by it. Returns 0; ENOENT (or
+ * ENOTDIR) when DATA_DIR is not a folder; INS_ENOTFOUND when it holds
+ * neither token.key nor token-keys/ (no server has started on it); or an
+ * error of ins_token_keyring_load or ins_token_sign.
  */
 int ins_token_issue(const char *data_dir, const ins_principal *p, char *out, size_t outlen);
 

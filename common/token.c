@@ -573,10 +573,34 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
     return 0;
 }
 
+/* Does DATA_DIR hold a key (token.key or the key folder)? 0, ENOENT (no
+ * such folder), INS_ENOTFOUND (a folder without keys) or errno. */
+static int keys_present(const char *data_dir)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (data_dir == NULL)
+        return EINVAL;
+    if (stat(data_dir, &st) != 0)
+        return errno;
+    if (!S_ISDIR(st.st_mode))
+        return ENOTDIR;
+    int rc = keys_path(data_dir, NULL, path, sizeof path);
+    if (rc == 0 && access(path, F_OK) == 0)
+        return 0;
+    int n = snprintf(path, sizeof(path), "%s/%s", data_dir, KEY_FILE);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return ENAMETOOLONG;
+    return access(path, F_OK) == 0 ? 0 : INS_ENOTFOUND;
+}
+
 int ins_token_issue(const char *data_dir, const ins_principal *p, char *out, size_t outlen)
 {
     ins_token_keyring ring;
-    int rc = ins_token_keyring_load(data_dir, &ring);
+    int rc = keys_present(data_dir);
+    if (rc != 0)
+        return rc;
+    rc = ins_token_keyring_load(data_dir, &ring);
     if (rc == 0)
         rc = ins_token_sign(ins_token_keyring_active(&ring), p, out, outlen);
     OPENSSL_cleanse(&ring, sizeof(ring));

@@ -192,7 +192,7 @@ class Backup(unittest.TestCase):
 
         res = ctl("restore", "--from", good)
         self.assertEqual(res.returncode, 2)
-        self.assertIn("inspectctl restore: --data-dir is required", res.stderr)
+        self.assertIn("inspectctl: restore: missing --data-dir (see --help)", res.stderr)
 
     def test_scheduled_backups_rotate_and_a_failure_is_logged(self):
         bdir = os.path.join(self.tmp, "sched")
