@@ -214,6 +214,10 @@ static int cmd_keys(ins_cli *cli, int argc, char **argv, int retire)
                 id);
         return INS_EXIT_FAIL;
     }
+    if (rc == ENOENT || rc == ENOTDIR || (rc == INS_ENOTFOUND && !retire)) {
+        ins_token_issue_failed(what, data_dir, rc);
+        return INS_EXIT_FAIL;
+    }
     if (rc != 0) {
         fprintf(stderr, "inspectctl %s: %s: %s\n", what, data_dir,
                 rc == INS_ENOTFOUND ? "no such key" : ins_strerror(rc));

@@ -86,8 +86,10 @@ const ins_token_key *ins_token_keyring_active(const ins_token_keyring *ring);
  * the folder with key 0 copied into it on the first rotation), which signs
  * every token issued from then on; the older keys still verify until they
  * are retired. A running server sees the change on its next call. Sets
- * `*new_id`. Returns 0; INS_ETOOBIG when INS_TOKEN_KEYS_MAX keys are
- * accepted already (retire one first); errors of ins_token_keyring_load.
+ * `*new_id`. Returns 0; ENOENT or INS_ENOTFOUND as ins_token_issue when
+ * DATA_DIR is no folder or holds no key yet (never creates key 0);
+ * INS_ETOOBIG when INS_TOKEN_KEYS_MAX keys are accepted already (retire
+ * one first); errors of ins_token_keyring_load.
  * Two processes rotating at the same moment agree on one new key.
  */
 int ins_token_keyring_rotate(const char *data_dir, uint32_t *new_id);

@@ -231,6 +231,27 @@ static int keys_path(const char *data_dir, const char *name, char *out, size_t l
     return n < 0 || (size_t)n >= len ? ENAMETOOLONG : 0;
 }
 
+/* Does DATA_DIR hold a key (token.key or the key folder)? 0, ENOENT (no
+ * such folder), INS_ENOTFOUND (a folder without keys) or errno. */
+static int keys_present(const char *data_dir)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (data_dir == NULL)
+        return EINVAL;
+    if (stat(data_dir, &st) != 0)
+        return errno;
+    if (!S_ISDIR(st.st_mode))
+        return ENOTDIR;
+    int rc = keys_path(data_dir, NULL, path, sizeof path);
+    if (rc == 0 && access(path, F_OK) == 0)
+        return 0;
+    int n = snprintf(path, sizeof(path), "%s/%s", data_dir, KEY_FILE);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return ENAMETOOLONG;
+    return access(path, F_OK) == 0 ? 0 : INS_ENOTFOUND;
+}
+
 /* Parses a key file name "<id>.key" (decimal, no leading zero). 0 or -1. */
 static int key_name_id(const char *name, uint32_t *id)
 {
@@ -345,6 +366,9 @@ static int keys_dir_create(const char *data_dir, const ins_token_key *key0)
 
 int ins_token_keyring_rotate(const char *data_dir, uint32_t *new_id)
 {
+    int present = keys_present(data_dir);
+    if (present != 0)
+        return present;
     ins_token_keyring ring;
     char dir[PATH_MAX], name[32], path[PATH_MAX];
     int rc = ins_token_keyring_load(data_dir, &ring);
@@ -379,6 +403,9 @@ done:
 
 int ins_token_keyring_retire(const char *data_dir, uint32_t id)
 {
+    int present = keys_present(data_dir);
+    if (present != 0)
+        return present;
     ins_token_keyring ring;
     char dir[PATH_MAX], name[32], path[PATH_MAX];
     int rc = keys_path(data_dir, NULL, dir, sizeof(dir));
@@ -571,27 +598,6 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
     out[plen] = '.';
     ins_b64_encode(tag, MAC_BYTES, INS_B64_URL, out + plen + 1);
     return 0;
-}
-
-/* Does DATA_DIR hold a key (token.key or the key folder)? 0, ENOENT (no
- * such folder), INS_ENOTFOUND (a folder without keys) or errno. */
-static int keys_present(const char *data_dir)
-{
-    char path[PATH_MAX];
-    struct stat st;
-    if (data_dir == NULL)
-        return EINVAL;
-    if (stat(data_dir, &st) != 0)
-        return errno;
-    if (!S_ISDIR(st.st_mode))
-        return ENOTDIR;
-    int rc = keys_path(data_dir, NULL, path, sizeof path);
-    if (rc == 0 && access(path, F_OK) == 0)
-        return 0;
-    int n = snprintf(path, sizeof(path), "%s/%s", data_dir, KEY_FILE);
-    if (n < 0 || (size_t)n >= sizeof(path))
-        return ENAMETOOLONG;
-    return access(path, F_OK) == 0 ? 0 : INS_ENOTFOUND;
 }
 
 int ins_token_issue(const char *data_dir, const ins_principal *p, char *out, size_t outlen)

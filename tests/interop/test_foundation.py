@@ -186,6 +186,10 @@ class AuthTest(ServerTestCase):
 
     def test_whoami_token_from_other_key_unauthenticated(self):
         with tempfile.TemporaryDirectory(prefix="inspectd-otherkey-") as other:
+            # another node's key, as its server's first start writes it
+            fd = os.open(os.path.join(other, "token.key"), os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, os.urandom(32))
+            os.close(fd)
             tok = self.server.token("admin", "root", data_dir=other)
         self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, self.whoami, tok)
 
