@@ -196,18 +196,14 @@ static int chain_verify(ins_cli *cli, int argc, char **argv)
 
 int ins_cmd_audit(ins_cli *cli, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: inspectctl audit events|verify [options]\n"
-               "  events   stream the trail of an entity, an actor or a time range\n"
-               "  verify   recompute the hash chain on the server\n"
-               "Run 'inspectctl audit SUBCOMMAND --help' for its options.\n");
-        return argc < 2 ? INS_EXIT_USAGE : INS_EXIT_OK;
-    }
-    if (strcmp(argv[1], "events") == 0)
-        return events(cli, argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0)
-        return chain_verify(cli, argc - 1, argv + 1);
-    return ins_cli_usage_error("audit: unknown subcommand '%s'", argv[1]);
+    static const ins_cu_sub subs[] = {
+        {"events", "stream the trail of an entity, an actor or a time range", events},
+        {"verify", "recompute the hash chain on the server", chain_verify},
+    };
+    return ins_cu_group(cli, argc, argv,
+                        "usage: inspectctl audit COMMAND [options]\n\n"
+                        "The audit trail and its hash chain (inspect.v1.Audit, role auditor).\n",
+                        subs, sizeof subs / sizeof subs[0]);
 }
 
 /* ---- dossier export ---------------------------------------------------------------- */
@@ -758,14 +754,13 @@ int ins_dossier_verify_file(const char *file, int json)
 
 int ins_cmd_dossier(ins_cli *cli, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: inspectctl dossier export APPLICATION -o FILE\n"
-               "       inspectctl dossier verify FILE [--json]    (offline; FILE - reads stdin)\n");
-        return argc < 2 ? INS_EXIT_USAGE : INS_EXIT_OK;
-    }
-    if (strcmp(argv[1], "export") == 0)
-        return dossier_export(cli, argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0)
-        return dossier_verify(cli, argc - 1, argv + 1);
-    return ins_cli_usage_error("dossier: unknown subcommand '%s'", argv[1]);
+    static const ins_cu_sub subs[] = {
+        {"export", "stream a case dossier (tar) into a file or -o - (auditor)", dossier_export},
+        {"verify", "check a dossier offline: files, manifest, audit chain", dossier_verify},
+    };
+    return ins_cu_group(cli, argc, argv,
+                        "usage: inspectctl dossier COMMAND [options]\n\n"
+                        "Case dossiers: a self-verifying tar of every record, photo, report and\n"
+                        "audit entry of one application.\n",
+                        subs, sizeof subs / sizeof subs[0]);
 }

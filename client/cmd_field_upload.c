@@ -519,11 +519,16 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
     const char *captured = NULL;
     const char *lat = NULL, *lon = NULL, *retries_s = NULL, *stall_s = NULL;
     ins_cu_opt opts[] = {
-        {"--task", &task, NULL},        {"--item", &item, NULL},
-        {"--upload-id", &uid, NULL},    {"--chunk-bytes", &chunk, NULL},
-        {"--media-type", &media, NULL}, {"--lat", &lat, NULL},
-        {"--lon", &lon, NULL},          {"--retries", &retries_s, NULL},
-        {"--stall", &stall_s, NULL},    {"--captured", &captured, NULL},
+        {"--task", &task, NULL},
+        {"--item", &item, NULL},
+        {"--upload-id", &uid, NULL},
+        {"--chunk-bytes", &chunk, NULL},
+        {"--media-type", &media, NULL},
+        {"--lat", &lat, NULL},
+        {"--lon", &lon, NULL},
+        {"--retries", &retries_s, NULL},
+        {"--stall", &stall_s, NULL},
+        {"--captured", &captured, NULL},
         {NULL, NULL, NULL},
     };
     const char *pos[1];

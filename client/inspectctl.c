@@ -196,10 +196,11 @@ int ins_cli_busy(int code, const char *details)
 
 /*
  * Runs inspectctl-backup from the directory of this executable with
- * "COMMAND ARGS..." (argv[0] is the command name). Returns only on failure,
- * after saying why: INS_EXIT_FAIL.
+ * "COMMAND ARGS..." (argv[0] is the command name), and --json when it was
+ * given before the command. Returns only on failure, after saying why:
+ * INS_EXIT_FAIL.
  */
-static int run_backup_tool(int argc, char **argv)
+static int run_backup_tool(const ins_cli *cli, int argc, char **argv)
 {
     static const char tool[] = "inspectctl-backup";
     char self[4096], path[4096 + sizeof tool];
@@ -214,7 +215,7 @@ static int run_backup_tool(int argc, char **argv)
     if (slash != NULL)
         *slash = '\0';
     snprintf(path, sizeof path, "%s/%s", slash != NULL ? self : ".", tool);
-    char **args = calloc((size_t)argc + 2, sizeof *args);
+    char **args = calloc((size_t)argc + 3, sizeof *args);
     if (args == NULL) {
         fprintf(stderr, "inspectctl: %s: %s\n", argv[0], strerror(ENOMEM));
         return INS_EXIT_FAIL;
@@ -222,6 +223,8 @@ static int run_backup_tool(int argc, char **argv)
     args[0] = (char *)tool;
     for (int i = 0; i < argc; i++)
         args[i + 1] = argv[i];
+    if (cli->json)
+        args[argc + 1] = "--json";
     fflush(stdout);
     execv(path, args);
     fprintf(stderr, "inspectctl: %s: cannot run %s: %s\n", argv[0], path, strerror(errno));
@@ -234,8 +237,8 @@ static int run_backup_tool(int argc, char **argv)
 typedef struct command {
     const char *name;
     const char *summary;
-    int (*online)(ins_cli *, int, char **); /* takes the global options */
-    int (*offline)(int, char **);           /* gets its argv untouched */
+    int (*online)(ins_cli *, int, char **);        /* takes the global options */
+    int (*offline)(const ins_cli *, int, char **); /* gets its argv untouched */
 } command;
 
 static const command commands[] = {
@@ -315,7 +318,7 @@ int main(int argc, char **argv)
             continue;
         if (commands[k].online != NULL)
             return commands[k].online(&cli, argc - i, argv + i);
-        return commands[k].offline(argc - i, argv + i);
+        return commands[k].offline(&cli, argc - i, argv + i);
     }
     return ins_cli_usage_error("unknown command '%s'", argv[i]);
 }

@@ -190,6 +190,9 @@ class Backup(unittest.TestCase):
         self.assertIn("has no MANIFEST: not a backup, or an unfinished one", res.stderr)
         self.assertEqual(tree_hashes(target), before)
 
+        res = ctl("--json", "restore", "--from", good, "--check")  # --json before the command
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertRegex(res.stdout, r'^\{"from":".*","files":\d+,"bytes":"\d+"\}\n$')
         res = ctl("restore", "--from", good)
         self.assertEqual(res.returncode, 2)
         self.assertIn("inspectctl: restore: missing --data-dir (see --help)", res.stderr)

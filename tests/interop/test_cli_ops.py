@@ -176,11 +176,13 @@ class CliOps(unittest.TestCase):
 
     def test_audit_verify_json_follows_the_mapping(self):
         aud = self.server.token("auditor", "aud-1")
-        res = self.on("audit", "verify", "--json", token=aud)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        out = json.loads(res.stdout)
-        self.assertTrue(out["intact"])
-        self.assertIsInstance(out["checked_to"], str)  # uint64 as a string
+        for args in (["audit", "verify", "--json"], ["--json", "audit", "verify"],
+                     ["audit", "--json", "verify"]):
+            res = self.on(*args, token=aud)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            out = json.loads(res.stdout)
+            self.assertTrue(out["intact"])
+            self.assertIsInstance(out["checked_to"], str)  # uint64 as a string
 
     # -- server address, arguments, times ----------------------------------
 
