@@ -273,23 +273,6 @@ void ins_cu_table_free(ins_cu_table *t)
 
 /* ---- small formatting -------------------------------------------------- */
 
-int ins_cu_parse_u64(const char *opt, const char *text, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (text == NULL || text[0] < '0' || text[0] > '9') {
-        ins_cli_usage_error("%s: '%s' is not a number", opt, text ? text : "");
-        return -1;
-    }
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max) {
-        ins_cli_usage_error("%s: '%s' is not a number from 0 to %" PRIu64, opt, text, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 const char *ins_cu_enum(const ProtobufCEnumDescriptor *d, int value)
 {
     static char bufs[8][48];
@@ -305,107 +288,6 @@ const char *ins_cu_num(double v)
     char *b = bufs[next++ % 8];
     snprintf(b, sizeof bufs[0], "%.15g", v);
     return b;
-}
-
-/* ---- arguments --------------------------------------------------------- */
-
-int ins_cu_require(const char *what, const char *name, const char *value)
-{
-    if (value != NULL && value[0] != '\0')
-        return INS_EXIT_OK;
-    return ins_cli_usage_error("%s: missing %s", what, name);
-}
-
-/*
- * The name of positional argument `index` as the usage line of `help`
- * spells it ("usage: inspectctl tasks create APP [--request-id ID]" gives
- * APP for 0), into `out`; "argument" when the line says nothing usable.
- * The help text is captured by pointing stdout at a memory stream for the
- * call (glibc's stdout is assignable); nothing reaches the terminal.
- */
-static void positional_name(void (*help)(void), const char *what, int index, char *out, size_t len)
-{
-    snprintf(out, len, "argument");
-    char *text = NULL;
-    size_t n = 0;
-    FILE *mem = open_memstream(&text, &n);
-    if (mem == NULL)
-        return;
-    fflush(stdout);
-    FILE *saved = stdout;
-    stdout = mem;
-    help();
-    stdout = saved;
-    fclose(mem);
-    char *line = text != NULL ? strstr(text, what) : NULL;
-    if (line != NULL) {
-        line += strlen(what);
-        char *end = strchr(line, '\n');
-        if (end != NULL)
-            *end = '\0';
-        int k = 0;
-        for (char *save = NULL, *w = strtok_r(line, " ", &save); w != NULL;
-             w = strtok_r(NULL, " ", &save)) {
-            if (w[0] == '[' || w[0] == '-' || w[0] == '(' || w[0] == '|')
-                break;
-            if (k++ == index) {
-                snprintf(out, len, "%s", w);
-                break;
-            }
-        }
-    }
-    free(text);
-}
-
-int ins_cu_args(ins_cli *cli, int argc, char **argv, int first, const ins_cu_opt *opts,
-                const char **pos, int min_pos, int max_pos, int *npos, void (*help)(void),
-                const char *what)
-{
-    *npos = 0;
-    for (int i = first; i < argc;) {
-        int r = cli != NULL ? ins_cli_global_option(cli, argc, argv, &i) : 0;
-        if (r < 0)
-            return INS_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            help();
-            return -1;
-        }
-        if (a[0] == '-' && a[1] != '\0') {
-            const ins_cu_opt *o = opts;
-            while (o != NULL && o->name != NULL && strcmp(o->name, a) != 0)
-                o++;
-            if (o == NULL || o->name == NULL)
-                return ins_cli_usage_error("%s: unknown option %s", what, a);
-            if (o->value == NULL) {
-                *o->flag = 1;
-                i++;
-                continue;
-            }
-            if (i + 1 >= argc)
-                return ins_cli_usage_error("%s: %s needs a value", what, a);
-            *o->value = argv[i + 1];
-            i += 2;
-            continue;
-        }
-        if (*npos >= max_pos)
-            return ins_cli_usage_error("%s: unexpected argument '%s'", what, a);
-        pos[(*npos)++] = a;
-        i++;
-    }
-    if (*npos < min_pos) {
-        char name[64];
-        positional_name(help, what, *npos, name, sizeof name);
-        return ins_cli_usage_error("%s: missing %s", what, name);
-    }
-    return INS_EXIT_OK;
-}
-
-int ins_cu_is_stdio(const char *path)
-{
-    return path != NULL && strcmp(path, "-") == 0;
 }
 
 /* ---- requests ---------------------------------------------------------- */

@@ -5,9 +5,9 @@
  * Part of the offline tool inspectctl-backup (backup_main.c), not of
  * inspectctl: it calls the storage engine (ins_backup.h) on the data folder's
  * files, which is why it links storage/ and the network client does not.
- * Messages and exit codes follow inspectctl's (cli.h, ins_cu_args): usage
- * errors as "inspectctl: WHAT: missing NAME (see --help)", failures as
- * "inspectctl WHAT: ..." on stderr; 0 / 1 failed / 2 usage.
+ * Arguments go through inspectctl's one parser (cliargs.c), so options,
+ * --json and the usage errors are the same as everywhere ("inspectctl:
+ * WHAT: missing NAME (see --help)"); exit codes as cli.h.
  */
 #include "cmd_backup.h"
 
@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "cliutil.h"
 #include "ins_backup.h"
 #include "ins_error.h"
 
@@ -51,52 +52,14 @@ static const char restore_usage[] =
     "\n"
     "example: inspectctl restore --from /var/backups/inspectd/2026-12-01 --data-dir data\n";
 
-typedef struct args {
-    const char *a, *b; /* the two folders, in the order of the names given */
-    int check, json;
-} args;
-
-/*
- * Reads "--NAME VALUE" for `na` and `nb`, the flags --check (when
- * `allow_check`) and --json. Returns 0, 1 after --help, or 2 after saying
- * what is wrong in inspectctl's style.
- */
-static int parse(int argc, char **argv, const char *na, const char *nb, int allow_check,
-                 const char *usage, args *out)
+static void backup_help(void)
 {
-    memset(out, 0, sizeof *out);
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if (strcmp(o, "--json") == 0) {
-            out->json = 1;
-            continue;
-        }
-        if (allow_check && strcmp(o, "--check") == 0) {
-            out->check = 1;
-            continue;
-        }
-        const char **slot = strcmp(o, na) == 0 ? &out->a : strcmp(o, nb) == 0 ? &out->b : NULL;
-        if (slot == NULL) {
-            fprintf(stderr, "inspectctl: %s: %s %s (see --help)\n", argv[0],
-                    o[0] == '-' ? "unknown option" : "unexpected argument", o);
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "inspectctl: %s: %s needs a value (see --help)\n", argv[0], o);
-            return 2;
-        }
-        *slot = argv[++i];
-    }
-    const char *missing = out->a == NULL ? na : (out->b == NULL && !out->check) ? nb : NULL;
-    if (missing != NULL) {
-        fprintf(stderr, "inspectctl: %s: missing %s (see --help)\n", argv[0], missing);
-        return 2;
-    }
-    return 0;
+    fputs(backup_usage, stdout);
+}
+
+static void restore_help(void)
+{
+    fputs(restore_usage, stdout);
 }
 
 /* Prints the report as one JSON object (64-bit numbers as strings, as in
@@ -119,57 +82,75 @@ static int print_json(const char *what, const char *from, const char *to,
     int ok =
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) >= 0 && fflush(stdout) == 0;
     json_object_put(o);
-    return ok ? 0 : 1;
+    return ok ? INS_EXIT_OK : INS_EXIT_FAIL;
 }
 
 int ins_cmd_backup(int argc, char **argv)
 {
-    args a;
-    int p = parse(argc, argv, "--data-dir", "--to", 0, backup_usage, &a);
-    if (p != 0)
-        return p == 1 ? 0 : 2;
+    ins_cli cli;
+    ins_cli_defaults(&cli);
+    const char *data = NULL, *to = NULL;
+    ins_cu_opt opts[] = {{"--data-dir", &data, NULL}, {"--to", &to, NULL}, {NULL, NULL, NULL}};
+    int npos;
+    int rc = ins_cu_args(&cli, argc, argv, 1, opts, NULL, 0, 0, &npos, backup_help, "backup");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    if (ins_cu_require("backup", "--data-dir", data) != INS_EXIT_OK ||
+        ins_cu_require("backup", "--to", to) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     ins_backup_report rep;
-    int rc = ins_store_backup(a.a, a.b, &rep);
+    rc = ins_store_backup(data, to, &rep);
     if (rc) {
         fprintf(stderr, "inspectctl backup: %s\n", rep.detail[0] ? rep.detail : ins_strerror(rc));
-        return 1;
+        return INS_EXIT_FAIL;
     }
-    if (a.json)
-        return print_json("data_dir", a.a, a.b, &rep, 0);
+    if (cli.json)
+        return print_json("data_dir", data, to, &rep, 0);
     printf("backup of %s written to %s: %zu files, %" PRIu64
            " bytes, with the token keys (keep it as secret as %s)\n",
-           a.a, a.b, rep.files, rep.bytes, a.a);
-    return 0;
+           data, to, rep.files, rep.bytes, data);
+    return INS_EXIT_OK;
 }
 
 int ins_cmd_restore(int argc, char **argv)
 {
-    args a;
-    int p = parse(argc, argv, "--from", "--data-dir", 1, restore_usage, &a);
-    if (p != 0)
-        return p == 1 ? 0 : 2;
+    ins_cli cli;
+    ins_cli_defaults(&cli);
+    const char *from = NULL, *data = NULL;
+    int check = 0;
+    ins_cu_opt opts[] = {{"--from", &from, NULL},
+                         {"--data-dir", &data, NULL},
+                         {"--check", NULL, &check},
+                         {NULL, NULL, NULL}};
+    int npos;
+    int rc = ins_cu_args(&cli, argc, argv, 1, opts, NULL, 0, 0, &npos, restore_help, "restore");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    if (ins_cu_require("restore", "--from", from) != INS_EXIT_OK ||
+        (!check && ins_cu_require("restore", "--data-dir", data) != INS_EXIT_OK))
+        return INS_EXIT_USAGE;
     ins_backup_report rep;
-    int rc = a.check ? ins_backup_verify(a.a, &rep) : ins_store_restore(a.a, a.b, &rep);
+    rc = check ? ins_backup_verify(from, &rep) : ins_store_restore(from, data, &rep);
     if (rc == INS_ECORRUPT && rep.first_bad != 0) {
         fprintf(stderr,
                 "inspectctl restore: restored %s from %s, but %s; run 'inspectctl audit verify' "
                 "against it and compare with an older backup\n",
-                a.b, a.a, rep.detail);
-        return 1;
+                data, from, rep.detail);
+        return INS_EXIT_FAIL;
     }
     if (rc) {
         fprintf(stderr, "inspectctl restore: %s%s\n", rep.detail[0] ? rep.detail : ins_strerror(rc),
-                a.check || rep.replaced ? "" : "; nothing was replaced");
-        return 1;
+                check || rep.replaced ? "" : "; nothing was replaced");
+        return INS_EXIT_FAIL;
     }
-    if (a.json)
-        return print_json("from", a.a, a.check ? NULL : a.b, &rep, !a.check);
-    if (a.check)
-        printf("%s: %zu files, %" PRIu64 " bytes, all match the manifest\n", a.a, rep.files,
+    if (cli.json)
+        return print_json("from", from, check ? NULL : data, &rep, !check);
+    if (check)
+        printf("%s: %zu files, %" PRIu64 " bytes, all match the manifest\n", from, rep.files,
                rep.bytes);
     else
         printf("restored %s from %s: %zu files verified against the manifest; audit chain "
                "intact (%" PRIu64 " entries)\n",
-               a.b, a.a, rep.files, rep.audit_last);
-    return 0;
+               data, from, rep.files, rep.audit_last);
+    return INS_EXIT_OK;
 }

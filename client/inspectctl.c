@@ -2,7 +2,7 @@
  * inspectctl.c - the command-line client: global options, then one command.
  *
  * The dispatcher only knows the command table; each command group lives in
- * its own file (cmd_*.c) and parses its own arguments. Commands that talk to
+ * its own file (cmd_*.c) and parses its own arguments (with cliargs.c). Commands that talk to
  * a server take the global options either before or after the command name;
  * the offline commands (token, backup, restore) get their arguments as given.
  * backup and restore are not compiled in: they need the storage engine, so
@@ -43,94 +43,6 @@ const char ins_cli_global_help[] =
     "  --timeout DURATION   deadline of each call, e.g. 500ms, 10s, 2m; 0 for none\n"
     "                       (default 10s; none for streams that follow, like --watch)\n"
     "  --json               print results as JSON\n";
-
-void ins_cli_defaults(ins_cli *cli)
-{
-    memset(cli, 0, sizeof *cli);
-    const char *srv = getenv("INSPECT_SERVER");
-    cli->server = (srv != NULL && srv[0] != '\0') ? srv : "127.0.0.1:50051";
-    const char *tok = getenv("INSPECT_TOKEN");
-    cli->token = (tok != NULL && tok[0] != '\0') ? tok : NULL;
-    cli->timeout_ms = 10000;
-}
-
-int ins_cli_parse_duration_ms(const char *text, int64_t *ms)
-{
-    if (text == NULL || !isdigit((unsigned char)text[0]))
-        return -1;
-    errno = 0;
-    char *end;
-    long long n = strtoll(text, &end, 10);
-    if (errno != 0 || n < 0)
-        return -1;
-    long long mult;
-    if (*end == '\0' || strcmp(end, "s") == 0)
-        mult = 1000;
-    else if (strcmp(end, "ms") == 0)
-        mult = 1;
-    else if (strcmp(end, "m") == 0)
-        mult = 60 * 1000;
-    else if (strcmp(end, "h") == 0)
-        mult = 3600 * 1000;
-    else
-        return -1;
-    if (n > INT64_MAX / mult)
-        return -1;
-    *ms = (int64_t)(n * mult);
-    return 0;
-}
-
-int ins_cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("inspectctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see --help)\n", stderr);
-    va_end(ap);
-    return INS_EXIT_USAGE;
-}
-
-int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } str_opts[] = {
-        {"--server", offsetof(ins_cli, server)}, {"--token", offsetof(ins_cli, token)},
-        {"--ca", offsetof(ins_cli, ca)},         {"--cert", offsetof(ins_cli, cert)},
-        {"--key", offsetof(ins_cli, key)},       {"--target-name", offsetof(ins_cli, target_name)},
-    };
-    const char *arg = argv[*i];
-    if (strcmp(arg, "--json") == 0) {
-        cli->json = 1;
-        *i += 1;
-        return 1;
-    }
-    int is_timeout = strcmp(arg, "--timeout") == 0;
-    size_t k;
-    for (k = 0; k < sizeof str_opts / sizeof str_opts[0]; k++)
-        if (strcmp(arg, str_opts[k].name) == 0)
-            break;
-    if (!is_timeout && k == sizeof str_opts / sizeof str_opts[0])
-        return 0;
-    if (*i + 1 >= argc) {
-        ins_cli_usage_error("%s needs a value", arg);
-        return -1;
-    }
-    const char *value = argv[*i + 1];
-    if (is_timeout) {
-        if (ins_cli_parse_duration_ms(value, &cli->timeout_ms) != 0) {
-            ins_cli_usage_error("--timeout: '%s' is not a duration such as 500ms, 10s, 2m", value);
-            return -1;
-        }
-        cli->timeout_set = 1;
-    } else {
-        *(const char **)((char *)cli + str_opts[k].off) = value;
-    }
-    *i += 2;
-    return 1;
-}
 
 /* The last channel opened was plaintext (no --ca): ins_cli_fail() then
  * suggests --ca when the server did not speak plaintext HTTP/2. */
