@@ -24,8 +24,9 @@
 static const char backup_usage[] =
     "usage: inspectctl backup --data-dir DIR --to BACKUP_DIR [--json]\n"
     "\n"
-    "Copies everything a restore needs into BACKUP_DIR (created mode 0700; it must\n"
-    "not already hold a backup): the store (the blob stripes, then meta, compacted)\n"
+    "Copies everything a restore needs into BACKUP_DIR (created mode 0700 with its\n"
+    "parents; it must not already hold a backup): the store (the blob stripes,\n"
+    "then meta, compacted)\n"
     "and the token keys (token.key, token-keys/), so tokens issued before the backup\n"
     "still work after a restore; then BACKUP_DIR/MANIFEST with the size and SHA-256\n"
     "of every file. Safe while inspectd runs on DIR. BACKUP_DIR holds the signing\n"
@@ -35,7 +36,7 @@ static const char backup_usage[] =
     "  --to BACKUP_DIR    where the backup goes\n"
     "  --json             print the result as JSON\n"
     "\n"
-    "example: inspectctl backup --data-dir data --to /var/backups/inspectd/2026-12-01\n";
+    "example: inspectctl backup --data-dir data --to backups/2026-12-01\n";
 static const char restore_usage[] =
     "usage: inspectctl restore --from BACKUP_DIR --data-dir DIR [--json]\n"
     "       inspectctl restore --from BACKUP_DIR --check [--json]\n"
@@ -50,7 +51,7 @@ static const char restore_usage[] =
     "  --check            only verify the backup against its manifest\n"
     "  --json             print the result as JSON\n"
     "\n"
-    "example: inspectctl restore --from /var/backups/inspectd/2026-12-01 --data-dir data\n";
+    "example: inspectctl restore --from backups/2026-12-01 --check\n";
 
 static void backup_help(void)
 {

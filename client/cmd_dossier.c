@@ -215,7 +215,7 @@ static void export_help(void)
            "written under a temporary name and renamed once complete (-o -: standard\n"
            "output, the summary on stderr). No deadline unless --timeout is given.\n"
            "Role: auditor.\n\n"
-           "example: inspectctl dossier export XD-2026-000123 -o case.tar\n\n%s",
+           "example: inspectctl dossier export XD-2026-001201 -o case.tar\n\n%s",
            ins_cli_global_help);
 }
 

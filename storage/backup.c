@@ -260,6 +260,23 @@ static int copy_keys(const char *data_dir, const char *to_dir, ins__bk_list *l)
     return rc;
 }
 
+/* mkdir -p with mode 0700 for every folder it creates. Returns 0 or errno. */
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return ENAMETOOLONG;
+    for (char *p = buf + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return errno;
+        *p = '/';
+    }
+    return mkdir(buf, 0700) != 0 && errno != EEXIST ? errno : 0;
+}
+
 static int backup_run(const bk_src *src, const char *to_dir, ins_backup_report *rep)
 {
     ins_backup_report local;
@@ -271,8 +288,8 @@ static int backup_run(const bk_src *src, const char *to_dir, ins_backup_report *
     memset(rep, 0, sizeof *rep);
     if (!src->data_dir || !to_dir)
         return INS_EINVAL;
-    if (mkdir(to_dir, 0700) != 0 && errno != EEXIST)
-        return ins__bk_fail(rep, errno, "cannot create %s: %s", to_dir, strerror(errno));
+    if ((rc = mkdir_p(to_dir)) != 0)
+        return ins__bk_fail(rep, rc, "cannot create %s: %s", to_dir, strerror(rc));
     if ((rc = ins__bk_join(p, sizeof p, to_dir, INS_BACKUP_MANIFEST)) != 0)
         return ins__bk_fail(rep, rc, "%s: path too long", to_dir);
     if (access(p, F_OK) == 0)

@@ -56,8 +56,8 @@ typedef struct ins_backup_report {
 /*
  * Backs up the store in `data_dir` from another process (inspectctl
  * backup): opens its environments read-only. Safe while a server runs on
- * data_dir. `to_dir` is created mode 0700 and must not already hold a
- * backup. `rep` may be NULL.
+ * data_dir. `to_dir` is created mode 0700 (with its parents) and must not
+ * already hold a backup. `rep` may be NULL.
  * Errors: INS_EINVAL (NULL paths), INS_EEXIST (to_dir holds a backup),
  * INS_ECORRUPT (a referenced blob is still missing after retries), LMDB
  * errors, errno (ENOENT if data_dir holds no store, ENOSPC, ...); what

@@ -23,6 +23,7 @@ interop;ops).
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -137,6 +138,24 @@ class CliOps(unittest.TestCase):
                 continue  # this help shows no JSON example
             res = self.on(*cmd.split(), "-", token=token, stdin=json.dumps(example))
             self.assertEqual(res.returncode, 0, f"{cmd}: {res.stderr}")
+
+    def test_help_command_examples_run_as_written(self):
+        """Every 'example: inspectctl ...' line of these helps, in this order,
+        in a folder where `data` is the server's data folder."""
+        auditor = self.server.token("auditor", "aud-1")
+        with tempfile.TemporaryDirectory() as work:
+            os.symlink(self.server.data_dir, os.path.join(work, "data"))
+            env = dict(os.environ, INSPECT_SERVER=self.server.addr, INSPECT_TOKEN=auditor)
+            ran = 0
+            for cmd in ("token issue", "backup", "restore", "dossier export", "dossier verify"):
+                text = ctl(*cmd.split(), "--help").stdout
+                for line in re.findall(r"^example: (inspectctl .*)$", text, re.M):
+                    argv = shlex.split(line)
+                    res = subprocess.run([INSPECTCTL, *argv[1:]], cwd=work, env=env,
+                                         capture_output=True, text=True, timeout=120)
+                    self.assertEqual(res.returncode, 0, f"{line}: {res.stderr}")
+                    ran += 1
+            self.assertEqual(ran, 5)
 
     def test_applications_upsert_example_credit_code_is_valid(self):
         sys.path.insert(0, SEEDS)
