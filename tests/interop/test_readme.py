@@ -11,12 +11,14 @@ So the README cannot drift from what the CLI does: a renamed option, a
 changed stage name or a wrong example file fails this test.
 
 Then it checks the outcome through the CLI as well: the application is
-archived with outcome pass, and both dossier verifications printed OK.
+archived with outcome pass, both dossier verifications printed OK, and
+`photo ID -o -` writes exactly a cited photo's bytes on standard output.
 
 Run by CTest (tests/interop/CMakeLists.txt: interop_readme, labels
 interop;ops).
 """
 
+import hashlib
 import json
 import os
 import re
@@ -75,6 +77,17 @@ class Readme(unittest.TestCase):
             app = app.get("application", app)
             self.assertEqual(app["stage"], "STAGE_ARCHIVED")
             self.assertEqual(app["outcome"], "OUTCOME_PASS")
+
+            # photo -o - writes the photo's bytes, and only them, on stdout
+            path = os.path.join(ROOT, "seeds", "examples", "photos", "front-1.png")
+            with open(path, "rb") as f:
+                want = f.read()
+            pid = hashlib.sha256(want).hexdigest()
+            got = subprocess.run([INSPECTCTL, "--token", disp, "photo", pid, "-o", "-"],
+                                 env=env, capture_output=True, timeout=60)
+            self.assertEqual(got.returncode, 0, got.stderr)
+            self.assertEqual(got.stdout, want)
+            self.assertIn(b"-> standard output (SHA-256 verified)", got.stderr)
 
 
 if __name__ == "__main__":
