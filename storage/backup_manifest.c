@@ -24,6 +24,7 @@
 
 #include "ins_error.h"
 #include "ins_hex.h"
+#include "ins_sha256.h"
 
 #define MANIFEST_HEAD "inspectd-backup 1"
 #define LINE_MAX_LEN  4096
@@ -141,7 +142,7 @@ static int file_sha256(const char *path, uint8_t out[32], uint64_t *size)
     if (fd < 0)
         return errno;
     EVP_MD_CTX *x = EVP_MD_CTX_new();
-    int rc = x != NULL && EVP_DigestInit_ex(x, EVP_sha256(), NULL) == 1 ? 0 : EIO;
+    int rc = x != NULL && EVP_DigestInit_ex(x, ins_sha256_md(), NULL) == 1 ? 0 : EIO;
     ssize_t n;
     *size = 0;
     while (rc == 0 && (n = read(fd, buf, sizeof buf)) != 0) {
