@@ -26,6 +26,8 @@ void ins_cli_defaults(ins_cli *cli)
     cli->server = (srv != NULL && srv[0] != '\0') ? srv : "127.0.0.1:50051";
     const char *tok = getenv("INSPECT_TOKEN");
     cli->token = (tok != NULL && tok[0] != '\0') ? tok : NULL;
+    const char *district = getenv("INSPECT_DISTRICT");
+    cli->district = (district != NULL && district[0] != '\0') ? district : NULL;
     cli->timeout_ms = 10000;
 }
 
@@ -72,9 +74,13 @@ int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
         const char *name;
         size_t off;
     } str_opts[] = {
-        {"--server", offsetof(ins_cli, server)}, {"--token", offsetof(ins_cli, token)},
-        {"--ca", offsetof(ins_cli, ca)},         {"--cert", offsetof(ins_cli, cert)},
-        {"--key", offsetof(ins_cli, key)},       {"--target-name", offsetof(ins_cli, target_name)},
+        {"--server", offsetof(ins_cli, server)},
+        {"--token", offsetof(ins_cli, token)},
+        {"--ca", offsetof(ins_cli, ca)},
+        {"--cert", offsetof(ins_cli, cert)},
+        {"--key", offsetof(ins_cli, key)},
+        {"--target-name", offsetof(ins_cli, target_name)},
+        {"--district", offsetof(ins_cli, district)},
     };
     const char *arg = argv[*i];
     if (strcmp(arg, "--json") == 0) {

@@ -204,6 +204,10 @@ int ins_cu_group(ins_cli *cli, int argc, char **argv, const char *group_help,
 int ins_cu_take_repeated(int *argc, char **argv, const char *name, const char **vals, size_t *n,
                          const char *what);
 
+/* Installs `handler` (which only sets a flag) for SIGINT and SIGTERM: how
+ * the following commands (--follow) learn of Ctrl-C. Can't fail. */
+void ins_cu_on_stop(void (*handler)(int));
+
 /*
  * A unix time in the one format inspectctl prints times in: local time
  * with its UTC offset, "2026-01-02 11:04:05 +0800" (the TZ variable

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cliutil.h"
+#include "ins_district.h"
 #include "inspect/v1/session.pb-c.h"
 
 #define WHOAMI_METHOD "/inspect.v1.Session/WhoAmI"
@@ -86,6 +87,8 @@ int ins_cmd_whoami(ins_cli *cli, int argc, char **argv)
         char when[40];
         if (r->expires_unix != 0)
             printf("expires:    %s\n", ins_cu_fmt_time(r->expires_unix, when, sizeof when));
+        printf("districts:  %s\nnode:       district %s\n", ins_district_list_text(r->districts),
+               r->node_district);
     }
     protobuf_c_message_free_unpacked(&r->base, NULL);
     return INS_EXIT_OK;

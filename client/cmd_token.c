@@ -28,7 +28,8 @@
 static void usage_issue(FILE *f)
 {
     fputs("usage: inspectctl token issue --data-dir DIR --role ROLE --principal NAME\n"
-          "                              [--department DEPT] --ttl DURATION [--json]\n"
+          "                              [--department DEPT] [--district LIST] --ttl DURATION\n"
+          "                              [--json]\n"
           "\n"
           "Signs a bearer token with the signing key of DIR (DIR/token.key, or the\n"
           "newest of DIR/token-keys after a rotation) and prints it on stdout. DIR\n"
@@ -46,9 +47,14 @@ static void usage_issue(FILE *f)
           "  --role ROLE        inspector, dispatcher, department, auditor or admin\n"
           "  --principal NAME   who the token speaks for (no control characters)\n"
           "  --department DEPT  the department (required for the department role)\n"
+          "  --district LIST    the districts the token is valid in: one code, several\n"
+          "                     (a,b,c: a city department) or '*' (every district). Without\n"
+          "                     it the token holds the default district only, the one of\n"
+          "                     a node started without --district. Nodes of a province\n"
+          "                     share one keyring (DIR/token-keys on every node)\n"
           "  --ttl DURATION     lifetime: digits and a unit, e.g. 90s, 30m, 12h, 7d\n"
           "  --json             print {\"token\", \"principal\", \"role\", \"department\",\n"
-          "                     \"expires\"} (RFC 3339) instead of the bare token\n"
+          "                     \"districts\", \"expires\"} (RFC 3339) instead of the token\n"
           "  -h, --help         show this help\n"
           "\n"
           "example: inspectctl token issue --data-dir data --role dispatcher --principal desk-1 "
@@ -106,6 +112,7 @@ static int print_issued(const ins_cli *cli, const char *token, const ins_princip
         json_object_new_string(
             protobuf_c_enum_descriptor_get_value(&inspect__v1__role__descriptor, p->role)->name));
     json_object_object_add(o, "department", json_object_new_string(p->department));
+    json_object_object_add(o, "districts", json_object_new_string(p->districts));
     json_object_object_add(o, "expires", json_object_new_string(expires));
     int rc = ins_cu_print_json_object(o);
     json_object_put(o);
@@ -115,10 +122,25 @@ static int print_issued(const ins_cli *cli, const char *token, const ins_princip
 static int cmd_issue(ins_cli *cli, int argc, char **argv)
 {
     const char *data_dir = NULL, *role = NULL, *name = NULL, *dept = "", *ttl = NULL;
+    const char *districts = NULL;
     ins_cu_opt opts[] = {
-        {"--data-dir", &data_dir, NULL}, {"--role", &role, NULL}, {"--principal", &name, NULL},
-        {"--department", &dept, NULL},   {"--ttl", &ttl, NULL},   {NULL, NULL, NULL},
+        {"--data-dir", &data_dir, NULL},
+        {"--role", &role, NULL},
+        {"--principal", &name, NULL},
+        {"--department", &dept, NULL},
+        {"--ttl", &ttl, NULL},
+        {NULL, NULL, NULL},
     };
+    /* --district here is the token's claim, not the global option (where a
+     * call is routed), so it is taken out before the global options are. */
+    const char *dvals[INS_CU_MAX_REPEAT];
+    size_t nd;
+    if (ins_cu_take_repeated(&argc, argv, "--district", dvals, &nd, "token issue") != 0)
+        return INS_EXIT_USAGE;
+    if (nd > 1)
+        return ins_cli_usage_error("token issue: give --district once, with a list (a,b,c)");
+    if (nd == 1)
+        districts = dvals[0];
     int npos;
     int rc = ins_cu_args(cli, argc, argv, 1, opts, NULL, 0, 0, &npos, issue_help, "token issue");
     if (rc != INS_EXIT_OK)
@@ -155,6 +177,10 @@ static int cmd_issue(ins_cli *cli, int argc, char **argv)
         return usage_error("--ttl is too long", ttl);
     memcpy(p.name, name, strlen(name) + 1);
     memcpy(p.department, dept, strlen(dept) + 1);
+    const char *why = NULL;
+    if (districts != NULL &&
+        ins_district_list_parse(districts, p.districts, sizeof p.districts, &why) != 0)
+        return usage_error(why, districts);
     p.expires_unix = now + secs;
 
     char token[INS_TOKEN_MAX];

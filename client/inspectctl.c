@@ -21,6 +21,7 @@
 #include <grpc/status.h>
 
 #include "cli.h"
+#include "ins_district.h"
 #include "ins_error.h"
 
 #include "cmd_token.h"
@@ -40,6 +41,9 @@ const char ins_cli_global_help[] =
     "  --cert FILE          client certificate (PEM) for mutual TLS; needs --key\n"
     "  --key FILE           private key (PEM) of --cert\n"
     "  --target-name NAME   TLS: name to verify in the server certificate\n"
+    "  --district CODE      send 'x-district: CODE' with every call, so a province\n"
+    "                       router reaches the district's node (default:\n"
+    "                       $INSPECT_DISTRICT; none: the node's own district)\n"
     "  --timeout DURATION   deadline of each call, e.g. 500ms, 10s, 2m; 0 for none\n"
     "                       (default 10s; none for streams that follow, like --watch)\n"
     "  --json               print results as JSON\n";
@@ -51,6 +55,13 @@ static int last_plaintext;
 int ins_cli_connect(const ins_cli *cli, ins_client **out)
 {
     last_plaintext = cli->ca == NULL && cli->cert == NULL;
+    if (cli->district != NULL && !ins_district_code_ok(cli->district)) {
+        *out = NULL;
+        return ins_cli_usage_error("--district (or $INSPECT_DISTRICT) takes one district code "
+                                   "(lower-case letters, digits, '-'), not '%s'; only "
+                                   "'changes' follows several",
+                                   cli->district);
+    }
     ins_client_opts o = {
         .target = cli->server,
         .ca_file = cli->ca,
@@ -58,6 +69,7 @@ int ins_cli_connect(const ins_cli *cli, ins_client **out)
         .key_file = cli->key,
         .target_name_override = cli->target_name,
         .token = cli->token,
+        .district = cli->district,
         .timeout_ms = cli->timeout_ms,
     };
     char *details = NULL;
@@ -97,6 +109,11 @@ int ins_cli_space_full(int code, const char *details)
 {
     return code == GRPC_STATUS_RESOURCE_EXHAUSTED &&
            (starts_with(details, INS_MSG_STORE_FULL) || starts_with(details, INS_MSG_DISK_FULL));
+}
+
+int ins_cli_link_lost(int code)
+{
+    return code == GRPC_STATUS_UNAVAILABLE || code == GRPC_STATUS_INTERNAL;
 }
 
 int ins_cli_busy(int code, const char *details)

@@ -137,10 +137,11 @@ static grpc_byte_buffer *wrap(ins_call *c, const void *data, size_t len)
     return bb;
 }
 
-/* Sends the final status, with `reply` (may be NULL) as the last message. */
+/* Sends the final status, with `reply` (may be NULL) as the last message,
+ * and RECV_CLOSE_ON_SERVER when no batch of its own watches for it. */
 static void send_status(ins_call *c, grpc_byte_buffer *reply)
 {
-    grpc_op ops[3];
+    grpc_op ops[4];
     size_t n = add_initial_md(c, ops, 0);
     if (reply) {
         c->send_buf = reply;
@@ -155,6 +156,13 @@ static void send_status(ins_call *c, grpc_byte_buffer *reply)
     ops[n].data.send_status_from_server.status_details =
         c->status == GRPC_STATUS_OK ? NULL : &c->status_details;
     n++;
+    if (!c->close_posted) {
+        memset(&ops[n], 0, sizeof ops[n]);
+        ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+        ops[n].data.recv_close_on_server.cancelled = &c->close_cancelled;
+        c->close_posted = 1;
+        n++;
+    }
     c->done = 1;
     if (start(c, ops, n, &c->t_status) != 0 && c->send_buf) {
         grpc_byte_buffer_destroy(c->send_buf);
@@ -232,6 +240,21 @@ int ins_call_send(ins_call *c, const ProtobufCMessage *msg)
         c->send_buf = NULL;
         return INS_ECANCELLED;
     }
+    c->send_in_flight = 1;
+    return 0;
+}
+
+int ins_call_send_headers(ins_call *c)
+{
+    if (c->done || c->status_pending)
+        return INS_ECANCELLED;
+    if (c->md_sent)
+        return INS_EEXIST;
+    if (c->send_in_flight)
+        return INS_EBUSY;
+    grpc_op op;
+    if (add_initial_md(c, &op, 0) != 1 || start(c, &op, 1, &c->t_send) != 0)
+        return INS_ECANCELLED;
     c->send_in_flight = 1;
     return 0;
 }
