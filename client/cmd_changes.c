@@ -110,12 +110,12 @@ static void print_change(feeds *all, const Inspect__V1__Change *ch)
     }
     if (all->show_district)
         printf("%" PRIu64 "  %s  %-10s %-12s %-24s %s\n", ch->seq,
-               ins_cu_fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->district, ch->entity_kind,
-               ch->entity_id, ch->change);
+               ins_cu_fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->district,
+               ch->entity_kind, ch->entity_id, ch->change);
     else
         printf("%" PRIu64 "  %s  %-12s %-24s %s\n", ch->seq,
-               ins_cu_fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->entity_kind, ch->entity_id,
-               ch->change);
+               ins_cu_fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->entity_kind,
+               ch->entity_id, ch->change);
 }
 
 /* "inspectctl: changes[ --follow][ (district d)]" for messages. */

@@ -124,12 +124,8 @@ static int cmd_issue(ins_cli *cli, int argc, char **argv)
     const char *data_dir = NULL, *role = NULL, *name = NULL, *dept = "", *ttl = NULL;
     const char *districts = NULL;
     ins_cu_opt opts[] = {
-        {"--data-dir", &data_dir, NULL},
-        {"--role", &role, NULL},
-        {"--principal", &name, NULL},
-        {"--department", &dept, NULL},
-        {"--ttl", &ttl, NULL},
-        {NULL, NULL, NULL},
+        {"--data-dir", &data_dir, NULL}, {"--role", &role, NULL}, {"--principal", &name, NULL},
+        {"--department", &dept, NULL},   {"--ttl", &ttl, NULL},   {NULL, NULL, NULL},
     };
     /* --district here is the token's claim, not the global option (where a
      * call is routed), so it is taken out before the global options are. */
