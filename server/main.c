@@ -21,6 +21,7 @@
 #include "tables.h"
 #include "audit.h"
 #include "blobs.h"
+#include "backup_sched.h"
 #include "ins_token.h"
 #include "directory.h"
 #include "departments.h"
@@ -216,6 +217,7 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
         reload(argc, argv, o, ctx, srv);
     fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
+    ins_backup_sched_stop();
     ins_scheduler_stop(ctx);
     ins_jobs_stop(ctx->jobs); /* blob work of calls in flight completes */
     ctx->jobs = NULL;
@@ -292,8 +294,19 @@ static int run(int argc, char **argv, ins_options *op)
         rc = 1;
         goto unlock;
     }
+    if (o.backup_dir != NULL &&
+        (rc = ins_backup_sched_start(store, o.backup_dir, o.backup_every_seconds, o.backup_keep)) !=
+            0) {
+        fprintf(stderr, "inspectd: --backup-dir %s: %s\n", o.backup_dir, strerror(rc));
+        ins_scheduler_stop(&ctx);
+        ins_jobs_stop(ctx.jobs);
+        ins_store_close(store);
+        rc = 1;
+        goto unlock;
+    }
     grpc_init();
     rc = serve(argc, argv, &o, keys, &ctx);
+    ins_backup_sched_stop();    /* no-op when serve stopped it */
     ins_scheduler_stop(&ctx);   /* no-op when serve stopped it */
     ins_store_close(ctx.store); /* no-op when serve closed it */
     ins_ctx_destroy(&ctx);

@@ -58,6 +58,12 @@ static const char usage[] =
     "  --blob-cache-bytes N       keep local copies of moved photos up to N bytes (default 0)\n"
     "  --blob-landing-bytes N     refuse new uploads while N bytes wait to move (default 0:\n"
     "                             no limit)\n"
+    "  --backup-dir DIR           scheduled hot backups into DIR/inspectd-<UTC time>, each\n"
+    "                             complete with the token keys and a manifest (see\n"
+    "                             'inspectctl restore --help'); a failure is logged at error\n"
+    "  --backup-every DURATION    time between backups (default 24h; the first is due that\n"
+    "                             long after the newest backup in DIR, at once if none)\n"
+    "  --backup-keep N            complete backups kept in DIR, oldest deleted (default 7)\n"
     "  --config FILE              read settings from FILE first ('name = value' per line,\n"
     "                             every flag above; the command line overrides it)\n"
     "  --quiet                    no per-call log lines\n"
@@ -89,6 +95,9 @@ enum {
     OPT_DISTRICT,
     OPT_KEEPALIVE,
     OPT_TRUSTED_PROXY,
+    OPT_BACKUP_DIR,
+    OPT_BACKUP_EVERY,
+    OPT_BACKUP_KEEP,
     OPT_CONFIG,
     OPT_BLOB_STORE,
     OPT_S3_ENDPOINT,
@@ -121,6 +130,9 @@ static const struct option longopts[] = {
     {"district", required_argument, NULL, OPT_DISTRICT},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
     {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
+    {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
+    {"backup-every", required_argument, NULL, OPT_BACKUP_EVERY},
+    {"backup-keep", required_argument, NULL, OPT_BACKUP_KEEP},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"blob-store", required_argument, NULL, OPT_BLOB_STORE},
     {"s3-endpoint", required_argument, NULL, OPT_S3_ENDPOINT},
@@ -276,6 +288,26 @@ static int apply(ins_options *o, int c, char *arg)
             return 2;
         o->blob_landing_bytes = v;
         break;
+    case OPT_BACKUP_DIR:
+        if (arg[0] == '\0') {
+            fprintf(stderr, "inspectd: --backup-dir needs a folder\n");
+            return 2;
+        }
+        o->backup_dir = arg;
+        break;
+    case OPT_BACKUP_EVERY:
+        if (ins_duration_parse(arg, &o->backup_every_seconds) != 0) {
+            fprintf(stderr, "inspectd: --backup-every takes a duration like 30m, 24h, 7d\n");
+            return 2;
+        }
+        o->backup_tuned = 1;
+        break;
+    case OPT_BACKUP_KEEP:
+        if (parse_u64("backup-keep", arg, 1, 10000, &v))
+            return 2;
+        o->backup_keep = (unsigned)v;
+        o->backup_tuned = 1;
+        break;
     case OPT_VERSION:
         printf("inspectd %s\n", INSPECT_VERSION);
         return 1;
@@ -398,6 +430,8 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .checkin_radius_m = 300,
         .max_clock_skew_seconds = 600,
         .district = INS_DISTRICT_DEFAULT,
+        .backup_every_seconds = 24 * 3600,
+        .backup_keep = 7,
     };
     o->config = config_arg(argc, argv);
     if (o->config && read_config(o, o->config) != 0)
@@ -411,6 +445,10 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
     }
     if (optind < argc) {
         fprintf(stderr, "inspectd: unexpected argument '%s'; see --help\n", argv[optind]);
+        return 2;
+    }
+    if (o->backup_tuned && o->backup_dir == NULL) {
+        fprintf(stderr, "inspectd: --backup-every and --backup-keep need --backup-dir\n");
         return 2;
     }
     return 0;

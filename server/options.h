@@ -35,6 +35,10 @@ typedef struct ins_options {
     const char *trusted_proxy;      /* proxies whose x-forwarded-for is believed; NULL: none */
     const char *config;             /* --config FILE, or NULL */
     char *config_text;              /* the file's text, which string settings point into */
+    const char *backup_dir;         /* --backup-dir: scheduled hot backups, or NULL */
+    int64_t backup_every_seconds;   /* --backup-every (default 24h) */
+    unsigned backup_keep;           /* --backup-keep (default 7) */
+    int backup_tuned;               /* --backup-every or --backup-keep was given */
     /* The photo tier (storage/ins_tier.h): NULL or "lmdb" keeps every photo
      * in the data folder; "s3://BUCKET[/PREFIX]" moves them to that bucket. */
     const char *blob_store;
