@@ -34,6 +34,7 @@
 #include "scheduler.h"
 #include "server.h"
 #include "session.h"
+#include "web.h"
 
 /* Writes the bound port to `path` atomically (temp file, then rename), so a
  * reader never sees a half-written number. */
@@ -97,6 +98,34 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
     return rc;
 }
 
+/* Starts the gRPC-Web listener and the console on --web-listen. */
+static int start_web(const ins_options *o, ins_server *srv, ins_web **out)
+{
+    char err[512] = "";
+    ins_web_config wc = {
+        .listen = o->web_listen,
+        .root = o->web_root,
+        .origins = o->web_origins,
+        .n_origins = o->n_web_origins,
+        .max_message_bytes = o->max_message_bytes,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
+    };
+    int port = 0;
+    int rc = ins_web_start(&wc, srv, out, &port, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        return rc;
+    }
+    if (o->web_port_file && (rc = write_port_file(o->web_port_file, port)) != 0)
+        fprintf(stderr, "inspectd: cannot write %s: %s\n", o->web_port_file, strerror(rc));
+    const char *colon = strrchr(o->web_listen, ':');
+    fprintf(stderr, "inspectd: web console and gRPC-Web on %s://%.*s:%d/\n",
+            o->tls_cert ? "https" : "http", colon ? (int)(colon - o->web_listen) : 0, o->web_listen,
+            port);
+    return 0;
+}
+
 static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
 {
     char err[512] = "";
@@ -137,6 +166,13 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
             INSPECT_VERSION, colon ? (int)(colon - o->listen) : 0, o->listen, port, o->data_dir,
             (int)getpid());
 
+    ins_web *web = NULL;
+    if (o->web_listen && start_web(o, srv, &web) != 0) {
+        ins_server_shutdown(srv);
+        ins_server_destroy(srv);
+        return 1;
+    }
+
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -145,6 +181,7 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
     sigwait(&set, &sig);
     fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
+    ins_web_stop(web); /* its calls ended with the server's grace */
     ins_scheduler_stop(ctx);
     ins_jobs_stop(ctx->jobs); /* blob work of calls in flight completes */
     ctx->jobs = NULL;

@@ -36,6 +36,12 @@ static const char usage[] =
     "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
+    "  --web-listen ADDR          also serve gRPC-Web and the web console on ADDR (HTTP/1.1;\n"
+    "                             off by default; beyond loopback TLS is required)\n"
+    "  --web-port-file FILE       write the bound web port here once listening\n"
+    "  --web-root DIR             the console's built files (default " INSPECT_CONSOLE_DIR ")\n"
+    "  --web-origin ORIGIN        let pages from ORIGIN (https://host:port) call gRPC-Web too\n"
+    "                             (CORS; repeatable, at most 8)\n"
     "  --quiet                    no per-call log lines\n"
     "  --version                  print the version\n"
     "  --help                     this text\n"
@@ -59,6 +65,10 @@ enum {
     OPT_MAX_PHOTO,
     OPT_CHECKIN_RADIUS,
     OPT_CLOCK_SKEW,
+    OPT_WEB_LISTEN,
+    OPT_WEB_ROOT,
+    OPT_WEB_PORT_FILE,
+    OPT_WEB_ORIGIN,
     OPT_QUIET,
     OPT_VERSION,
     OPT_HELP,
@@ -81,6 +91,10 @@ static const struct option longopts[] = {
     {"max-photo-bytes", required_argument, NULL, OPT_MAX_PHOTO},
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
+    {"web-listen", required_argument, NULL, OPT_WEB_LISTEN},
+    {"web-root", required_argument, NULL, OPT_WEB_ROOT},
+    {"web-port-file", required_argument, NULL, OPT_WEB_PORT_FILE},
+    {"web-origin", required_argument, NULL, OPT_WEB_ORIGIN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -116,6 +130,7 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .max_photo_bytes = 32u << 20,
         .checkin_radius_m = 300,
         .max_clock_skew_seconds = 600,
+        .web_root = INSPECT_CONSOLE_DIR,
     };
     uint64_t v;
     int c;
@@ -139,6 +154,27 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
             break;
         case OPT_TLS_CA:
             o->tls_client_ca = optarg;
+            break;
+        case OPT_WEB_LISTEN:
+            o->web_listen = optarg;
+            break;
+        case OPT_WEB_PORT_FILE:
+            o->web_port_file = optarg;
+            break;
+        case OPT_WEB_ROOT:
+            o->web_root = optarg;
+            break;
+        case OPT_WEB_ORIGIN:
+            if (o->n_web_origins == INS_OPTIONS_MAX_ORIGINS ||
+                (strncmp(optarg, "https://", 8) != 0 && strncmp(optarg, "http://", 7) != 0) ||
+                strchr(optarg + 8, '/')) {
+                fprintf(stderr,
+                        "inspectd: --web-origin takes an origin like https://host:port "
+                        "(scheme, host, optional port; at most 8), not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            o->web_origins[o->n_web_origins++] = optarg;
             break;
         case OPT_QUIET:
             o->quiet = 1;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define INS_OPTIONS_MAX_ORIGINS 8
+
 typedef struct ins_options {
     const char *listen;
     const char *data_dir;
@@ -22,7 +24,12 @@ typedef struct ins_options {
     double time_warp;
     uint64_t max_photo_bytes;
     double checkin_radius_m;
-    int64_t max_clock_skew_seconds; /* device times further ahead are refused */
+    int64_t max_clock_skew_seconds;                   /* device times further ahead are refused */
+    const char *web_listen;                           /* gRPC-Web and the console; NULL: off */
+    const char *web_port_file;                        /* the bound web port, once listening */
+    const char *web_root;                             /* the console's built files */
+    const char *web_origins[INS_OPTIONS_MAX_ORIGINS]; /* CORS: other origins allowed */
+    size_t n_web_origins;
 } ins_options;
 
 /*

@@ -109,5 +109,6 @@ int ins_server_admit(const ins_server *s, const ins_principal *p, char *why, siz
 int ins_server_log_calls(const ins_server *s);
 void ins_server_count_call(ins_server *s, int delta);
 grpc_server *ins_server_grpc(const ins_server *s);
+int ins_server_started(const ins_server *s);
 
 #endif /* INS_RUNTIME_H */

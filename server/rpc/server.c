@@ -61,9 +61,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Reads a whole PEM file into a NUL-terminated string (gpr_malloc'd is not
- * needed: gRPC copies what it is given). NULL and errno on failure. */
-static char *read_file(const char *path)
+char *ins_read_pem(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -92,10 +90,7 @@ static char *read_file(const char *path)
     return buf;
 }
 
-/* Non-zero when `addr` ("host:port", "[v6]:port", optionally with an
- * ipv4:/ipv6: scheme) names a loopback address: 127.0.0.0/8, ::1 or
- * "localhost". Host names are not resolved: anything else needs TLS. */
-static int is_loopback(const char *addr)
+int ins_addr_is_loopback(const char *addr)
 {
     if (strncmp(addr, "ipv4:", 5) == 0 || strncmp(addr, "ipv6:", 5) == 0)
         addr += 5;
@@ -142,7 +137,7 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
         snprintf(err, errlen, "listen address and token key are required");
         return INS_EINVAL;
     }
-    if (!is_loopback(cfg->listen) && (!cfg->tls_cert || !cfg->tls_key)) {
+    if (!ins_addr_is_loopback(cfg->listen) && (!cfg->tls_cert || !cfg->tls_key)) {
         snprintf(err, errlen,
                  "refusing to listen on %s without TLS: plaintext is allowed only on loopback; "
                  "pass --tls-cert and --tls-key",
@@ -234,6 +229,11 @@ int ins_server_log_calls(const ins_server *s)
 grpc_server *ins_server_grpc(const ins_server *s)
 {
     return s->server;
+}
+
+int ins_server_started(const ins_server *s)
+{
+    return s->started;
 }
 
 void ins_server_count_call(ins_server *s, int delta)
@@ -343,9 +343,9 @@ static grpc_server_credentials *make_credentials(ins_server *s, char *err, size_
 {
     if (!s->cfg.tls_cert)
         return grpc_insecure_server_credentials_create();
-    char *cert = read_file(s->cfg.tls_cert);
-    char *key = read_file(s->cfg.tls_key);
-    char *ca = s->cfg.tls_client_ca ? read_file(s->cfg.tls_client_ca) : NULL;
+    char *cert = ins_read_pem(s->cfg.tls_cert);
+    char *key = ins_read_pem(s->cfg.tls_key);
+    char *ca = s->cfg.tls_client_ca ? ins_read_pem(s->cfg.tls_client_ca) : NULL;
     grpc_server_credentials *creds = NULL;
     if (!cert || !key || (s->cfg.tls_client_ca && !ca)) {
         const char *which = !cert ? s->cfg.tls_cert : !key ? s->cfg.tls_key : s->cfg.tls_client_ca;
