@@ -1,12 +1,13 @@
 /*
  * relay.c - the client half of a relayed gRPC-Web call (see relay.h).
  *
- * Each relay has its own pluck completion queue and three tags, one per
- * batch kind: the start batch (metadata, the one message, half-close,
- * initial metadata), the status batch (posted at once, so a refusal is
- * known whatever comes first) and the receive batch (one message at a time,
- * posted again after each). Plucking a tag returns only that tag's event,
- * so the order of completion does not matter.
+ * Each relay has its own pluck completion queue and one tag per batch: the
+ * start batch (metadata, the one message, half-close, initial metadata and
+ * the first receive), each further receive, and the status, which is asked
+ * for only once the server's last message has been read. That order is the
+ * one gRPC core's own clients use; asking for the status while a message is
+ * still on its way lets the in-process transport end the receive empty.
+ * Plucking a tag returns only that tag's event.
  */
 #include "relay.h"
 
@@ -35,9 +36,9 @@ struct ins_relay {
     char tag_start, tag_status, tag_recv;
 };
 
-static int start_batches(ins_relay *r)
+static int start_batch(ins_relay *r)
 {
-    grpc_op ops[4];
+    grpc_op ops[5];
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
     ops[0].data.send_initial_metadata.count = r->n_md;
@@ -47,9 +48,17 @@ static int start_batches(ins_relay *r)
     ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
     ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
     ops[3].data.recv_initial_metadata.recv_initial_metadata = &r->initial;
-    if (grpc_call_start_batch(r->call, ops, 4, &r->tag_start, NULL) != GRPC_CALL_OK)
+    ops[4].op = GRPC_OP_RECV_MESSAGE;
+    ops[4].data.recv_message.recv_message = &r->recv;
+    if (grpc_call_start_batch(r->call, ops, 5, &r->tag_start, NULL) != GRPC_CALL_OK)
         return -1;
     r->start_pending = 1;
+    return 0;
+}
+
+/* Asks for the status, once every message has been read. */
+static int status_batch(ins_relay *r)
+{
     grpc_op st;
     memset(&st, 0, sizeof st);
     st.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
@@ -89,7 +98,7 @@ ins_relay *ins_relay_start(grpc_channel *channel, const char *path, const grpc_m
     r->call = grpc_channel_create_call(channel, NULL, GRPC_PROPAGATE_DEFAULTS, r->cq, method, NULL,
                                        deadline, NULL);
     grpc_slice_unref(method);
-    if (!r->call || start_batches(r) != 0) {
+    if (!r->call || start_batch(r) != 0) {
         /* Nothing was sent: answer as the server would to a lost channel. */
         r->status = GRPC_STATUS_UNAVAILABLE;
         r->details_text = strdup("the server could not start the call");
@@ -131,21 +140,22 @@ int ins_relay_next(ins_relay *r, ins_relay_gone_fn gone, void *arg, grpc_slice *
                    grpc_status_code *code, const char **details)
 {
     while (!r->no_more) {
-        grpc_op op;
-        memset(&op, 0, sizeof op);
-        op.op = GRPC_OP_RECV_MESSAGE;
-        op.data.recv_message.recv_message = &r->recv;
-        if (grpc_call_start_batch(r->call, &op, 1, &r->tag_recv, NULL) != GRPC_CALL_OK) {
-            r->no_more = 1;
-            break;
+        if (r->start_pending) { /* the first message comes with the start batch */
+            wait_tag(r, &r->tag_start, gone, arg);
+            r->start_pending = 0;
+        } else {
+            grpc_op op;
+            memset(&op, 0, sizeof op);
+            op.op = GRPC_OP_RECV_MESSAGE;
+            op.data.recv_message.recv_message = &r->recv;
+            if (grpc_call_start_batch(r->call, &op, 1, &r->tag_recv, NULL) != GRPC_CALL_OK)
+                break;
+            r->recv_pending = 1;
+            wait_tag(r, &r->tag_recv, gone, arg);
+            r->recv_pending = 0;
         }
-        r->recv_pending = 1;
-        wait_tag(r, &r->tag_recv, gone, arg);
-        r->recv_pending = 0;
-        if (!r->recv) {
-            r->no_more = 1;
+        if (!r->recv)
             break;
-        }
         grpc_byte_buffer_reader reader;
         int ok = grpc_byte_buffer_reader_init(&reader, r->recv);
         if (ok) {
@@ -157,9 +167,15 @@ int ins_relay_next(ins_relay *r, ins_relay_gone_fn gone, void *arg, grpc_slice *
         if (ok)
             return 1;
     }
-    if (r->status_pending) {
-        wait_tag(r, &r->tag_status, gone, arg);
-        r->status_pending = 0;
+    if (!r->no_more) {
+        r->no_more = 1;
+        if (status_batch(r) == 0) {
+            wait_tag(r, &r->tag_status, gone, arg);
+            r->status_pending = 0;
+        } else {
+            r->status = GRPC_STATUS_INTERNAL;
+            r->details_text = strdup("the relayed call could not be finished");
+        }
     }
     take_status(r);
     *code = r->status;
@@ -171,7 +187,7 @@ void ins_relay_destroy(ins_relay *r)
 {
     if (!r)
         return;
-    if (r->call && (r->start_pending || r->status_pending || r->recv_pending))
+    if (r->call) /* nothing for a call that is over; ends one the browser left */
         grpc_call_cancel(r->call, NULL);
     if (r->start_pending)
         grpc_completion_queue_pluck(r->cq, &r->tag_start, gpr_inf_future(GPR_CLOCK_MONOTONIC),

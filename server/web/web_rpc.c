@@ -63,8 +63,9 @@ void ins_web_rpc_body(ins_web_rpc *q, const char *data, size_t n)
     if (q->overflow)
         return;
     if (q->len + n > body_limit(q)) {
+        /* keep what fits: the frame header says how big the message is */
         q->overflow = 1;
-        return;
+        n = body_limit(q) - q->len;
     }
     if (q->len + n > q->cap) {
         size_t cap = q->cap ? q->cap : 4096;
