@@ -138,6 +138,7 @@ describe("console in Chromium", () => {
     await p.goto(`${srv.url}/#/dept`);
     const link = p.locator(`a[href="#/report/${work.report}"]`);
     await link.waitFor();
+    await p.locator(`#feed li:has-text("${work.task}")`).first().waitFor(); // its change feed, followed
     await checked(p, "06-department");
     await link.click();
     await p.locator("#photos img").first().waitFor();

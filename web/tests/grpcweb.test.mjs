@@ -6,7 +6,14 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { startServer } from "./harness.mjs";
+
+const run = promisify(execFile);
 
 const MAX = 8192;
 const ALLOWED = "https://desk.example.gov.cn";
@@ -210,6 +217,34 @@ describe("gRPC-Web listener", () => {
     for (const p of ["/../etc/passwd", "/.hidden", "/assets/../../x", "/nope.js"]) {
       const n = await fetch(srv.url + p);
       assert.equal(n.status, 404, p);
+    }
+  });
+
+  test("test_web_plaintext_only_on_loopback", () => {
+    const dir = mkdtempSync(join(tmpdir(), "inspectd-web-"));
+    const r = spawnSync(process.env.INSPECTD, ["--listen", "127.0.0.1:0", "--data-dir", join(dir, "d"), "--web-listen", "0.0.0.0:0"], { encoding: "utf8", timeout: 30000 });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /refusing to serve the web console on 0\.0\.0\.0:0 without TLS/);
+  });
+
+  test("test_web_tls_with_the_servers_certificate", async () => {
+    const pki = mkdtempSync(join(tmpdir(), "inspectd-web-pki-"));
+    await run("bash", [process.env.CERTS_SH, pki], { timeout: 120000 });
+    const tls = await startServer(["--tls-cert", join(pki, "server.pem"), "--tls-key", join(pki, "server.key")]);
+    try {
+      const url = tls.url.replace("http:", "https:");
+      const page = await run("curl", ["-sS", "-D", "-", "-o", "/dev/null", "--cacert", join(pki, "ca.pem"), `${url}/`]);
+      assert.match(page.stdout, /^HTTP\/1\.1 200/);
+      assert.match(page.stdout, /strict-transport-security: max-age=/i);
+      const call = await run("curl", ["-sS", "--cacert", join(pki, "ca.pem"), "-X", "POST", "-H", "content-type: application/grpc-web-text", "--data", "AAAAAAA=", `${url}/inspect.v1.Session/WhoAmI`]);
+      const t = trailers(new Uint8Array(Buffer.from(call.stdout, "base64")));
+      assert.equal(t.status, Code.Unauthenticated);
+      const plain = spawnSync("curl", ["-sS", "-m", "5", `${tls.url}/`], { encoding: "utf8" });
+      assert.notEqual(plain.status, 0, "no plaintext on a TLS listener");
+    } finally {
+      assert.equal(await tls.stop(), 0);
+      rmSync(pki, { recursive: true, force: true });
     }
   });
 });
