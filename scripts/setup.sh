@@ -12,7 +12,7 @@ PACKAGES=(
     libjson-c-dev libarchive-dev
     python3 python3-grpcio python3-protobuf
     nghttp2-client openssl procps
-    libmicrohttpd-dev nodejs chromium fonts-wqy-microhei
+    libmicrohttpd-dev libgnutls28-dev nodejs chromium fonts-wqy-microhei
 )
 
 missing=()

@@ -110,6 +110,7 @@ static int start_web(const ins_options *o, ins_server *srv, ins_web **out)
         .max_message_bytes = o->max_message_bytes,
         .tls_cert = o->tls_cert,
         .tls_key = o->tls_key,
+        .tls_client_ca = o->tls_client_ca,
     };
     int port = 0;
     int rc = ins_web_start(&wc, srv, out, &port, err, sizeof err);

@@ -13,6 +13,10 @@
 
 #include <stdio.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "runtime.h"
 
 grpc_channel *ins_grpc_inproc_channel_create(
@@ -37,4 +41,22 @@ grpc_channel *ins_server_inproc_channel(ins_server *s, char *err, size_t errlen)
     if (!c)
         snprintf(err, errlen, "gRPC core refused an in-process channel");
     return c;
+}
+
+void ins_server_relay_sign(const ins_server *s, const void *data, size_t n,
+                           unsigned char mac[INS_RELAY_MAC_LEN])
+{
+    unsigned int len = INS_RELAY_MAC_LEN;
+    const unsigned char *key = ins_server_relay_key(s);
+    HMAC(EVP_sha256(), key, INS_RELAY_MAC_LEN, data, n, mac, &len);
+}
+
+int ins_server_relay_verify(const ins_server *s, const void *data, size_t n, const void *mac,
+                            size_t maclen)
+{
+    unsigned char want[INS_RELAY_MAC_LEN];
+    if (maclen != INS_RELAY_MAC_LEN)
+        return 0;
+    ins_server_relay_sign(s, data, n, want);
+    return CRYPTO_memcmp(want, mac, INS_RELAY_MAC_LEN) == 0;
 }

@@ -21,4 +21,26 @@
  */
 grpc_channel *ins_server_inproc_channel(ins_server *s, char *err, size_t errlen);
 
+/*
+ * A client certificate the web listener's TLS handshake verified travels
+ * with the relayed call as metadata: the leaf's PEM under INS_RELAY_CERT_MD
+ * and its HMAC-SHA-256 under the server's in-process key, a random key made
+ * when the server is created that never leaves the process, under
+ * INS_RELAY_MAC_MD. Call admission believes the certificate only with a
+ * matching MAC, so nothing from outside (the gRPC port, a browser's header,
+ * which the listener drops anyway) can name one.
+ */
+#define INS_RELAY_CERT_MD "x-inspect-relay-cert-bin"
+#define INS_RELAY_MAC_MD  "x-inspect-relay-mac-bin"
+#define INS_RELAY_PREFIX  "x-inspect-relay-"
+#define INS_RELAY_MAC_LEN 32
+
+/* Writes the MAC of `n` bytes at `data` under the in-process key. Can't fail. */
+void ins_server_relay_sign(const ins_server *s, const void *data, size_t n,
+                           unsigned char mac[INS_RELAY_MAC_LEN]);
+
+/* Non-zero when `mac` (`maclen` bytes) is the MAC of `data` (`n` bytes). */
+int ins_server_relay_verify(const ins_server *s, const void *data, size_t n, const void *mac,
+                            size_t maclen);
+
 #endif /* INS_INPROC_H */

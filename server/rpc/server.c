@@ -21,6 +21,7 @@
 
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
+#include <openssl/rand.h>
 
 #include "calllog.h"
 #include "ins_error.h"
@@ -54,6 +55,7 @@ struct ins_server {
     int64_t started_unix;
     atomic_uint_fast64_t calls_started;
     atomic_int_fast64_t calls_active;
+    unsigned char relay_key[32]; /* inproc.h: MACs what the web listener vouches for */
 };
 
 static char *dup_or_null(const char *s)
@@ -165,6 +167,15 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     s->cfg.tls_key = s->tls_key;
     s->cfg.tls_client_ca = s->tls_client_ca;
     s->n_workers = cfg->threads > 0 ? (unsigned)cfg->threads : default_threads();
+    if (RAND_bytes(s->relay_key, sizeof s->relay_key) != 1) {
+        snprintf(err, errlen, "no random bytes for the in-process key");
+        free(s->listen);
+        free(s->tls_cert);
+        free(s->tls_key);
+        free(s->tls_client_ca);
+        free(s);
+        return INS_EINTERNAL;
+    }
     atomic_init(&s->draining, 0);
     atomic_init(&s->calls_started, 0);
     atomic_init(&s->calls_active, 0);
@@ -229,6 +240,11 @@ int ins_server_log_calls(const ins_server *s)
 grpc_server *ins_server_grpc(const ins_server *s)
 {
     return s->server;
+}
+
+const unsigned char *ins_server_relay_key(const ins_server *s)
+{
+    return s->relay_key;
 }
 
 int ins_server_started(const ins_server *s)

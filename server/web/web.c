@@ -103,6 +103,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
     if (origin && !ins_web_origin_allowed(w, origin, host))
         return refuse_origin(w, conn, origin);
+    char *client_pem = NULL;
+    if (w->tls_ca_pem) { /* mutual TLS: as on the gRPC port, no certificate, no service */
+        char why[256];
+        client_pem = ins_web_client_cert(conn, why, sizeof why);
+        if (!client_pem)
+            return ins_web_text(w, conn, MHD_HTTP_FORBIDDEN, why);
+    }
+    if (strcmp(method, "POST") != 0)
+        free(client_pem);
     if (strcmp(method, "OPTIONS") == 0)
         return origin ? preflight(w, conn, origin)
                       : ins_web_text(w, conn, MHD_HTTP_BAD_REQUEST, "OPTIONS needs an Origin\n");
@@ -114,7 +123,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     char ctype[96];
     media_type(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
                ctype, sizeof ctype);
-    ins_web_rpc *q = ins_web_rpc_begin(w, conn, ctype);
+    ins_web_rpc *q = ins_web_rpc_begin(w, conn, ctype, client_pem);
     if (!q)
         return ins_web_text(w, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                             "a call takes Content-Type application/grpc-web+proto or "
@@ -177,6 +186,10 @@ static int read_tls(ins_web *w, const ins_web_config *cfg, char *err, size_t err
 {
     if (!cfg->tls_cert)
         return 0;
+    if (cfg->tls_client_ca && !(w->tls_ca_pem = ins_read_pem(cfg->tls_client_ca))) {
+        snprintf(err, errlen, "cannot read %s: %s", cfg->tls_client_ca, strerror(errno));
+        return INS_EINVAL;
+    }
     w->tls_cert_pem = ins_read_pem(cfg->tls_cert);
     w->tls_key_pem = ins_read_pem(cfg->tls_key);
     if (!w->tls_cert_pem || !w->tls_key_pem) {
@@ -211,6 +224,7 @@ int ins_web_start(const ins_web_config *cfg, ins_server *srv, ins_web **out, int
     if (!w)
         return ENOMEM;
     atomic_init(&w->stopping, 0);
+    w->server = srv;
     w->max_message_bytes = cfg->max_message_bytes;
     w->root = strdup(cfg->root ? cfg->root : "");
     for (size_t i = 0; i < cfg->n_origins; i++)
@@ -229,6 +243,7 @@ int ins_web_start(const ins_web_config *cfg, ins_server *srv, ins_web **out, int
     struct MHD_OptionItem tls_opts[] = {
         {w->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, w->tls_cert_pem},
         {w->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, w->tls_key_pem},
+        {w->tls_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, w->tls_ca_pem},
         {MHD_OPTION_END, 0, NULL},
     };
     w->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_SOCK_ADDR,
@@ -265,5 +280,6 @@ void ins_web_stop(ins_web *w)
         free(w->origins[i]);
     free(w->tls_cert_pem);
     free(w->tls_key_pem);
+    free(w->tls_ca_pem);
     free(w);
 }

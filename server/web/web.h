@@ -25,6 +25,7 @@ typedef struct ins_web_config {
     size_t max_message_bytes; /* the gRPC port's --max-message-bytes */
     const char *tls_cert;     /* PEM files; NULL: plaintext, loopback only */
     const char *tls_key;
+    const char *tls_client_ca; /* non-NULL: a verified client certificate is required */
 } ins_web_config;
 
 /*

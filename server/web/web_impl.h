@@ -20,6 +20,7 @@
 
 struct ins_web {
     struct MHD_Daemon *daemon;
+    ins_server *server;
     grpc_channel *channel; /* in-process, into the gRPC server */
     char *root;
     char *origins[INS_WEB_MAX_ORIGINS];
@@ -27,6 +28,7 @@ struct ins_web {
     size_t max_message_bytes;
     int tls;
     char *tls_cert_pem, *tls_key_pem; /* MHD keeps pointers to these */
+    char *tls_ca_pem;                 /* client certificates: required when set */
     atomic_int stopping;
 };
 
@@ -35,8 +37,10 @@ struct ins_web {
 typedef struct ins_web_rpc {
     ins_web *web;
     struct MHD_Connection *conn;
-    int fd;   /* the connection's socket, to notice a browser that left */
-    int text; /* application/grpc-web-text: base64 both ways */
+    ins_server *server;
+    int fd;           /* the connection's socket, to notice a browser that left */
+    char *client_pem; /* the verified client certificate (mutual TLS), or NULL */
+    int text;         /* application/grpc-web-text: base64 both ways */
     uint8_t *body;
     size_t len, cap;
     int overflow; /* more body than any allowed message needs */
@@ -64,8 +68,16 @@ enum MHD_Result ins_web_text(ins_web *w, struct MHD_Connection *conn, unsigned s
                              const char *text);
 
 /* The gRPC-Web half (web_rpc.c): creates the request state for a POST with
- * a gRPC-Web content type, or answers 415 and returns NULL. */
-ins_web_rpc *ins_web_rpc_begin(ins_web *w, struct MHD_Connection *conn, const char *ctype);
+ * a gRPC-Web content type, or returns NULL (the caller answers 415).
+ * `client_pem` (taken over; may be NULL) is the connection's verified
+ * client certificate, relayed with the call. */
+ins_web_rpc *ins_web_rpc_begin(ins_web *w, struct MHD_Connection *conn, const char *ctype,
+                               char *client_pem);
+
+/* The leaf certificate the connection's TLS handshake verified against
+ * --tls-client-ca, as PEM (the caller frees it); NULL with a sentence in
+ * `why` when there is none or it does not verify (web_tls.c). */
+char *ins_web_client_cert(struct MHD_Connection *conn, char *why, size_t whylen);
 /* Takes `n` more body bytes. */
 void ins_web_rpc_body(ins_web_rpc *q, const char *data, size_t n);
 /* The body is complete: starts the call and queues the streamed response,

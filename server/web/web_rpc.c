@@ -20,13 +20,16 @@
 #include <string.h>
 
 #include "grpcweb.h"
+#include "inproc.h"
 #include "ins_base64.h"
 #include "ins_error.h"
 #include "status.h"
 
 #define MAX_FORWARDED_MD 32
+#define RELAY_MD         2 /* the client certificate and its MAC */
 
-ins_web_rpc *ins_web_rpc_begin(ins_web *w, struct MHD_Connection *conn, const char *ctype)
+ins_web_rpc *ins_web_rpc_begin(ins_web *w, struct MHD_Connection *conn, const char *ctype,
+                               char *client_pem)
 {
     int text;
     if (strcmp(ctype, "application/grpc-web") == 0 ||
@@ -35,12 +38,17 @@ ins_web_rpc *ins_web_rpc_begin(ins_web *w, struct MHD_Connection *conn, const ch
     else if (strcmp(ctype, "application/grpc-web-text") == 0 ||
              strcmp(ctype, "application/grpc-web-text+proto") == 0)
         text = 1;
-    else
+    else {
+        free(client_pem);
         return NULL;
+    }
     ins_web_rpc *q = calloc(1, sizeof *q);
-    if (!q)
+    if (!q) {
+        free(client_pem);
         return NULL;
+    }
     q->web = w;
+    q->client_pem = client_pem;
     q->conn = conn;
     q->text = text;
     q->code = GRPC_STATUS_OK;
@@ -127,7 +135,7 @@ static int read_message(ins_web_rpc *q, const uint8_t **msg, size_t *len)
 }
 
 typedef struct md_set {
-    grpc_metadata md[MAX_FORWARDED_MD];
+    grpc_metadata md[MAX_FORWARDED_MD + RELAY_MD];
     size_t n;
     int bad;
     char why[256];
@@ -157,6 +165,8 @@ static enum MHD_Result collect_md(void *cls, enum MHD_ValueKind kind, const char
         lower[i] = (char)tolower((unsigned char)key[i]);
     if (strcmp(lower, "authorization") != 0 && strncmp(lower, "x-", 2) != 0)
         return MHD_YES;
+    if (strncmp(lower, INS_RELAY_PREFIX, strlen(INS_RELAY_PREFIX)) == 0)
+        return MHD_YES; /* only the listener itself speaks for a certificate */
     if (is_transport_header(lower) || s->bad)
         return MHD_YES;
     if (s->n == MAX_FORWARDED_MD) {
@@ -202,6 +212,18 @@ static void md_free(md_set *s)
         grpc_slice_unref(s->md[i].key);
         grpc_slice_unref(s->md[i].value);
     }
+}
+
+/* Adds the verified client certificate and its MAC (rpc/inproc.h). */
+static void vouch_for_cert(ins_web_rpc *q, md_set *s)
+{
+    size_t n = strlen(q->client_pem);
+    unsigned char mac[INS_RELAY_MAC_LEN];
+    ins_server_relay_sign(q->web->server, q->client_pem, n, mac);
+    s->md[s->n].key = grpc_slice_from_static_string(INS_RELAY_CERT_MD);
+    s->md[s->n++].value = grpc_slice_from_copied_buffer(q->client_pem, n);
+    s->md[s->n].key = grpc_slice_from_static_string(INS_RELAY_MAC_MD);
+    s->md[s->n++].value = grpc_slice_from_copied_buffer((const char *)mac, sizeof mac);
 }
 
 /* The deadline of a grpc-timeout header ("10S", "500m"), infinite without
@@ -353,6 +375,8 @@ static void start_call(ins_web_rpc *q, const char *url)
     }
     md_set md = {.n = 0};
     MHD_get_connection_values(q->conn, MHD_HEADER_KIND, collect_md, &md);
+    if (!md.bad && q->client_pem)
+        vouch_for_cert(q, &md);
     if (md.bad)
         refuse(q, INS_EINVAL, md.why);
     else
@@ -392,6 +416,7 @@ void ins_web_rpc_free(ins_web_rpc *q)
     if (!q)
         return;
     ins_relay_destroy(q->relay);
+    free(q->client_pem);
     free(q->body);
     free(q->out);
     free(q);

@@ -65,6 +65,11 @@ function trailers(bytes) {
   throw new Error("no trailer frame");
 }
 
+/** The bytes of a grpc-web-text response: padded base64 pieces, one per frame. */
+function textBytes(text) {
+  return new Uint8Array(Buffer.concat((text.match(/[^=]+=*/g) ?? []).map((p) => Buffer.from(p, "base64"))));
+}
+
 async function raw(path, body, headers = {}) {
   const r = await fetch(srv.url + path, {
     method: "POST",
@@ -161,15 +166,12 @@ describe("gRPC-Web listener", () => {
       body: Buffer.from(frame(0, new Uint8Array(0))).toString("base64"),
     });
     assert.equal(r.headers.get("content-type"), "application/grpc-web-text+proto");
-    const text = await r.text();
-    const pieces = text.match(/[^=]+=*/g);
-    const bytes = Buffer.concat(pieces.map((p) => Buffer.from(p, "base64")));
-    const t = trailers(new Uint8Array(bytes));
+    const t = trailers(textBytes(await r.text()));
     assert.equal(t.status, 0);
     assert.equal(t.messages.length, 1);
     assert.ok(new TextDecoder().decode(t.messages[0]).includes("bureau-desk"));
     const bad = await fetch(srv.url + "/inspect.v1.Session/WhoAmI", { method: "POST", headers: { "content-type": "application/grpc-web-text" }, body: "@@@@" });
-    const tb = trailers(new Uint8Array(Buffer.from(await bad.text(), "base64")));
+    const tb = trailers(textBytes(await bad.text()));
     assert.equal(tb.status, Code.InvalidArgument);
   });
 
@@ -238,7 +240,7 @@ describe("gRPC-Web listener", () => {
       assert.match(page.stdout, /^HTTP\/1\.1 200/);
       assert.match(page.stdout, /strict-transport-security: max-age=/i);
       const call = await run("curl", ["-sS", "--cacert", join(pki, "ca.pem"), "-X", "POST", "-H", "content-type: application/grpc-web-text", "--data", "AAAAAAA=", `${url}/inspect.v1.Session/WhoAmI`]);
-      const t = trailers(new Uint8Array(Buffer.from(call.stdout, "base64")));
+      const t = trailers(textBytes(call.stdout));
       assert.equal(t.status, Code.Unauthenticated);
       const plain = spawnSync("curl", ["-sS", "-m", "5", `${tls.url}/`], { encoding: "utf8" });
       assert.notEqual(plain.status, 0, "no plaintext on a TLS listener");
@@ -246,5 +248,37 @@ describe("gRPC-Web listener", () => {
       assert.equal(await tls.stop(), 0);
       rmSync(pki, { recursive: true, force: true });
     }
+  });
+
+  test("test_web_client_certificate_sign_in", async () => {
+    const pki = mkdtempSync(join(tmpdir(), "inspectd-web-pki-"));
+    await run("bash", [process.env.CERTS_SH, pki], { timeout: 120000 });
+    const tls = await startServer(["--tls-cert", join(pki, "server.pem"), "--tls-key", join(pki, "server.key"), "--tls-client-ca", join(pki, "ca.pem")]);
+    const url = tls.url.replace("http:", "https:");
+    const curl = async (...args) => (await run("curl", ["-sS", "--cacert", join(pki, "ca.pem"), ...args])).stdout;
+    const whoami = ["-X", "POST", "-H", "content-type: application/grpc-web-text", "--data", "AAAAAAA=", `${url}/inspect.v1.Session/WhoAmI`];
+    try {
+      const answer = await curl("--cert", join(pki, "admin.pem"), "--key", join(pki, "admin.key"), ...whoami);
+      const t = trailers(textBytes(answer));
+      assert.equal(t.status, 0, t.message);
+      const body = new TextDecoder().decode(t.messages[0]);
+      assert.ok(body.includes("root") && body.includes("mtls"), "the certificate's principal, by mTLS");
+      assert.match(await curl(`${url}/`), /requires a client certificate/);
+      assert.match(await curl("--cert", join(pki, "rogue.pem"), "--key", join(pki, "rogue.key"), `${url}/`), /does not verify/);
+    } finally {
+      assert.equal(await tls.stop(), 0);
+      rmSync(pki, { recursive: true, force: true });
+    }
+  });
+
+  test("test_web_relay_headers_cannot_be_forged", async () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    // through the listener: the header is dropped, the call stays anonymous
+    const r = await raw("/inspect.v1.Session/WhoAmI", frame(0, new Uint8Array(0)), { "x-inspect-relay-cert-bin": Buffer.from(pem).toString("base64"), "x-inspect-relay-mac-bin": Buffer.alloc(32).toString("base64") });
+    assert.equal(trailers(r.bytes).status, Code.Unauthenticated);
+    // on the gRPC port: refused, saying who may set it
+    const g = await srv.grpcCall("/inspect.v1.Session/WhoAmI", "session_pb2.WhoAmIRequest", "session_pb2.WhoAmIResponse", {}, "", { "x-inspect-relay-cert-bin": pem, "x-inspect-relay-mac-bin": "x".repeat(32) });
+    assert.equal(g.code, Code.Unauthenticated);
+    assert.match(g.details, /set only by this server's web listener/);
   });
 });

@@ -76,9 +76,9 @@ export async function startServer(args = []) {
       return JSON.parse(out.stdout);
     },
     /** The same unary call on the gRPC port (grpc_call.py): {code, details}. */
-    async grpcCall(method, reqType, respType, json, token) {
-      const argv = [join(env("TESTS_CONSOLE"), "grpc_call.py"), this.addr, method, reqType, respType, JSON.stringify(json)];
-      if (token) argv.push(token);
+    async grpcCall(method, reqType, respType, json, token, metadata) {
+      const argv = [join(env("TESTS_CONSOLE"), "grpc_call.py"), this.addr, method, reqType, respType, JSON.stringify(json), token ?? ""];
+      if (metadata) argv.push(JSON.stringify(metadata));
       return JSON.parse((await run("/usr/bin/python3", argv)).stdout);
     },
     /** SIGTERM, wait, clean up; the exit code (sanitizer reports make it non-zero). */
