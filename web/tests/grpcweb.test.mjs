@@ -18,12 +18,23 @@ const run = promisify(execFile);
 const MAX = 8192;
 const ALLOWED = "https://desk.example.gov.cn";
 let srv;
+let pkiDir = null;
+
+/** The test PKI of tests/integration/certs.sh, made once for this file. */
+async function pki() {
+  if (!pkiDir) {
+    pkiDir = mkdtempSync(join(tmpdir(), "inspectd-web-pki-"));
+    await run("bash", [process.env.CERTS_SH, pkiDir], { timeout: 120000 });
+  }
+  return pkiDir;
+}
 
 before(async () => {
   srv = await startServer(["--max-message-bytes", String(MAX), "--web-origin", ALLOWED]);
   await srv.seed();
 });
 after(async () => {
+  if (pkiDir) rmSync(pkiDir, { recursive: true, force: true });
   assert.equal(await srv.stop(), 0, "inspectd exits cleanly");
 });
 
@@ -231,43 +242,39 @@ describe("gRPC-Web listener", () => {
   });
 
   test("test_web_tls_with_the_servers_certificate", async () => {
-    const pki = mkdtempSync(join(tmpdir(), "inspectd-web-pki-"));
-    await run("bash", [process.env.CERTS_SH, pki], { timeout: 120000 });
-    const tls = await startServer(["--tls-cert", join(pki, "server.pem"), "--tls-key", join(pki, "server.key")]);
+    const dir = await pki();
+    const tls = await startServer(["--tls-cert", join(dir, "server.pem"), "--tls-key", join(dir, "server.key")]);
     try {
       const url = tls.url.replace("http:", "https:");
-      const page = await run("curl", ["-sS", "-D", "-", "-o", "/dev/null", "--cacert", join(pki, "ca.pem"), `${url}/`]);
+      const page = await run("curl", ["-sS", "-D", "-", "-o", "/dev/null", "--cacert", join(dir, "ca.pem"), `${url}/`]);
       assert.match(page.stdout, /^HTTP\/1\.1 200/);
       assert.match(page.stdout, /strict-transport-security: max-age=/i);
-      const call = await run("curl", ["-sS", "--cacert", join(pki, "ca.pem"), "-X", "POST", "-H", "content-type: application/grpc-web-text", "--data", "AAAAAAA=", `${url}/inspect.v1.Session/WhoAmI`]);
+      const call = await run("curl", ["-sS", "--cacert", join(dir, "ca.pem"), "-X", "POST", "-H", "content-type: application/grpc-web-text", "--data", "AAAAAAA=", `${url}/inspect.v1.Session/WhoAmI`]);
       const t = trailers(textBytes(call.stdout));
       assert.equal(t.status, Code.Unauthenticated);
       const plain = spawnSync("curl", ["-sS", "-m", "5", `${tls.url}/`], { encoding: "utf8" });
       assert.notEqual(plain.status, 0, "no plaintext on a TLS listener");
     } finally {
       assert.equal(await tls.stop(), 0);
-      rmSync(pki, { recursive: true, force: true });
     }
   });
 
   test("test_web_client_certificate_sign_in", async () => {
-    const pki = mkdtempSync(join(tmpdir(), "inspectd-web-pki-"));
-    await run("bash", [process.env.CERTS_SH, pki], { timeout: 120000 });
-    const tls = await startServer(["--tls-cert", join(pki, "server.pem"), "--tls-key", join(pki, "server.key"), "--tls-client-ca", join(pki, "ca.pem")]);
+    const dir = await pki();
+    const tls = await startServer(["--tls-cert", join(dir, "server.pem"), "--tls-key", join(dir, "server.key"), "--tls-client-ca", join(dir, "ca.pem")]);
     const url = tls.url.replace("http:", "https:");
-    const curl = async (...args) => (await run("curl", ["-sS", "--cacert", join(pki, "ca.pem"), ...args])).stdout;
+    const curl = async (...args) => (await run("curl", ["-sS", "--cacert", join(dir, "ca.pem"), ...args])).stdout;
     const whoami = ["-X", "POST", "-H", "content-type: application/grpc-web-text", "--data", "AAAAAAA=", `${url}/inspect.v1.Session/WhoAmI`];
     try {
-      const answer = await curl("--cert", join(pki, "admin.pem"), "--key", join(pki, "admin.key"), ...whoami);
+      const answer = await curl("--cert", join(dir, "admin.pem"), "--key", join(dir, "admin.key"), ...whoami);
       const t = trailers(textBytes(answer));
       assert.equal(t.status, 0, t.message);
       const body = new TextDecoder().decode(t.messages[0]);
       assert.ok(body.includes("root") && body.includes("mtls"), "the certificate's principal, by mTLS");
       assert.match(await curl(`${url}/`), /requires a client certificate/);
-      assert.match(await curl("--cert", join(pki, "rogue.pem"), "--key", join(pki, "rogue.key"), `${url}/`), /does not verify/);
+      assert.match(await curl("--cert", join(dir, "rogue.pem"), "--key", join(dir, "rogue.key"), `${url}/`), /does not verify/);
     } finally {
       assert.equal(await tls.stop(), 0);
-      rmSync(pki, { recursive: true, force: true });
     }
   });
 
