@@ -13,6 +13,7 @@ PACKAGES=(
     python3 python3-grpcio python3-protobuf
     nghttp2-client openssl procps
     libmicrohttpd-dev libgnutls28-dev nodejs chromium fonts-wqy-microhei
+    nginx systemd dpkg-dev
 )
 
 missing=()

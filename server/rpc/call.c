@@ -22,6 +22,7 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/support/alloc.h>
 
+#include "ins_district.h"
 #include "ins_token.h"
 #include "auth_peer.h"
 #include "calllog.h"
@@ -83,11 +84,12 @@ int ins_call_arm(ins_worker *w, const ins_method *m)
     return rc;
 }
 
-/* One line per call on stderr: method, principal, status, duration, bytes
- * (buffered per worker, see calllog.h). */
+/* One line per call on stderr: method, principal, peer, status, duration,
+ * bytes (buffered per worker, see calllog.h). */
 static void call_log(const ins_call *c)
 {
-    char line[768];
+    char line[768], peer[160];
+    ins_call_peer(c, peer, sizeof peer);
     double ms = (double)(ins_now_ns() - c->started_ns) / 1e6;
     const char *method = c->method ? c->method->path : "-";
     char unknown[256];
@@ -97,11 +99,11 @@ static void call_log(const ins_call *c)
         method = unknown;
     }
     int n = snprintf(line, sizeof line,
-                     "inspectd call method=%s principal=%s role=%s status=%s ms=%.3f "
-                     "in=%" PRIu64 " out=%" PRIu64 "\n",
+                     "inspectd call method=%s principal=%s role=%s peer=\"%s\" status=%s "
+                     "ms=%.3f in=%" PRIu64 " out=%" PRIu64 "\n",
                      method, c->principal.name[0] ? c->principal.name : "-",
-                     ins_role_name(c->principal.role), ins_status_name(c->status), ms, c->bytes_in,
-                     c->bytes_out);
+                     ins_role_name(c->principal.role), peer, ins_status_name(c->status), ms,
+                     c->bytes_in, c->bytes_out);
     if (n > 0) {
         size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
         line[len - 1] = '\n';
@@ -144,9 +146,9 @@ void ins_call_unref(ins_call *c)
         call_free(c);
 }
 
-/* Finds `key` in the request metadata; returns its value or an empty slice. */
-static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
+grpc_slice ins__call_md(const ins_call *c, const char *key)
 {
+    const grpc_metadata_array *md = &c->request_md;
     size_t klen = strlen(key);
     for (size_t i = 0; i < md->count; i++) {
         const grpc_slice *k = &md->metadata[i].key;
@@ -164,11 +166,11 @@ static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
 static int peer_principal(ins_call *c, ins_principal *out, char *why, size_t whylen)
 {
     int64_t now = (int64_t)time(NULL);
-    grpc_slice cert = md_lookup(&c->request_md, INS_RELAY_CERT_MD);
+    grpc_slice cert = ins__call_md(c, INS_RELAY_CERT_MD);
     size_t n = GRPC_SLICE_LENGTH(cert);
     if (n == 0)
         return ins_auth_peer_principal(c->call, now, out, why, whylen);
-    grpc_slice mac = md_lookup(&c->request_md, INS_RELAY_MAC_MD);
+    grpc_slice mac = ins__call_md(c, INS_RELAY_MAC_MD);
     if (!ins_server_relay_verify(c->server, GRPC_SLICE_START_PTR(cert), n,
                                  GRPC_SLICE_START_PTR(mac), GRPC_SLICE_LENGTH(mac))) {
         snprintf(why, whylen, "%s is set only by this server's web listener", INS_RELAY_CERT_MD);
@@ -190,7 +192,7 @@ static int peer_principal(ins_call *c, ins_principal *out, char *why, size_t why
  */
 static int call_authenticate(ins_call *c, char *why, size_t whylen)
 {
-    grpc_slice v = md_lookup(&c->request_md, "authorization");
+    grpc_slice v = ins__call_md(c, "authorization");
     size_t len = GRPC_SLICE_LENGTH(v);
     const char *p = (const char *)GRPC_SLICE_START_PTR(v);
     const char *reason = NULL;
@@ -240,9 +242,44 @@ static void roles_text(unsigned mask, char *out, size_t outlen)
     }
 }
 
-/* Checks credentials, role, the live state of the principal (the server's
- * admission check: active, not revoked) and the deadline. Returns 0 when
- * the handler may run;
+/*
+ * The district a call asks for (`x-district`, set by clients behind the
+ * router) must be the node's own: a misrouted call is refused before
+ * anything reads its credentials, never served by the wrong district. A call
+ * without the header is served as the node's own district. Returns 0, or
+ * fails the call with FAILED_PRECONDITION and returns -1.
+ */
+static int call_route_check(ins_call *c)
+{
+    const char *own = ins_server_district(c->server);
+    grpc_slice v = ins__call_md(c, "x-district");
+    size_t len = GRPC_SLICE_LENGTH(v);
+    const char *p = (const char *)GRPC_SLICE_START_PTR(v);
+    if (len == 0 || (len == strlen(own) && memcmp(p, own, len) == 0))
+        return 0;
+    char asked[INS_DISTRICT_MAX];
+    int printable = len < sizeof asked;
+    if (printable) {
+        memcpy(asked, p, len);
+        asked[len] = '\0';
+        printable = ins_district_code_ok(asked);
+    }
+    if (printable)
+        ins_call_fail(c, INS_ESTATE,
+                      "this node serves district %s, not %s (x-district): the call was routed "
+                      "to the wrong node; send it to district %s's node",
+                      own, asked, asked);
+    else
+        ins_call_fail(c, INS_ESTATE,
+                      "this node serves district %s; x-district holds no district code "
+                      "(1 to 32 lower-case letters, digits or '-')",
+                      own);
+    return -1;
+}
+
+/* Checks credentials, role, the district the principal holds, the live
+ * state of the principal (the server's admission check: active, not
+ * revoked) and the deadline. Returns 0 when the handler may run;
  * otherwise the call has been failed with the precise status. */
 static int call_admit(ins_call *c)
 {
@@ -252,6 +289,8 @@ static int call_admit(ins_call *c)
         ins_call_fail(c, INS_ESHUTDOWN, "server is shutting down; retry on another node or later");
         return -1;
     }
+    if (call_route_check(c) != 0)
+        return -1;
     /* Open methods (health, reflection) ignore credentials that fail. */
     if (call_authenticate(c, why, sizeof why) != 0 && m->def.roles != 0) {
         ins_call_fail(c, INS_EAUTH, "%s", why);
@@ -270,6 +309,15 @@ static int call_admit(ins_call *c)
             roles_text(m->def.roles, roles, sizeof roles);
             ins_call_fail(c, INS_EPERM, "%s is for role %s; %s has role %s", m->path, roles,
                           c->principal.name, ins_role_name(c->principal.role));
+            return -1;
+        }
+        const char *own = ins_server_district(c->server);
+        if (!ins_district_holds(c->principal.districts, own)) {
+            ins_call_fail(c, INS_EPERM,
+                          "%s holds district %s, not %s, which this node serves; ask for "
+                          "credentials of district %s",
+                          c->principal.name, ins_district_list_text(c->principal.districts), own,
+                          own);
             return -1;
         }
         /* The one check against the live directory and the revocations. */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "inproc.h"
+#include "ins_file.h"
 #include "ins_error.h"
 
 #define CONNECTION_LIMIT  256
@@ -186,12 +187,12 @@ static int read_tls(ins_web *w, const ins_web_config *cfg, char *err, size_t err
 {
     if (!cfg->tls_cert)
         return 0;
-    if (cfg->tls_client_ca && !(w->tls_ca_pem = ins_read_pem(cfg->tls_client_ca))) {
+    if (cfg->tls_client_ca && !(w->tls_ca_pem = ins_file_read(cfg->tls_client_ca))) {
         snprintf(err, errlen, "cannot read %s: %s", cfg->tls_client_ca, strerror(errno));
         return INS_EINVAL;
     }
-    w->tls_cert_pem = ins_read_pem(cfg->tls_cert);
-    w->tls_key_pem = ins_read_pem(cfg->tls_key);
+    w->tls_cert_pem = ins_file_read(cfg->tls_cert);
+    w->tls_key_pem = ins_file_read(cfg->tls_key);
     if (!w->tls_cert_pem || !w->tls_key_pem) {
         snprintf(err, errlen, "cannot read %s: %s", !w->tls_cert_pem ? cfg->tls_cert : cfg->tls_key,
                  strerror(errno));
