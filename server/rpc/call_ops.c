@@ -137,10 +137,11 @@ static grpc_byte_buffer *wrap(ins_call *c, const void *data, size_t len)
     return bb;
 }
 
-/* Sends the final status, with `reply` (may be NULL) as the last message. */
+/* Sends the final status, with `reply` (may be NULL) as the last message,
+ * and RECV_CLOSE_ON_SERVER when no batch of its own watches for it. */
 static void send_status(ins_call *c, grpc_byte_buffer *reply)
 {
-    grpc_op ops[3];
+    grpc_op ops[4];
     size_t n = add_initial_md(c, ops, 0);
     if (reply) {
         c->send_buf = reply;
@@ -155,6 +156,13 @@ static void send_status(ins_call *c, grpc_byte_buffer *reply)
     ops[n].data.send_status_from_server.status_details =
         c->status == GRPC_STATUS_OK ? NULL : &c->status_details;
     n++;
+    if (!c->close_posted) {
+        memset(&ops[n], 0, sizeof ops[n]);
+        ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+        ops[n].data.recv_close_on_server.cancelled = &c->close_cancelled;
+        c->close_posted = 1;
+        n++;
+    }
     c->done = 1;
     if (start(c, ops, n, &c->t_status) != 0 && c->send_buf) {
         grpc_byte_buffer_destroy(c->send_buf);
