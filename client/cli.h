@@ -96,5 +96,6 @@ int ins_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2
 int ins_cmd_health(ins_cli *cli, int argc, char **argv);
 int ins_cmd_whoami(ins_cli *cli, int argc, char **argv);
 int ins_cmd_status(ins_cli *cli, int argc, char **argv);
+int ins_cmd_blobs(ins_cli *cli, int argc, char **argv); /* cmd_blobs.c */
 
 #endif /* INS_CLI_H */

@@ -197,6 +197,7 @@ static const command commands[] = {
     {"restore", "replace a data folder's store with a backup (offline)", NULL, run_backup_tool},
     {"audit", "the audit trail and its hash chain (auditor)", ins_cmd_audit, NULL},
     {"dossier", "export a case dossier; verify one offline", ins_cmd_dossier, NULL},
+    {"blobs", "the photo tier: status, migrate to the object store (admin)", ins_cmd_blobs, NULL},
 };
 
 static void usage(FILE *f)

@@ -63,7 +63,8 @@
     X(INS_EUNIMPL, INS_ERR_BASE - 18, UNIMPLEMENTED, "method not implemented")                     \
     X(INS_EOFFSET, INS_ERR_BASE - 19, FAILED_PRECONDITION, "chunk at the wrong offset")            \
     X(INS_EINTERNAL, INS_ERR_BASE - 20, INTERNAL, "internal error")                                \
-    X(INS_ERANGE, INS_ERR_BASE - 21, OUT_OF_RANGE, "position is past the end")
+    X(INS_ERANGE, INS_ERR_BASE - 21, OUT_OF_RANGE, "position is past the end")                     \
+    X(INS_EUNREACH, INS_ERR_BASE - 22, UNAVAILABLE, "the object store is unreachable")
 
 enum ins_error {
 #define INS_ERROR_ENUM(name, value, grpc, msg) name = (value),

@@ -14,6 +14,8 @@ PACKAGES=(
     nghttp2-client openssl procps
     libmicrohttpd-dev libgnutls28-dev nodejs chromium fonts-wqy-microhei
     nginx systemd dpkg-dev
+    libcurl4-openssl-dev libexpat1-dev
+    ceph-mon ceph-osd radosgw ceph-common python3-boto3
 )
 
 missing=()

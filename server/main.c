@@ -21,6 +21,7 @@
 #include "ctx.h"
 #include "tables.h"
 #include "audit.h"
+#include "blobs.h"
 #include "backup_sched.h"
 #include "ins_token.h"
 #include "directory.h"
@@ -31,6 +32,7 @@
 #include "jobs.h"
 #include "ins_error.h"
 #include "options.h"
+#include "tier_start.h"
 #include "licensing.h"
 #include "reflection.h"
 #include "scheduler.h"
@@ -66,6 +68,7 @@ static int add_services(ins_server *srv)
         &ins_field_service,
         &ins_departments_service,
         &ins_audit_service, /* inspect.v1.Audit */
+        &ins_blobs_service, /* inspect.v1.Blobs */
     };
     /* clang-format on */
     for (size_t i = 0; i < sizeof services / sizeof services[0]; i++) {
@@ -344,6 +347,10 @@ static int run(int argc, char **argv, ins_options *op)
     ins_store *store = NULL;
     if (open_store(&o, &ctx, &store) != 0) {
         rc = 1;
+        goto unlock;
+    }
+    if ((rc = ins_tier_start_from(&o, store)) != 0) {
+        ins_store_close(store);
         goto unlock;
     }
     ins_ctx_init(&ctx, store);

@@ -56,6 +56,15 @@ static const char usage[] =
     "                             (e.g. 20s behind a proxy with idle timeouts; default off)\n"
     "  --trusted-proxy ADDRS      proxies (IP addresses or CIDR blocks, comma-separated) whose\n"
     "                             x-forwarded-for names the caller in the call log\n"
+    "  --blob-store STORE         where photos live: lmdb (default: the data folder) or\n"
+    "                             s3://BUCKET[/PREFIX] (uploads land locally, then move there)\n"
+    "  --s3-endpoint URL          the object store, http(s)://HOST[:PORT] (path-style)\n"
+    "  --s3-virtual-host          address the bucket as BUCKET.HOST instead\n"
+    "  --s3-credentials FILE      aws_access_key_id / aws_secret_access_key (mode 0600);\n"
+    "                             default AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION\n"
+    "  --blob-cache-bytes N       keep local copies of moved photos up to N bytes (default 0)\n"
+    "  --blob-landing-bytes N     refuse new uploads while N bytes wait to move (default 0:\n"
+    "                             no limit)\n"
     "  --backup-dir DIR           scheduled hot backups into DIR/inspectd-<UTC time>, each\n"
     "                             complete with the token keys and a manifest (see\n"
     "                             'inspectctl restore --help'); a failure is logged at error\n"
@@ -101,6 +110,12 @@ enum {
     OPT_BACKUP_EVERY,
     OPT_BACKUP_KEEP,
     OPT_CONFIG,
+    OPT_BLOB_STORE,
+    OPT_S3_ENDPOINT,
+    OPT_S3_VHOST,
+    OPT_S3_CRED,
+    OPT_BLOB_CACHE,
+    OPT_BLOB_LANDING,
     OPT_VERSION,
     OPT_HELP,
 };
@@ -134,6 +149,12 @@ static const struct option longopts[] = {
     {"backup-every", required_argument, NULL, OPT_BACKUP_EVERY},
     {"backup-keep", required_argument, NULL, OPT_BACKUP_KEEP},
     {"config", required_argument, NULL, OPT_CONFIG},
+    {"blob-store", required_argument, NULL, OPT_BLOB_STORE},
+    {"s3-endpoint", required_argument, NULL, OPT_S3_ENDPOINT},
+    {"s3-virtual-host", no_argument, NULL, OPT_S3_VHOST},
+    {"s3-credentials", required_argument, NULL, OPT_S3_CRED},
+    {"blob-cache-bytes", required_argument, NULL, OPT_BLOB_CACHE},
+    {"blob-landing-bytes", required_argument, NULL, OPT_BLOB_LANDING},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -280,6 +301,28 @@ static int apply(ins_options *o, int c, char *arg)
                             "(at most 7d)\n");
             return 2;
         }
+        break;
+    case OPT_BLOB_STORE:
+        o->blob_store = arg;
+        break;
+    case OPT_S3_ENDPOINT:
+        o->s3_endpoint = arg;
+        break;
+    case OPT_S3_VHOST:
+        o->s3_virtual_host = 1;
+        break;
+    case OPT_S3_CRED:
+        o->s3_credentials = arg;
+        break;
+    case OPT_BLOB_CACHE:
+        if (parse_u64("blob-cache-bytes", arg, 0, 1ull << 50, &v))
+            return 2;
+        o->blob_cache_bytes = v;
+        break;
+    case OPT_BLOB_LANDING:
+        if (parse_u64("blob-landing-bytes", arg, 0, 1ull << 50, &v))
+            return 2;
+        o->blob_landing_bytes = v;
         break;
     case OPT_BACKUP_DIR:
         if (arg[0] == '\0') {

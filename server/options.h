@@ -46,6 +46,14 @@ typedef struct ins_options {
     const char *web_root;           /* the console's built files */
     const char *web_origins[INS_OPTIONS_MAX_ORIGINS]; /* CORS: other origins allowed */
     size_t n_web_origins;
+    /* The photo tier (storage/ins_tier.h): NULL or "lmdb" keeps every photo
+     * in the data folder; "s3://BUCKET[/PREFIX]" moves them to that bucket. */
+    const char *blob_store;
+    const char *s3_endpoint;
+    const char *s3_credentials;
+    int s3_virtual_host;
+    uint64_t blob_cache_bytes;
+    uint64_t blob_landing_bytes; /* 0: no limit */
 } ins_options;
 
 /*

@@ -131,9 +131,49 @@ static int open_copy(const char *dir, const char *name, MDB_env **env)
     return rc;
 }
 
-/* Returns 0 when every referenced blob is in the copy, INS_ENOTFOUND if not. */
+/* The photo tier's part of a backup: the list, beside the copy, of the
+ * referenced blobs it does not hold because they live in the object store
+ * (meta/_tier of the copy). A store without a tier writes none. */
+#define REMOTE_LIST "remote-photos.txt"
+
+/* Opens the copy's _tier (*dbi) if it has one. 0: yes, MDB_NOTFOUND: none. */
+static int remote_table(MDB_txn *mt, MDB_dbi *dbi)
+{
+    return mdb_dbi_open(mt, "_tier", 0, dbi);
+}
+
+/* Notes blob k, missing from the copied stripes, in the list when the copy
+ * records it as remote. 0 when noted, INS_ENOTFOUND when it is just missing. */
+static int note_remote(MDB_txn *mt, MDB_dbi tier, int has_tier, const MDB_val *k, FILE **list,
+                       const char *to_dir)
+{
+    MDB_val v;
+    char p[4096];
+    if (!has_tier || k->mv_size != 32 || mdb_get(mt, tier, (MDB_val *)k, &v) != 0)
+        return INS_ENOTFOUND;
+    if (!*list) {
+        if (ins__bk_join(p, sizeof p, to_dir, REMOTE_LIST) != 0 || !(*list = fopen(p, "w")))
+            return errno ? errno : EIO;
+        fputs("# photos this backup does not hold: they live in the object store of\n"
+              "# --blob-store (key PREFIX/ab/<sha256>); restore needs that store too\n",
+              *list);
+    }
+    for (size_t i = 0; i < 32; i++)
+        fprintf(*list, "%02x", ((const unsigned char *)k->mv_data)[i]);
+    fputc('\n', *list);
+    return 0;
+}
+
+/* Returns 0 when every referenced blob is in the copy or listed as remote,
+ * INS_ENOTFOUND if not. */
 static int refs_present(const char *to_dir)
 {
+    FILE *list = NULL;
+    MDB_dbi tier;
+    int has_tier = 0;
+    char lp[4096];
+    if (ins__bk_join(lp, sizeof lp, to_dir, REMOTE_LIST) == 0)
+        unlink(lp); /* from an earlier pass */
     MDB_env *menv = NULL, *benv[INS_BLOB_STRIPES] = {NULL};
     MDB_txn *mt = NULL, *bt[INS_BLOB_STRIPES] = {NULL};
     MDB_dbi refs, content[INS_BLOB_STRIPES];
@@ -151,6 +191,8 @@ static int refs_present(const char *to_dir)
             (rc = mdb_txn_begin(benv[i], NULL, MDB_RDONLY, &bt[i])) == 0)
             rc = mdb_dbi_open(bt[i], "_content", 0, &content[i]);
     }
+    if (rc == 0)
+        has_tier = remote_table(mt, &tier) == 0;
     if (rc == 0 && (rc = mdb_dbi_open(mt, "_blobref", 0, &refs)) == 0)
         rc = mdb_cursor_open(mt, refs, &c);
     for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
@@ -163,13 +205,15 @@ static int refs_present(const char *to_dir)
             for (unsigned i = 0; i < INS_BLOB_STRIPES && !found; i++)
                 found = bt[i] && mdb_get(bt[i], content[i], &k, &cv) == 0;
             if (!found)
-                rc = INS_ENOTFOUND;
+                rc = note_remote(mt, tier, has_tier, &k, &list, to_dir);
         }
         if (r)
             inspect__storage__blob_ref__free_unpacked(r, NULL);
     }
     if (c)
         mdb_cursor_close(c);
+    if (list && fclose(list) != 0 && (rc == 0 || rc == MDB_NOTFOUND))
+        rc = errno;
     if (mt)
         mdb_txn_abort(mt);
     if (menv)

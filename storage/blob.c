@@ -115,7 +115,7 @@ int ins__blob_drop_chunks(ins_wtxn *t, uint64_t obj)
 
 int ins__blob_drop_stage(ins_wtxn *t, const ins_key *k, const Inspect__Storage__Staging *st)
 {
-    int rc = ins__blob_drop_chunks(t, st->object);
+    int rc = st->filed ? 0 : ins__blob_drop_chunks(t, st->object);
     if (rc == 0)
         rc = ins__del(t, ins__blob_stripe_of(t)->dbi[BT_STAGE], k->buf, k->len);
     return rc;
@@ -156,7 +156,7 @@ int ins__blob_apply(ins_wtxn *t, void *arg)
     ins_key k;
     int rc = 0;
     op->status = 0;
-    if (op->kind != OP_SWEEP && (rc = ins__blob_stage_key(op->id, &k)) != 0)
+    if (op->kind != OP_SWEEP && op->kind != OP_EVICT && (rc = ins__blob_stage_key(op->id, &k)) != 0)
         return rc;
     switch (op->kind) {
     case OP_BEGIN:
@@ -167,6 +167,10 @@ int ins__blob_apply(ins_wtxn *t, void *arg)
         return ins__blob_op_finish(t, op, &k);
     case OP_ABORT:
         return ins__blob_op_abort(t, op, &k);
+    case OP_RELEASE:
+        return ins__blob_op_release(t, op, &k);
+    case OP_EVICT:
+        return ins__blob_op_evict(t, op);
     default:
         return ins__blob_op_sweep(t, op);
     }

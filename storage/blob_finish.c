@@ -7,9 +7,18 @@
  * stored chunks on the caller's thread, then retries with that hash. A
  * mismatch drops the staging (INS_EDATALOSS). Identical content already
  * stored in any stripe makes the new copy's chunks go.
+ *
+ * Finishing hands an upload over from a blob stripe to `meta`, two
+ * environments with a commit each. So that a crash between them forgets
+ * nothing, the staging is not dropped here but marked filed: it still
+ * answers its committed offset (all bytes), a finish again returns the same
+ * hash, and only ins_blob_release, after `meta` has recorded the upload,
+ * drops it. A filed staging no longer owns chunks: dropping it (release,
+ * abort, the TTL sweep) deletes the record alone.
  */
 #include "blob_impl.h"
 #include "ins_sha256.h"
+#include "tier_impl.h"
 
 #include <errno.h>
 #include <string.h>
@@ -71,6 +80,17 @@ static int content_elsewhere(ins_store *s, const ins_bstripe *self, const uint8_
     return rc;
 }
 
+/* Is the content a filed staging was filed as still kept, here, in another
+ * stripe or in the photo tier's remote store? 0 or INS_ENOTFOUND. */
+static int filed_content_kept(ins_wtxn *t, const Inspect__Storage__Staging *st)
+{
+    ins_val v;
+    int rc = ins__get(t->txn, ins__blob_stripe_of(t)->dbi[BT_CONTENT], st->sha256.data, 32, &v);
+    if (rc == INS_ENOTFOUND)
+        rc = content_elsewhere(t->s, ins__blob_stripe_of(t), st->sha256.data);
+    return rc == INS_ENOTFOUND ? ins__tier_remote(t->s, st->sha256.data, NULL) : rc;
+}
+
 /* Files the staging's object as content. Identical content finished at the
  * same moment in two stripes can be stored twice (both copies are read and
  * collected alike); otherwise a content is stored once. */
@@ -109,6 +129,16 @@ int ins__blob_op_finish(ins_wtxn *t, blob_op *op, const ins_key *k)
     op->need_hash = 0;
     if (rc)
         goto out;
+    if (st->filed) { /* finished before; meta may not have recorded it */
+        rc = filed_content_kept(t, st);
+        if (rc == INS_ENOTFOUND) { /* collected after the TTL: send it again */
+            op->status = INS_ENOTFOUND;
+            rc = ins__blob_drop_stage(t, k, st);
+        } else if (rc == 0) {
+            memcpy(op->sha, st->sha256.data, 32);
+        }
+        goto out;
+    }
     if (st->offset != st->total_size) {
         rc = INS_ESTATE;
         goto out;
@@ -129,7 +159,8 @@ int ins__blob_op_finish(ins_wtxn *t, blob_op *op, const ins_key *k)
         rc = ins__blob_drop_stage(t, k, st);
     } else if (rc == 0 && (rc = file_content(t, st)) == 0) {
         memcpy(op->sha, got, 32);
-        rc = ins__del(t, b->dbi[BT_STAGE], k->buf, k->len);
+        st->filed = 1; /* dropped by ins_blob_release once meta has the upload */
+        rc = ins__blob_put_stage(t, k, st);
     }
     if (rc == 0)
         ins__blob_hs_drop(b, op->id);

@@ -35,7 +35,7 @@ struct ins_blob_hs {
     int direct;         /* 0: write chunks through the map (layout not recognised) */
 };
 
-enum { OP_BEGIN, OP_APPEND, OP_FINISH, OP_ABORT, OP_SWEEP };
+enum { OP_BEGIN, OP_APPEND, OP_FINISH, OP_ABORT, OP_RELEASE, OP_SWEEP, OP_EVICT };
 
 typedef struct blob_op {
     ins_mutation m;
@@ -84,7 +84,7 @@ int ins__blob_put_msg(ins_wtxn *t, MDB_dbi dbi, const void *k, size_t kl,
 int ins__blob_put_stage(ins_wtxn *t, const ins_key *k, Inspect__Storage__Staging *st);
 /* Deletes every chunk of object `obj`. Errors: LMDB errors. */
 int ins__blob_drop_chunks(ins_wtxn *t, uint64_t obj);
-/* Deletes a staging and its chunks. Errors: LMDB errors. */
+/* Deletes a staging and, unless it is filed, its chunks. Errors: LMDB errors. */
 int ins__blob_drop_stage(ins_wtxn *t, const ins_key *k, const Inspect__Storage__Staging *st);
 /* The writer's apply for every blob_op: dispatches on op->kind. */
 int ins__blob_apply(ins_wtxn *t, void *arg);
@@ -123,13 +123,18 @@ int ins__blob_put_chunk(ins_wtxn *t, uint64_t obj, uint64_t off, const uint8_t *
 
 /* ---- the operations, run on the blob writer by ins__blob_apply ---- */
 
-int ins__blob_op_begin(ins_wtxn *t, blob_op *op, const ins_key *k);  /* blob_stage.c */
-int ins__blob_op_append(ins_wtxn *t, blob_op *op, const ins_key *k); /* blob_stage.c */
-int ins__blob_op_abort(ins_wtxn *t, blob_op *op, const ins_key *k);  /* blob_stage.c */
-int ins__blob_op_finish(ins_wtxn *t, blob_op *op, const ins_key *k); /* blob_finish.c */
-int ins__blob_op_sweep(ins_wtxn *t, blob_op *op);                    /* blob_sweep.c */
+int ins__blob_op_begin(ins_wtxn *t, blob_op *op, const ins_key *k);   /* blob_stage.c */
+int ins__blob_op_append(ins_wtxn *t, blob_op *op, const ins_key *k);  /* blob_stage.c */
+int ins__blob_op_abort(ins_wtxn *t, blob_op *op, const ins_key *k);   /* blob_stage.c */
+int ins__blob_op_release(ins_wtxn *t, blob_op *op, const ins_key *k); /* blob_stage.c */
+int ins__blob_op_finish(ins_wtxn *t, blob_op *op, const ins_key *k);  /* blob_finish.c */
+int ins__blob_op_sweep(ins_wtxn *t, blob_op *op);                     /* blob_sweep.c */
+int ins__blob_op_evict(ins_wtxn *t, blob_op *op);                     /* blob_sweep.c */
 
 /* ---- blob_read.c ---- */
+
+/* ins_blob_stat of the stripes alone (not the tier's remote store). */
+int ins__blob_local_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size);
 
 /* The reference count of `sha` in meta and (optional) since when it is 0.
  * Errors: INS_ENOTFOUND (no record; *count is 0), INS_ECORRUPT, LMDB errors. */

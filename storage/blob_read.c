@@ -6,9 +6,12 @@
  *
  * Reads run in their own read transactions, on the calling thread. Content is
  * looked for in every stripe: identical content finished in two stripes at
- * once may be stored in both, and either copy serves.
+ * once may be stored in both, and either copy serves. ins_blob_stat also
+ * knows content that lives in the photo tier's remote store (meta/_tier);
+ * ins_blob_read is the local copy only (ins_blob_open reads either).
  */
 #include "blob_impl.h"
+#include "tier_impl.h"
 
 #include <string.h>
 
@@ -56,7 +59,7 @@ static int find_content(ins_store *s, const uint8_t sha[32], ins_bstripe **b, MD
     return rc;
 }
 
-int ins_blob_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size)
+int ins__blob_local_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size)
 {
     Inspect__Storage__Content *c = NULL;
     ins_bstripe *b;
@@ -69,6 +72,12 @@ int ins_blob_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size)
     inspect__storage__content__free_unpacked(c, NULL);
     ins__env_rd_end(&b->env, txn);
     return 0;
+}
+
+int ins_blob_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size)
+{
+    int rc = ins__blob_local_stat(s, sha256, size);
+    return rc == INS_ENOTFOUND ? ins__tier_remote(s, sha256, size) : rc;
 }
 
 /* Copies from the chunks of obj, starting at offset, into buf. */
@@ -167,14 +176,18 @@ static int put_ref(ins_wtxn *t, const uint8_t sha[32], uint64_t count)
 
 int ins_wtxn_blob_ref(ins_wtxn *t, const uint8_t sha256[32])
 {
-    uint64_t count;
+    uint64_t count, size = 0;
     if (t->env != &t->s->meta)
         return INS_EINVAL;
-    int rc = ins_blob_stat(t->s, sha256, NULL);
+    int rc = ins_blob_stat(t->s, sha256, &size);
     if (rc)
         return rc;
     rc = ins__blob_get_ref(t->txn, t->s, sha256, &count, NULL);
     if (rc && rc != INS_ENOTFOUND)
+        return rc;
+    /* With a tier, the first reference queues the content for the remote
+     * store in this same commit: nothing referenced is left unqueued. */
+    if (count == 0 && t->s->tier && (rc = ins__tier_enqueue(t, sha256, size, NULL)) != 0)
         return rc;
     return put_ref(t, sha256, count + 1);
 }

@@ -97,6 +97,20 @@ int ins__blob_op_abort(ins_wtxn *t, blob_op *op, const ins_key *k)
     return rc;
 }
 
+/* Drops a filed staging (its chunks are the content's now); one still
+ * receiving bytes is left alone (INS_ESTATE). */
+int ins__blob_op_release(ins_wtxn *t, blob_op *op, const ins_key *k)
+{
+    Inspect__Storage__Staging *st = NULL;
+    int rc = ins__blob_get_stage(t->txn, ins__blob_stripe_of(t), k, &st);
+    (void)op;
+    if (rc == 0)
+        rc = st->filed ? ins__blob_drop_stage(t, k, st) : INS_ESTATE;
+    if (st)
+        inspect__storage__staging__free_unpacked(st, NULL);
+    return rc;
+}
+
 /* ---- submitting ---- */
 
 /*
@@ -203,5 +217,11 @@ int ins_blob_append_async(ins_store *s, const char *upload_id, uint64_t offset, 
 int ins_blob_abort(ins_store *s, const char *upload_id)
 {
     blob_op op = {.kind = OP_ABORT, .id = upload_id};
+    return ins__blob_run_sync(s, NULL, &op);
+}
+
+int ins_blob_release(ins_store *s, const char *upload_id)
+{
+    blob_op op = {.kind = OP_RELEASE, .id = upload_id};
     return ins__blob_run_sync(s, NULL, &op);
 }

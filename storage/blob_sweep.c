@@ -6,6 +6,7 @@
  * most SWEEP_MAX; ins__blob_sweep repeats until a stripe has no more.
  */
 #include "blob_impl.h"
+#include "tier_impl.h"
 
 #include <string.h>
 
@@ -42,7 +43,7 @@ int ins__blob_op_sweep(ins_wtxn *t, blob_op *op)
                 buf[idl] = '\0';
                 ins__blob_hs_drop(b, buf);
             }
-            rc = ins__blob_drop_chunks(t, st->object);
+            rc = st->filed ? 0 : ins__blob_drop_chunks(t, st->object);
             if (rc == 0 && (rc = mdb_cursor_del(c, 0)) == 0)
                 n++;
         }
@@ -56,6 +57,51 @@ int ins__blob_op_sweep(ins_wtxn *t, blob_op *op)
         t->map_full = 1;
     op->committed = n;
     return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* ---- local copies of remote content (the photo tier) ---- */
+
+/* Drops content op->sha from this stripe, if it is here. */
+int ins__blob_op_evict(ins_wtxn *t, blob_op *op)
+{
+    ins_bstripe *b = ins__blob_stripe_of(t);
+    ins_val v;
+    int rc = ins__get(t->txn, b->dbi[BT_CONTENT], op->sha, 32, &v);
+    if (rc)
+        return rc == INS_ENOTFOUND ? 0 : rc;
+    Inspect__Storage__Content *ct = inspect__storage__content__unpack(NULL, v.len, v.data);
+    if (!ct)
+        return INS_ECORRUPT;
+    rc = ins__blob_drop_chunks(t, ct->object);
+    inspect__storage__content__free_unpacked(ct, NULL);
+    return rc ? rc : ins__del(t, b->dbi[BT_CONTENT], op->sha, 32);
+}
+
+/* Does stripe b hold content sha? 0, INS_ENOTFOUND or an LMDB error. */
+static int holds(ins_bstripe *b, const uint8_t sha[32])
+{
+    MDB_txn *txn;
+    ins_val v;
+    int rc = ins__env_rd_begin(&b->env, &txn);
+    if (rc)
+        return rc;
+    rc = ins__get(txn, b->dbi[BT_CONTENT], sha, 32, &v);
+    ins__env_rd_end(&b->env, txn);
+    return rc;
+}
+
+int ins__blob_evict(ins_store *s, const uint8_t sha[32])
+{
+    int rc = 0;
+    for (unsigned i = 0; rc == 0 && i < INS_BLOB_STRIPES; i++) {
+        blob_op op = {.kind = OP_EVICT};
+        memcpy(op.sha, sha, 32);
+        if ((rc = holds(&s->bs[i], sha)) == 0) /* one commit where it is, none elsewhere */
+            rc = ins__blob_run_sync(s, &s->bs[i], &op);
+        else if (rc == INS_ENOTFOUND)
+            rc = 0;
+    }
+    return rc;
 }
 
 /* ---- content nothing references ---- */

@@ -29,6 +29,10 @@
  * never restores part of a newer backup as if it were the whole. Paths are
  * plain relative paths without spaces, "." or ".." components.
  *
+ * With the photo tier, a referenced blob that lives only in the object
+ * store is not copied: its SHA-256 is listed in `remote-photos.txt` beside
+ * the copy instead (a backup of such a node needs the object store too).
+ *
  * Restore verifies the whole manifest (every file present, of its size and
  * SHA-256) before it replaces anything, copies what the manifest lists,
  * and then checks the restored audit chain from its first entry.

@@ -86,14 +86,26 @@ int ins_blob_status(ins_store *s, const char *upload_id, uint64_t *offset, uint6
 /*
  * Completes an upload: the committed size must equal the declared size and
  * the bytes must hash to the declared SHA-256. On success the content exists
- * under its hash (copied to sha_out if non-NULL) and the staging is gone.
- * Errors: INS_ENOTFOUND, INS_ESTATE (not all bytes received), INS_EDATALOSS
- * (hash mismatch; the staging is dropped), INS_EFULL, INS_ESHUTDOWN, LMDB
- * errors.
+ * under its hash (copied to sha_out if non-NULL) and the staging stays,
+ * marked filed, still reporting every byte committed (ins_blob_status), until
+ * ins_blob_release: a crash before the caller has recorded the upload
+ * elsewhere forgets nothing, and finishing a filed staging again succeeds
+ * with the same hash. Errors: INS_ENOTFOUND, INS_ESTATE (not all bytes
+ * received), INS_EDATALOSS (hash mismatch; the staging is dropped),
+ * INS_EFULL, INS_ESHUTDOWN, LMDB errors.
  */
 int ins_blob_finish(ins_store *s, const char *upload_id, uint8_t sha_out[32]);
 
-/* Drops a staging and its chunks. Errors: INS_ENOTFOUND, INS_ESHUTDOWN, LMDB errors. */
+/*
+ * Drops the staging of a finished upload once the caller has durably
+ * recorded it (in `meta`, after ins_blob_finish). The content stays.
+ * Errors: INS_ENOTFOUND (no staging), INS_ESTATE (not finished: the
+ * staging stays), INS_ESHUTDOWN, LMDB errors.
+ */
+int ins_blob_release(ins_store *s, const char *upload_id);
+
+/* Drops a staging and its chunks (a filed staging: the record alone; the
+ * content stays). Errors: INS_ENOTFOUND, INS_ESHUTDOWN, LMDB errors. */
 int ins_blob_abort(ins_store *s, const char *upload_id);
 
 /*
@@ -114,6 +126,49 @@ int ins_blob_stat(ins_store *s, const uint8_t sha256[32], uint64_t *size);
  */
 int ins_blob_read(ins_store *s, const uint8_t sha256[32], uint64_t offset, void *buf, size_t len,
                   size_t *nread);
+
+/*
+ * The blob stripes as the `lmdb` blob store (blobstore/ins_bstore.h), for
+ * the photo tier: *out borrows s (its close does nothing). Can't fail.
+ */
+struct ins_bstore;
+void ins_blob_store_lmdb(ins_store *s, struct ins_bstore *out);
+
+/*
+ * A sequential reader of one content, wherever it lives: the local copy when
+ * there is one, else the photo tier's remote store (ins_tier.h), streamed
+ * by a thread of the reader's own at most 1 MiB ahead of it, never the whole
+ * content in memory. With a
+ * tier every byte is hashed, and the read that would hand out the last byte
+ * checks the SHA-256 first: on a mismatch it fails with INS_EDATALOSS and
+ * gives nothing, counts it (ins_tier_status.data_loss) and says so on
+ * stderr. Not thread-safe: one reader per stream.
+ */
+typedef struct ins_blob_reader ins_blob_reader;
+
+/*
+ * Opens a reader of content `sha256`; *size (optional) receives its size.
+ * *out is the caller's, for ins_blob_reader_close.
+ * Errors: INS_ENOTFOUND, ENOMEM, LMDB errors.
+ */
+int ins_blob_open(ins_store *s, const uint8_t sha256[32], ins_blob_reader **out, uint64_t *size);
+
+/*
+ * Copies the next `len` bytes into buf (fewer only at the end); *n
+ * receives the count (0 at the end). Errors: INS_EDATALOSS (the bytes do not hash to the name, or
+ * the remote copy is missing or short), INS_EUNREACH (the remote store does not answer, or no tier
+ * is configured for content that lives there), INS_EAUTH, INS_ECORRUPT, LMDB errors. After an error
+ * the reader only closes.
+ */
+int ins_blob_reader_read(ins_blob_reader *rd, void *buf, size_t len, size_t *n);
+
+/* Non-zero when the next read of `len` bytes may wait for the remote store
+ * (the caller then reads off its event thread); zero when the bytes are
+ * local or already streamed in. Can't fail. */
+int ins_blob_reader_remote(const ins_blob_reader *rd, size_t len);
+
+/* Frees a reader. NULL-safe. */
+void ins_blob_reader_close(ins_blob_reader *rd);
 
 /*
  * Inside apply: records one more reference from `meta` to content `sha256`

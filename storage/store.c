@@ -10,6 +10,7 @@
  * district's data is never served as another's.
  */
 #include "store_impl.h"
+#include "ins_tier.h"
 #include "ins_feed.h"
 
 #include <errno.h>
@@ -22,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const meta_names[MT_N] = {"_schema", "_feed",     "_audit",
-                                             "_idem",   "_idem_exp", "_blobref"};
+static const char *const meta_names[MT_N] = {"_schema",   "_feed",    "_audit", "_idem",
+                                             "_idem_exp", "_blobref", "_tierq", "_tier"};
 static const char *const blob_names[BT_N] = {"_meta", "_stage", "_content", "_chunk"};
 
 uint64_t ins_store_now(ins_store *s)
@@ -367,6 +368,7 @@ void ins_store_close(ins_store *s)
 {
     if (!s)
         return;
+    ins_tier_stop(s); /* its movers use the writers */
     ins__sweeper_stop(s);
     ins__writer_stop(&s->mw);
     for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)

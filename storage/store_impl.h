@@ -61,7 +61,7 @@ typedef struct ins_writer {
     pthread_t th;
 } ins_writer;
 
-enum { MT_SCHEMA, MT_FEED, MT_AUDIT, MT_IDEM, MT_IDEM_EXP, MT_BLOBREF, MT_N };
+enum { MT_SCHEMA, MT_FEED, MT_AUDIT, MT_IDEM, MT_IDEM_EXP, MT_BLOBREF, MT_TIERQ, MT_TIER, MT_N };
 enum { BT_META, BT_STAGE, BT_CONTENT, BT_CHUNK, BT_N };
 
 struct ins_blob_hs; /* in-memory hash states of uploads, blob.c */
@@ -126,6 +126,10 @@ struct ins_store {
 
     /* Finishes that re-hashed the stored chunks (ins_blob_rehashes). */
     atomic_uint_fast64_t rehashes;
+
+    /* The photo tier (ins_tier.h), NULL without one; set before and cleared
+     * after every thread that reads it (tier.c). */
+    struct ins_tier *tier;
 };
 
 struct ins_wtxn {

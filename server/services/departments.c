@@ -1,7 +1,9 @@
 /*
  * departments.c - inspect.v1.Departments: PullChanges (the change feed a
  * department may see, in batches, following new commits when asked) and
- * GetPhoto (photo bytes in chunks). Reports and opinions are in
+ * GetPhoto (photo bytes in chunks, from the local copy or, through a job
+ * thread, from the photo tier's object store; verified before the last
+ * chunk goes out, see ins_blob_open). Reports and opinions are in
  * departments_reports.c.
  */
 #include "departments.h"
@@ -18,6 +20,7 @@
 #include "ins_error.h"
 #include "reconciliation.h"
 #include "ctx.h"
+#include "jobs.h"
 #include "dispatch.h"
 #include "inspect/v1/field.pb-c.h"
 #include "rec_photos.h"
@@ -247,9 +250,14 @@ static const ins_method_ops pull_ops = {
 
 typedef struct photo_stream {
     uint8_t sha[32];
+    char id[65];
     uint64_t offset, size;
     char media[64];
     uint8_t *buf;
+    ins_blob_reader *rd;
+    /* a read on a job thread (the remote store): its result */
+    size_t got;
+    int err;
 } photo_stream;
 
 static int unhex(const char *s, uint8_t out[32])
@@ -296,18 +304,19 @@ static int photo_allowed(ins_call *call, const char *id, photo_stream *ps)
     return rc;
 }
 
-static void photo_next(ins_call *call)
+/* Sends the piece just read, or fails the call naming the photo. */
+static void photo_send(ins_call *call, photo_stream *ps, int rc, size_t n)
 {
-    photo_stream *ps = ins_call_data(call);
-    if (ps->offset >= ps->size) {
-        ins_call_finish(call);
+    if (rc == INS_EDATALOSS) {
+        ins_call_fail(call, rc,
+                      "photo %s: the bytes read back do not match its SHA-256; nothing of the "
+                      "damaged copy is served (the operator is told by the server log)",
+                      ps->id);
         return;
     }
-    size_t n = 0;
-    int rc = ins_blob_read(ins_ctx_of(call)->store, ps->sha, ps->offset, ps->buf, PHOTO_CHUNK, &n);
     if (rc || n == 0) {
-        ins_call_fail(call, rc ? rc : INS_ECORRUPT, "reading photo bytes at %" PRIu64 ": %s",
-                      ps->offset, ins_strerror(rc ? rc : INS_ECORRUPT));
+        ins_call_fail(call, rc ? rc : INS_ECORRUPT, "reading photo %s at byte %" PRIu64 ": %s",
+                      ps->id, ps->offset, ins_strerror(rc ? rc : INS_ECORRUPT));
         return;
     }
     Inspect__V1__PhotoChunk c = INSPECT__V1__PHOTO_CHUNK__INIT;
@@ -320,6 +329,37 @@ static void photo_next(ins_call *call)
     }
     ps->offset += n;
     ins_call_send(call, &c.base);
+}
+
+/* A read from the remote store, off the worker thread. */
+static void photo_read_job(void *arg)
+{
+    photo_stream *ps = arg;
+    ps->err = ins_blob_reader_read(ps->rd, ps->buf, PHOTO_CHUNK, &ps->got);
+}
+
+static void photo_next(ins_call *call)
+{
+    photo_stream *ps = ins_call_data(call);
+    if (ps->offset >= ps->size) {
+        ins_call_finish(call);
+        return;
+    }
+    if (ins_blob_reader_remote(ps->rd, PHOTO_CHUNK)) {
+        if (ins_jobs_submit(ins_ctx_of(call)->jobs, call, photo_read_job, ps) != 0)
+            ins_call_fail(call, INS_ESHUTDOWN, "server is shutting down; ask again later");
+        return; /* photo_on_wake sends */
+    }
+    size_t n = 0;
+    int rc = ins_blob_reader_read(ps->rd, ps->buf, PHOTO_CHUNK, &n);
+    photo_send(call, ps, rc, n);
+}
+
+static void photo_on_wake(ins_call *call)
+{
+    photo_stream *ps = ins_call_data(call);
+    if (!ins_call_done(call))
+        photo_send(call, ps, ps->err, ps->got);
 }
 
 static void photo_start(ins_call *call, const ProtobufCMessage *msg)
@@ -336,7 +376,18 @@ static void photo_start(ins_call *call, const ProtobufCMessage *msg)
         ins_call_fail(call, INS_EINVAL, "photo_id must be a hex SHA-256 (64 digits)");
         return;
     }
-    if (photo_allowed(call, req->photo_id, ps) == 0)
+    snprintf(ps->id, sizeof ps->id, "%s", req->photo_id);
+    if (photo_allowed(call, req->photo_id, ps) != 0)
+        return;
+    uint64_t size = 0;
+    int rc = ins_blob_open(ins_ctx_of(call)->store, ps->sha, &ps->rd, &size);
+    if (rc == 0 && size != ps->size)
+        rc = INS_ECORRUPT;
+    if (rc)
+        ins_call_fail(call, rc == INS_ENOTFOUND ? INS_ECORRUPT : rc,
+                      "photo %s: its bytes cannot be read: %s", req->photo_id,
+                      ins_strerror(rc == INS_ENOTFOUND ? INS_ECORRUPT : rc));
+    else
         photo_next(call);
 }
 
@@ -349,14 +400,17 @@ static void photo_on_sent(ins_call *call, int ok)
 static void photo_cleanup(ins_call *call)
 {
     photo_stream *ps = ins_call_data(call);
-    if (ps)
+    if (ps) {
+        ins_blob_reader_close(ps->rd);
         free(ps->buf);
+    }
     free(ps);
 }
 
 static const ins_method_ops photo_ops = {
     .start = photo_start,
     .on_sent = photo_on_sent,
+    .on_wake = photo_on_wake,
     .cleanup = photo_cleanup,
 };
 

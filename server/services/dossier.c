@@ -25,8 +25,9 @@
  * KiB each), the audit entries of its entities, the chain head. A commit
  * during the export can therefore not tear the dossier. Photos are content
  * addressed and immutable, so their bytes are read later, 64 KiB at a time,
- * while the archive is written. The archive is produced incrementally: a
- * step writes one file (or one photo piece) into the output buffer through
+ * while the archive is written (ins_blob_open: the local copy, or the photo
+ * tier's object store on a job thread, checked before the last piece). The archive is produced
+ * incrementally: a step writes one file (or one photo piece) into the output buffer through
  * libarchive's write callback, the buffer is sent in chunks, and the next
  * step runs only once the buffer has drained below one chunk — so memory is
  * the case's records plus about two chunks, whatever the photos weigh. JSON
@@ -47,6 +48,7 @@
 
 #include "ins_sha256.h"
 #include "ctx.h"
+#include "jobs.h"
 #include "audit_impl.h"
 #include "ins_blob.h"
 #include "ins_chain.h"
@@ -105,11 +107,14 @@ typedef struct dossier {
     ins_aud_entry head;
     /* writing */
     struct archive *ar;
-    size_t next;        /* index of the file being written */
-    int in_photo;       /* a photo's header is written, its bytes go on */
-    uint64_t photo_off; /* bytes of it written */
-    EVP_MD_CTX *md;     /* SHA-256 of the file being written */
-    uint8_t *piece;     /* PHOTO_PIECE buffer */
+    size_t next;         /* index of the file being written */
+    int in_photo;        /* a photo's header is written, its bytes go on */
+    uint64_t photo_off;  /* bytes of it written */
+    EVP_MD_CTX *md;      /* SHA-256 of the file being written */
+    uint8_t *piece;      /* PHOTO_PIECE buffer */
+    ins_blob_reader *rd; /* the photo being written (local copy or object store) */
+    int step_err;        /* a step run on a job thread: its result */
+    char step_why[1200];
     int manifest_done, closed, finished, sending;
     uint8_t manifest_sha[32];
     /* the output not yet sent */
@@ -671,16 +676,22 @@ static int write_manifest(dossier *d)
     return rc;
 }
 
-/* Writes the next piece of the photo being written. */
+/* Writes the next piece of the photo being written. Its reader checks the
+ * SHA-256 before the piece with the last byte is handed out, so a damaged
+ * copy never reaches the archive (INS_EDATALOSS). */
 static int photo_piece(dossier *d, ins_store *s)
 {
     dfile *f = &d->files[d->next];
     size_t want =
         f->size - d->photo_off < PHOTO_PIECE ? (size_t)(f->size - d->photo_off) : PHOTO_PIECE;
     size_t got = 0;
-    int rc = want ? ins_blob_read(s, f->sha, d->photo_off, d->piece, want, &got) : 0;
+    int rc = 0;
+    if (!d->rd && want)
+        rc = ins_blob_open(s, f->sha, &d->rd, NULL);
+    if (rc == 0 && want)
+        rc = ins_blob_reader_read(d->rd, d->piece, want, &got);
     if (rc)
-        return rc;
+        return rc == INS_ENOTFOUND ? INS_ECORRUPT : rc;
     if (got != want)
         return INS_ECORRUPT;
     if (got) {
@@ -698,6 +709,8 @@ static int photo_piece(dossier *d, ins_store *s)
         return INS_EDATALOSS;
     if (archive_write_finish_entry(d->ar) != ARCHIVE_OK)
         return ar_fail(d);
+    ins_blob_reader_close(d->rd);
+    d->rd = NULL;
     d->in_photo = 0;
     d->next++;
     return 0;
@@ -707,8 +720,10 @@ static int photo_piece(dossier *d, ins_store *s)
  * Returns 0 or an error (the dossier is then abandoned). */
 static int step(dossier *d, ins_store *s, char *why, size_t whylen)
 {
-    if (d->in_photo)
+    if (d->in_photo) {
+        snprintf(why, whylen, "%s", d->files[d->next].path);
         return photo_piece(d, s);
+    }
     if (d->next == d->n_files) {
         if (!d->manifest_done) {
             d->manifest_done = 1;
@@ -764,10 +779,33 @@ static void dossier_free(dossier *d)
         free(d->entities[i]);
     free(d->entities);
     ins_aud_clear(&d->head);
+    ins_blob_reader_close(d->rd);
     EVP_MD_CTX_free(d->md);
     free(d->piece);
     free(d->out);
     free(d);
+}
+
+/* Fails the export after a step's error. */
+static void step_failed(ins_call *call, dossier *d, int rc, const char *why)
+{
+    if (rc == INS_EDATALOSS)
+        ins_call_fail(call, rc,
+                      "exporting the dossier of %s: %s does not match its SHA-256 as read back; "
+                      "no dossier is produced that would hold a damaged photo",
+                      d->app_id, why);
+    else
+        ins_call_fail(call, rc, "exporting the dossier of %s%s%s: %s", d->app_id,
+                      why[0] ? " at " : "", why, ins_strerror(rc));
+    d->finished = 1;
+}
+
+/* A photo piece from the object store, off the worker thread. */
+static void step_job(void *arg)
+{
+    dossier *d = arg;
+    d->step_why[0] = '\0';
+    d->step_err = step(d, d->s, d->step_why, sizeof d->step_why);
 }
 
 /* Sends a chunk when one is ready, else writes on; finishes at the end. */
@@ -792,15 +830,33 @@ static void pump(ins_call *call)
             ins_call_finish(call);
             return;
         }
+        if (d->in_photo && d->rd && ins_blob_reader_remote(d->rd, PHOTO_PIECE)) {
+            if (ins_jobs_submit(ins_ctx_of(call)->jobs, call, step_job, d) != 0) {
+                step_failed(call, d, INS_ESHUTDOWN, "");
+                return;
+            }
+            d->sending = 1; /* no step on this thread until export_on_wake */
+            return;
+        }
         char why[1200] = "";
         int rc = step(d, s, why, sizeof why);
         if (rc) {
-            ins_call_fail(call, rc, "exporting the dossier of %s%s%s: %s", d->app_id,
-                          why[0] ? " at " : "", why, ins_strerror(rc));
-            d->finished = 1;
+            step_failed(call, d, rc, why);
             return;
         }
     }
+}
+
+static void export_on_wake(ins_call *call)
+{
+    dossier *d = ins_call_data(call);
+    d->sending = 0;
+    if (ins_call_done(call))
+        return;
+    if (d->step_err)
+        step_failed(call, d, d->step_err, d->step_why);
+    else
+        pump(call);
 }
 
 static void export_start(ins_call *call, const ProtobufCMessage *msg)
@@ -862,5 +918,6 @@ static void export_cleanup(ins_call *call)
 const ins_method_ops ins_aud_export_ops = {
     .start = export_start,
     .on_sent = export_on_sent,
+    .on_wake = export_on_wake,
     .cleanup = export_cleanup,
 };

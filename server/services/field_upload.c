@@ -29,6 +29,7 @@
 #include "field_impl.h"
 #include "reconciliation.h"
 #include "ins_blob.h"
+#include "ins_tier.h"
 #include "ins_error.h"
 #include "ins_hex.h"
 #include "ins_limits.h"
@@ -162,6 +163,11 @@ static void finish_job(void *arg)
         ins_hex_encode(sha, 32, u->photo_id);
         u->err = ins_store_exec(u->store, register_apply, u);
     }
+    /* Only now that meta has the upload may the staging go (ins_blob_finish):
+     * a crash before leaves it answering every byte committed. A failed
+     * release leaves a filed staging the TTL sweep collects. */
+    if (u->err == 0)
+        (void)ins_blob_release(u->store, u->hdr->upload_id);
     atomic_store_explicit(&u->job_done, 1, memory_order_release);
 }
 
@@ -327,6 +333,14 @@ static void on_header(upload *u, const Inspect__V1__UploadHeader *h)
     u->hdr->upload_id = scoped;
     if (finished_before(u))
         return;
+    /* With a photo tier, a new upload waits while the landing zone is full
+     * (the object store down or behind); one already staged may finish. */
+    char why[1600];
+    if (ins_tier_admit(u->store, u->hdr->total_size, why, sizeof why) != 0 &&
+        ins_blob_status(u->store, u->hdr->upload_id, NULL, NULL) == INS_ENOTFOUND) {
+        ins_call_fail(u->call, INS_EFULL, "%s; the upload was not staged", why);
+        return;
+    }
     u->st = U_STAGING;
     atomic_store(&u->job_done, 0);
     if (ins_jobs_submit(ins_ctx_of(u->call)->jobs, u->call, stage_job, u) != 0)

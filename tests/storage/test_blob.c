@@ -62,6 +62,7 @@ START_TEST(test_blob_resume_from_committed_offset)
     ck_assert_int_eq(ins_blob_append(s, "up-1", 150000, data + 150000, 150000, &off), 0);
     ck_assert_int_eq(ins_blob_finish(s, "up-1", got), 0); /* re-hashed from disk */
     ck_assert_int_eq(memcmp(got, sha, 32), 0);
+    ck_assert_int_eq(ins_blob_release(s, "up-1"), 0);
     ck_assert_int_eq(ins_blob_status(s, "up-1", &off, NULL), INS_ENOTFOUND);
     size_t n;
     ck_assert_int_eq(ins_blob_read(s, sha, 0, back, sizeof(back), &n), 0);
@@ -73,6 +74,46 @@ START_TEST(test_blob_resume_from_committed_offset)
     ck_assert_int_eq(ins_blob_read(s, sha, sizeof(data) - 5, back, 1000, &n), 0);
     ck_assert_uint_eq(n, 5);
     ck_assert_int_eq(ins_blob_append(s, "nope", 0, data, 1, NULL), INS_ENOTFOUND);
+    ins_store_close(s);
+    rm_dir(dir);
+}
+END_TEST
+
+/* A finish the caller never recorded (a crash between the blob stripe's
+ * commit and meta's) still answers every byte committed after the restart;
+ * finishing again gives the same hash; only the release drops the staging,
+ * and never the content. */
+START_TEST(test_blob_finish_keeps_staging_until_released)
+{
+    char *dir = tmp_dir();
+    ins_store *s = open_store(dir);
+    static uint8_t data[200000], back[200000];
+    uint8_t sha[32], got[32];
+    uint64_t off, total;
+    size_t n;
+    fill(data, sizeof(data), 7);
+    ins_sha256(data, sizeof(data), sha);
+    ck_assert_int_eq(ins_blob_stage_begin(s, "I-1/u", sizeof(data), sha, &off), 0);
+    ck_assert_int_eq(ins_blob_append(s, "I-1/u", 0, data, sizeof(data), &off), 0);
+    ck_assert_int_eq(ins_blob_release(s, "I-1/u"), INS_ESTATE); /* not finished */
+    ck_assert_int_eq(ins_blob_finish(s, "I-1/u", got), 0);
+    ins_store_close(s); /* killed before meta recorded the upload */
+    s = open_store(dir);
+    ck_assert_int_eq(ins_blob_status(s, "I-1/u", &off, &total), 0);
+    ck_assert_uint_eq(off, sizeof(data));
+    ck_assert_uint_eq(total, sizeof(data));
+    ck_assert_int_eq(ins_blob_stage_begin(s, "I-1/u", sizeof(data), sha, &off), 0);
+    ck_assert_uint_eq(off, sizeof(data)); /* the tablet resumes at the end */
+    memset(got, 0, sizeof got);
+    ck_assert_int_eq(ins_blob_finish(s, "I-1/u", got), 0);
+    ck_assert_int_eq(memcmp(got, sha, 32), 0);
+    ck_assert_uint_eq(ins_blob_rehashes(s), 0);      /* filed once, not hashed again */
+    ck_assert_int_eq(ins_blob_abort(s, "I-1/u"), 0); /* a filed staging's abort keeps the bytes */
+    ck_assert_int_eq(ins_blob_read(s, sha, 0, back, sizeof(back), &n), 0);
+    ck_assert_uint_eq(n, sizeof(data));
+    ck_assert_int_eq(memcmp(back, data, n), 0);
+    ck_assert_int_eq(ins_blob_release(s, "I-1/u"), INS_ENOTFOUND);
+    ck_assert_int_eq(ins_blob_status(s, "I-1/u", &off, NULL), INS_ENOTFOUND);
     ins_store_close(s);
     rm_dir(dir);
 }
@@ -91,6 +132,7 @@ static void upload(ins_store *s, const char *id, const uint8_t *d, size_t n, siz
     uint8_t got[32];
     ck_assert_int_eq(ins_blob_finish(s, id, got), 0);
     ck_assert_int_eq(memcmp(got, sha, 32), 0);
+    ck_assert_int_eq(ins_blob_release(s, id), 0); /* as if recorded in meta */
 }
 
 START_TEST(test_blob_upload_id_check_limits)
@@ -447,6 +489,7 @@ START_TEST(test_blob_stripes_resume_outside_home_stripe)
         if (u < 2) { /* finished before the swap */
             ck_assert_int_eq(ins_blob_append(s, id, off, data[u] + off, SZ - off, &off), 0);
             ck_assert_int_eq(ins_blob_finish(s, id, got), 0);
+            ck_assert_int_eq(ins_blob_release(s, id), 0);
         }
     }
     for (unsigned i = 0; i < INS_BLOB_STRIPES; i++)
@@ -472,6 +515,7 @@ START_TEST(test_blob_stripes_resume_outside_home_stripe)
         snprintf(id, sizeof(id), "stripe-%d", u);
         ck_assert_int_eq(ins_blob_finish(s, id, got), 0);
         ck_assert_int_eq(memcmp(got, sha[u], 32), 0);
+        ck_assert_int_eq(ins_blob_release(s, id), 0);
     }
     ck_assert_uint_eq(count_table(s, BT_STAGE), 0);
     ck_assert_uint_eq(count_table(s, BT_CONTENT), U);
@@ -498,6 +542,7 @@ int main(void)
 {
     Suite *s = suite_create("blob");
     ADD_TEST(s, test_blob_resume_from_committed_offset);
+    ADD_TEST(s, test_blob_finish_keeps_staging_until_released);
     ADD_TEST(s, test_blob_upload_id_check_limits);
     ADD_TEST(s, test_blob_chunk_fits_declared_size);
     ADD_TEST(s, test_blob_same_content_stored_once);
