@@ -56,6 +56,7 @@ int ins_call_arm(ins_worker *w, const ins_method *m)
     tag_init(c, &c->t_recv, INS_TAG_RECV);
     tag_init(c, &c->t_status, INS_TAG_STATUS);
     tag_init(c, &c->t_wake, INS_TAG_WAKE);
+    tag_init(c, &c->t_md, INS_TAG_MD);
     c->status = GRPC_STATUS_OK;
     c->status_details = grpc_empty_slice();
     grpc_metadata_array_init(&c->request_md);
@@ -123,6 +124,10 @@ static void call_free(ins_call *c)
     if (c->recv_buf)
         grpc_byte_buffer_destroy(c->recv_buf);
     grpc_slice_unref(c->status_details);
+    if (c->md_out_set) {
+        grpc_slice_unref(c->md_out.key);
+        grpc_slice_unref(c->md_out.value);
+    }
     grpc_metadata_array_destroy(&c->request_md);
     if (!c->method)
         grpc_call_details_destroy(&c->details);
@@ -350,6 +355,8 @@ void ins_call_on_event(ins_tag *tag, int ok)
     case INS_TAG_STATUS:
         ins_call_status_done(c);
         break;
+    case INS_TAG_MD:
+        break; /* nothing waits for it; its slices go with the call */
     case INS_TAG_WAKE:
         atomic_store(&c->wake_pending, 0);
         if (c->method && c->method->def.ops->on_wake)

@@ -115,6 +115,18 @@ void ins_call_fail(ins_call *call, int err, const char *fmt, ...)
  */
 int ins_call_send(ins_call *call, const ProtobufCMessage *msg);
 
+/*
+ * Sends the call's initial metadata now, holding one entry `key: value`
+ * (`key` lowercase ASCII, `value` printable ASCII; both copied), so that
+ * the client learns something before any message: where an upload resumes,
+ * say. Only before the first send, reply or failure; later the metadata has
+ * gone out (with them) and this returns INS_EBUSY. Messages, a reply or a
+ * failure may follow at once: they need not wait for it. Returns 0;
+ * INS_EBUSY when the metadata is already out; INS_ECANCELLED when the call
+ * is done.
+ */
+int ins_call_send_metadata(ins_call *call, const char *key, const char *value);
+
 /* Streaming: ends the call with status OK after any message in flight. */
 void ins_call_finish(ins_call *call);
 

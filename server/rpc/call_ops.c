@@ -236,6 +236,24 @@ int ins_call_send(ins_call *c, const ProtobufCMessage *msg)
     return 0;
 }
 
+int ins_call_send_metadata(ins_call *c, const char *key, const char *value)
+{
+    if (c->done || c->status_pending)
+        return INS_ECANCELLED;
+    if (c->md_sent)
+        return INS_EBUSY;
+    c->md_out.key = grpc_slice_from_copied_string(key);
+    c->md_out.value = grpc_slice_from_copied_string(value);
+    c->md_out_set = 1; /* the slices live until call_free: gRPC may read them until the tag */
+    grpc_op op;
+    memset(&op, 0, sizeof op);
+    op.op = GRPC_OP_SEND_INITIAL_METADATA;
+    op.data.send_initial_metadata.count = 1;
+    op.data.send_initial_metadata.metadata = &c->md_out;
+    c->md_sent = 1;
+    return start(c, &op, 1, &c->t_md) != 0 ? INS_ECANCELLED : 0;
+}
+
 int ins_call_read(ins_call *c)
 {
     if (c->done)

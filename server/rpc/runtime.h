@@ -25,6 +25,7 @@ typedef enum ins_tag_kind {
     INS_TAG_RECV,    /* one client message arrived */
     INS_TAG_STATUS,  /* the final status (and maybe a unary reply) left */
     INS_TAG_WAKE,    /* empty batch from ins_call_wake */
+    INS_TAG_MD,      /* initial metadata sent alone (ins_call_send_metadata) */
 } ins_tag_kind;
 
 typedef struct ins_tag {
@@ -58,7 +59,7 @@ struct ins_call {
     grpc_byte_buffer *payload; /* initial request of unary / server stream */
     grpc_call_details details; /* unknown methods only */
 
-    ins_tag t_new, t_close, t_send, t_recv, t_status, t_wake;
+    ins_tag t_new, t_close, t_send, t_recv, t_status, t_wake, t_md;
     atomic_int refs;
     atomic_int wake_pending;
 
@@ -68,6 +69,8 @@ struct ins_call {
     int closed;          /* RECV_CLOSE completed */
     int done;            /* status sent or call cancelled */
     int md_sent;
+    grpc_metadata md_out; /* ins_call_send_metadata's entry, when md_out_set */
+    int md_out_set;
     int send_in_flight;
     int recv_in_flight;
     int status_pending;      /* finish requested while a send was in flight */
