@@ -32,6 +32,10 @@ typedef struct ins_cli {
     int64_t timeout_ms;      /* --timeout DURATION, default 10s */
     int timeout_set;         /* --timeout was given */
     int json;                /* --json */
+    /* `field outbox`: */
+    struct ins_outbox *outbox; /* add: checkin, submit, upload queue their request here */
+    int64_t keepalive_ms;      /* run: ins_client_opts.keepalive_ms (0: none) */
+    int64_t reconnect_ms;      /* run: ins_client_opts.reconnect_ms (0: gRPC's) */
 } ins_cli;
 
 /* Text of the global options, for --help output. */

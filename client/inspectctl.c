@@ -141,6 +141,8 @@ int ins_cli_connect(const ins_cli *cli, ins_client **out)
         .target_name_override = cli->target_name,
         .token = cli->token,
         .timeout_ms = cli->timeout_ms,
+        .keepalive_ms = cli->keepalive_ms,
+        .reconnect_ms = cli->reconnect_ms,
     };
     char *details = NULL;
     int rc = ins_client_open(&o, out, &details);
