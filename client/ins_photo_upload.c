@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "ins_error.h"
+#include "ins_sha256.h"
 #include "ins_upload.h"
 
 #define UPLOAD_METHOD "/inspect.v1.Field/UploadPhoto"
@@ -42,7 +43,7 @@ int ins_upload_hash_file(int fd, uint64_t total, uint8_t *buf, size_t len, uint8
 {
     *read_err = 0;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, ins_sha256_md(), NULL) == 1;
     for (uint64_t off = 0; ok && off < total; off += len) {
         size_t n = total - off < len ? (size_t)(total - off) : len;
         if ((*read_err = read_at(fd, buf, n, off)) != 0)
