@@ -12,6 +12,8 @@ project's own fault-injecting proxy, against a real inspectd.
   again.
 - A SyncTasks on the channel of a saturating upload (link_tablet) finishes
   within 2x its time alone.
+- The resume protocol seen from grpcio: the committed offset in the initial
+  metadata, resent chunks checked (DATA_LOSS when they differ) and skipped.
 
 The link here is faster than bench/link's (1 MB/s, 20 ms each way) to keep
 the suite quick. Run by CTest (tests/link/CMakeLists.txt sets the paths).
@@ -223,6 +225,60 @@ class LinkTest(tf.FieldTest):
 
     def test_link_outbox_survives_sigkill(self):
         self.drain_two(self.t_kill, (1.5, 2.5))
+
+    def test_link_resume_metadata_and_skip(self):
+        """The protocol of field.proto ("Resuming an upload") from grpcio."""
+        m = self.member(self.t_sync, True)
+        who = m.inspector_id
+        pkg = self.package(self.t_sync, who)
+        answers, _ = self.answers(self.template_for(pkg, m.department))
+        item = next(a for a in answers if a.photo_ids).item_code
+        photo = tf.Photo(10 * tf.CHUNK + 123)
+        uid = tf.rid()
+        cut = 4 * tf.CHUNK
+        hdr = photo.header(uid, self.t_sync.id, item)
+        # a first part: 4 chunks committed, then the tablet stops
+        code = self.assertStatus(tf.FP, self.upload, who, [hdr] + list(photo.chunks(0, cut)))
+        self.assertIn(f"resume from offset {cut}", code)
+        fn = self.channel.stream_unary(tf.FLD + "UploadPhoto", request_serializer=tf._ser,
+                                       response_deserializer=tf.field_pb2.UploadPhotoResponse
+                                       .FromString)
+        auth = [("authorization", "Bearer " + self.token(who))]
+        # resent bytes that differ from the committed ones: DATA_LOSS, nothing changes
+        bad = bytearray(photo.data[:tf.CHUNK])
+        bad[100] ^= 1
+        wrong = tf.field_pb2.UploadPhotoRequest(chunk=tf.field_pb2.UploadChunk(
+            offset=0, data=bytes(bad)))
+        msg = self.assertStatus(tf.DL, fn, iter([hdr, wrong]), timeout=20, metadata=auth)
+        self.assertIn("at offset 0 differs from the 65536 bytes committed", msg)
+        self.assertEqual(self.status(who, uid).committed_offset, cut)
+        # the committed offset comes in the initial metadata, before any chunk
+        release = threading.Event()
+
+        def header_only():
+            yield hdr
+            release.wait(20)
+
+        fut = fn.future(header_only(), timeout=30, metadata=auth)
+        md = dict(fut.initial_metadata())
+        release.set()
+        self.assertEqual(md.get("inspect-committed-offset"), str(cut))
+        fut.cancel()
+        # from an older offset, with a chunk straddling the committed one: the
+        # committed part is checked and skipped, the rest stored, once
+        chunks = [tf.field_pb2.UploadPhotoRequest(chunk=tf.field_pb2.UploadChunk(
+            offset=o, data=photo.data[o:o + 5 * tf.CHUNK // 4]))
+            for o in range(tf.CHUNK, len(photo.data), 5 * tf.CHUNK // 4)]
+        r = self.upload(who, [hdr] + chunks)
+        self.assertEqual(r.photo_id, photo.id)
+        self.assertFalse(r.duplicate)
+        # after a new chunk, only the next offset: an old one is refused
+        photo2 = tf.Photo(6 * tf.CHUNK)
+        uid2 = tf.rid()
+        hdr2 = photo2.header(uid2, self.t_sync.id, item)
+        back = list(photo2.chunks(0, 2 * tf.CHUNK)) + list(photo2.chunks(0, tf.CHUNK))
+        msg = self.assertStatus(tf.FP, self.upload, who, [hdr2] + back)
+        self.assertIn("committed offset is 131072", msg)
 
     def test_link_sync_not_behind_upload(self):
         m = self.member(self.t_sync, False)
