@@ -160,6 +160,14 @@ class LinkTest(tf.FieldTest):
         self.assertEqual(killed, len(kills), "the drain ended before it could be killed")
         return outs
 
+    def photo_item(self, task, lead):
+        """The lead's or the member's inspector id and an item of his
+        checklist that takes photos."""
+        m = self.member(task, lead)
+        pkg = self.package(task, m.inspector_id)
+        answers, _ = self.answers(self.template_for(pkg, m.department))
+        return m.inspector_id, next(a for a in answers if a.photo_ids).item_code
+
     def events(self, actor):
         """Audit events of `actor`: Counter of (action, entity)."""
         aud = self.server.token("auditor", "aud-link")
@@ -228,11 +236,7 @@ class LinkTest(tf.FieldTest):
 
     def test_link_resume_metadata_and_skip(self):
         """The protocol of field.proto ("Resuming an upload") from grpcio."""
-        m = self.member(self.t_sync, True)
-        who = m.inspector_id
-        pkg = self.package(self.t_sync, who)
-        answers, _ = self.answers(self.template_for(pkg, m.department))
-        item = next(a for a in answers if a.photo_ids).item_code
+        who, item = self.photo_item(self.t_sync, True)
         photo = tf.Photo(10 * tf.CHUNK + 123)
         uid = tf.rid()
         cut = 4 * tf.CHUNK
@@ -281,11 +285,7 @@ class LinkTest(tf.FieldTest):
         self.assertIn("committed offset is 131072", msg)
 
     def test_link_sync_not_behind_upload(self):
-        m = self.member(self.t_sync, False)
-        who = m.inspector_id
-        pkg = self.package(self.t_sync, who)
-        answers, _ = self.answers(self.template_for(pkg, m.department))
-        item = next(a for a in answers if a.photo_ids).item_code
+        who, item = self.photo_item(self.t_sync, False)
         box = tempfile.mkdtemp(prefix="outbox-sync-", dir=self.tmp)
         for i in range(2):
             path = os.path.join(self.tmp, f"sync{i}.jpg")
