@@ -271,6 +271,7 @@ int ins__field_outbox_cmd(ins_cli *cli, int argc, char **argv)
         {"run", "send what is queued, in order, through drops and restarts", run_cmd},
         {"status", "list what is queued", status_cmd},
     };
+    argv[0] = "field outbox"; /* how the group's help names it */
     return ins_cu_group(cli, argc, argv,
                         "usage: inspectctl field outbox COMMAND DIR [options]\n\n"
                         "The tablet's outbox: a durable queue (LMDB in folder DIR) of check-ins,\n"
