@@ -29,6 +29,8 @@ typedef struct ins_cli {
     const char *cert;        /* --cert FILE: client certificate */
     const char *key;         /* --key FILE */
     const char *target_name; /* --target-name NAME: TLS name override */
+    const char *district;    /* --district CODE, or $INSPECT_DISTRICT: sent as x-district
+                                (`changes` takes a list here: several feeds) */
     int64_t timeout_ms;      /* --timeout DURATION, default 10s */
     int timeout_set;         /* --timeout was given */
     int json;                /* --json */
@@ -59,7 +61,8 @@ int ins_cli_parse_duration_ms(const char *text, int64_t *ms);
 
 /*
  * Opens a client from the options. Returns INS_EXIT_OK with `*out` set (close
- * with ins_client_close()), or prints the reason and returns INS_EXIT_FAIL.
+ * with ins_client_close()), or prints the reason and returns INS_EXIT_FAIL;
+ * INS_EXIT_USAGE when --district is not one district code.
  */
 int ins_cli_connect(const ins_cli *cli, ins_client **out);
 

@@ -6,7 +6,8 @@
  * Every attempt (ins_photo_upload.h) streams the header and learns from the
  * call's initial metadata where the server stands, then sends the chunks
  * from there: no GetUploadStatus round trip. A lost connection
- * (UNAVAILABLE), a deadline, a cancelled call or a chunk the server no
+ * (ins_client_link_lost: UNAVAILABLE, or INTERNAL from a router whose
+ * backend died), a deadline, a cancelled call or a chunk the server no
  * longer expects (FAILED_PRECONDITION naming the offset) ends the attempt;
  * the next one waits (backoff doubling from 250 ms to 8 s, with jitter) and
  * resumes from the committed offset. --retries bounds the attempts in a row

@@ -59,8 +59,9 @@ int ins_upload_hash_file(int fd, uint64_t total, uint8_t *buf, size_t len, uint8
 
 int ins_upload_retryable(int code, const char *details)
 {
+    if (ins_client_link_lost(code))
+        return 1;
     switch (code) {
-    case GRPC_STATUS_UNAVAILABLE:
     case GRPC_STATUS_DEADLINE_EXCEEDED:
     case GRPC_STATUS_CANCELLED:
     case GRPC_STATUS_ABORTED:

@@ -66,8 +66,8 @@ int ins_upload_attempt(ins_client *c, const ins_upload_req *req, uint8_t *buf,
 
 /*
  * Whether a failed attempt is worth another one from the committed offset:
- * a lost connection, a deadline, a cancel, a busy writer, a chunk the server
- * no longer expects. A full store or disk, a refusal of the photo or the
+ * a lost link (ins_client_link_lost), a deadline, a cancel, a busy writer,
+ * a chunk the server no longer expects. A full store or disk, a refusal of the photo or the
  * caller is final. Pure.
  */
 int ins_upload_retryable(int code, const char *details);

@@ -21,6 +21,7 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/support/alloc.h>
 
+#include "ins_district.h"
 #include "ins_token.h"
 #include "auth_peer.h"
 #include "calllog.h"
@@ -56,7 +57,6 @@ int ins_call_arm(ins_worker *w, const ins_method *m)
     tag_init(c, &c->t_recv, INS_TAG_RECV);
     tag_init(c, &c->t_status, INS_TAG_STATUS);
     tag_init(c, &c->t_wake, INS_TAG_WAKE);
-    tag_init(c, &c->t_md, INS_TAG_MD);
     c->status = GRPC_STATUS_OK;
     c->status_details = grpc_empty_slice();
     grpc_metadata_array_init(&c->request_md);
@@ -82,11 +82,12 @@ int ins_call_arm(ins_worker *w, const ins_method *m)
     return rc;
 }
 
-/* One line per call on stderr: method, principal, status, duration, bytes
- * (buffered per worker, see calllog.h). */
+/* One line per call on stderr: method, principal, peer, status, duration,
+ * bytes (buffered per worker, see calllog.h). */
 static void call_log(const ins_call *c)
 {
-    char line[768];
+    char line[768], peer[160];
+    ins_call_peer(c, peer, sizeof peer);
     double ms = (double)(ins_now_ns() - c->started_ns) / 1e6;
     const char *method = c->method ? c->method->path : "-";
     char unknown[256];
@@ -96,11 +97,11 @@ static void call_log(const ins_call *c)
         method = unknown;
     }
     int n = snprintf(line, sizeof line,
-                     "inspectd call method=%s principal=%s role=%s status=%s ms=%.3f "
-                     "in=%" PRIu64 " out=%" PRIu64 "\n",
+                     "inspectd call method=%s principal=%s role=%s peer=\"%s\" status=%s "
+                     "ms=%.3f in=%" PRIu64 " out=%" PRIu64 "\n",
                      method, c->principal.name[0] ? c->principal.name : "-",
-                     ins_role_name(c->principal.role), ins_status_name(c->status), ms, c->bytes_in,
-                     c->bytes_out);
+                     ins_role_name(c->principal.role), peer, ins_status_name(c->status), ms,
+                     c->bytes_in, c->bytes_out);
     if (n > 0) {
         size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
         line[len - 1] = '\n';
@@ -123,6 +124,8 @@ static void call_free(ins_call *c)
         grpc_byte_buffer_destroy(c->send_buf);
     if (c->recv_buf)
         grpc_byte_buffer_destroy(c->recv_buf);
+    if (c->reply_pending)
+        grpc_byte_buffer_destroy(c->reply_pending);
     grpc_slice_unref(c->status_details);
     if (c->md_out_set) {
         grpc_slice_unref(c->md_out.key);
@@ -147,9 +150,9 @@ void ins_call_unref(ins_call *c)
         call_free(c);
 }
 
-/* Finds `key` in the request metadata; returns its value or an empty slice. */
-static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
+grpc_slice ins__call_md(const ins_call *c, const char *key)
 {
+    const grpc_metadata_array *md = &c->request_md;
     size_t klen = strlen(key);
     for (size_t i = 0; i < md->count; i++) {
         const grpc_slice *k = &md->metadata[i].key;
@@ -167,7 +170,7 @@ static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
  */
 static int call_authenticate(ins_call *c, char *why, size_t whylen)
 {
-    grpc_slice v = md_lookup(&c->request_md, "authorization");
+    grpc_slice v = ins__call_md(c, "authorization");
     size_t len = GRPC_SLICE_LENGTH(v);
     const char *p = (const char *)GRPC_SLICE_START_PTR(v);
     const char *reason = NULL;
@@ -217,9 +220,44 @@ static void roles_text(unsigned mask, char *out, size_t outlen)
     }
 }
 
-/* Checks credentials, role, the live state of the principal (the server's
- * admission check: active, not revoked) and the deadline. Returns 0 when
- * the handler may run;
+/*
+ * The district a call asks for (`x-district`, set by clients behind the
+ * router) must be the node's own: a misrouted call is refused before
+ * anything reads its credentials, never served by the wrong district. A call
+ * without the header is served as the node's own district. Returns 0, or
+ * fails the call with FAILED_PRECONDITION and returns -1.
+ */
+static int call_route_check(ins_call *c)
+{
+    const char *own = ins_server_district(c->server);
+    grpc_slice v = ins__call_md(c, "x-district");
+    size_t len = GRPC_SLICE_LENGTH(v);
+    const char *p = (const char *)GRPC_SLICE_START_PTR(v);
+    if (len == 0 || (len == strlen(own) && memcmp(p, own, len) == 0))
+        return 0;
+    char asked[INS_DISTRICT_MAX];
+    int printable = len < sizeof asked;
+    if (printable) {
+        memcpy(asked, p, len);
+        asked[len] = '\0';
+        printable = ins_district_code_ok(asked);
+    }
+    if (printable)
+        ins_call_fail(c, INS_ESTATE,
+                      "this node serves district %s, not %s (x-district): the call was routed "
+                      "to the wrong node; send it to district %s's node",
+                      own, asked, asked);
+    else
+        ins_call_fail(c, INS_ESTATE,
+                      "this node serves district %s; x-district holds no district code "
+                      "(1 to 32 lower-case letters, digits or '-')",
+                      own);
+    return -1;
+}
+
+/* Checks credentials, role, the district the principal holds, the live
+ * state of the principal (the server's admission check: active, not
+ * revoked) and the deadline. Returns 0 when the handler may run;
  * otherwise the call has been failed with the precise status. */
 static int call_admit(ins_call *c)
 {
@@ -229,6 +267,8 @@ static int call_admit(ins_call *c)
         ins_call_fail(c, INS_ESHUTDOWN, "server is shutting down; retry on another node or later");
         return -1;
     }
+    if (call_route_check(c) != 0)
+        return -1;
     /* Open methods (health, reflection) ignore credentials that fail. */
     if (call_authenticate(c, why, sizeof why) != 0 && m->def.roles != 0) {
         ins_call_fail(c, INS_EAUTH, "%s", why);
@@ -249,6 +289,15 @@ static int call_admit(ins_call *c)
                           c->principal.name, ins_role_name(c->principal.role));
             return -1;
         }
+        const char *own = ins_server_district(c->server);
+        if (!ins_district_holds(c->principal.districts, own)) {
+            ins_call_fail(c, INS_EPERM,
+                          "%s holds district %s, not %s, which this node serves; ask for "
+                          "credentials of district %s",
+                          c->principal.name, ins_district_list_text(c->principal.districts), own,
+                          own);
+            return -1;
+        }
         /* The one check against the live directory and the revocations. */
         int rc = ins_server_admit(c->server, &c->principal, why, sizeof why);
         if (rc != 0) {
@@ -263,17 +312,23 @@ static int call_admit(ins_call *c)
     return 0;
 }
 
-/* Posts RECV_CLOSE_ON_SERVER, alone, to learn of cancellation. */
+/*
+ * Posts RECV_CLOSE_ON_SERVER, alone, to learn of cancellation, for a call
+ * still open once its handler has started. A call answered at once (most
+ * unary reads) never needs it: send_status puts the op in the status batch,
+ * one batch and one completion fewer per call.
+ */
 static void call_watch_close(ins_call *c)
 {
+    if (c->done || c->close_posted)
+        return;
     grpc_op op = {0};
     op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
     op.data.recv_close_on_server.cancelled = &c->close_cancelled;
+    c->close_posted = 1;
     ins_call_ref(c);
-    if (grpc_call_start_batch(c->call, &op, 1, &c->t_close, NULL) != GRPC_CALL_OK) {
-        c->closed = 1;
+    if (grpc_call_start_batch(c->call, &op, 1, &c->t_close, NULL) != GRPC_CALL_OK)
         ins_call_unref(c);
-    }
 }
 
 /* Decodes the initial request of a unary or server-streaming call. */
@@ -286,12 +341,8 @@ static ProtobufCMessage *call_decode_request(ins_call *c)
     return ins__call_decode(c, c->payload, "request");
 }
 
-static void call_arrived(ins_call *c)
+static void call_dispatch(ins_call *c)
 {
-    c->started = 1;
-    c->started_ns = ins_now_ns();
-    ins_server_count_call(c->server, +1);
-    call_watch_close(c);
     if (!c->method) {
         ins_call_fail(c, INS_EUNIMPL, "unknown method %.*s: this server does not offer it",
                       (int)GRPC_SLICE_LENGTH(c->details.method),
@@ -312,6 +363,15 @@ static void call_arrived(ins_call *c)
     }
 }
 
+static void call_arrived(ins_call *c)
+{
+    c->started = 1;
+    c->started_ns = ins_now_ns();
+    ins_server_count_call(c->server, +1);
+    call_dispatch(c);
+    call_watch_close(c);
+}
+
 /* Called by call_ops.c when a batch completes; defined there. */
 void ins_call_sent(ins_call *c, int ok);
 void ins_call_received(ins_call *c, int ok);
@@ -319,7 +379,6 @@ void ins_call_status_done(ins_call *c);
 
 static void call_closed(ins_call *c)
 {
-    c->closed = 1;
     if (c->close_cancelled && !c->done) {
         c->done = 1;
         c->status = GRPC_STATUS_CANCELLED;
@@ -355,8 +414,6 @@ void ins_call_on_event(ins_tag *tag, int ok)
     case INS_TAG_STATUS:
         ins_call_status_done(c);
         break;
-    case INS_TAG_MD:
-        break; /* nothing waits for it; its slices go with the call */
     case INS_TAG_WAKE:
         atomic_store(&c->wake_pending, 0);
         if (c->method && c->method->def.ops->on_wake)

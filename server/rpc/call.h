@@ -64,6 +64,15 @@ typedef struct ins_method_ops {
 
 /* ---- identity and context ------------------------------------------- */
 
+/*
+ * The effective peer of the call (peer.h): the transport's peer, or, when
+ * that is a --trusted-proxy, the client the proxy names in x-forwarded-for,
+ * as "ipv4:203.0.113.7 via ipv4:127.0.0.1:40312". Writes into `out`
+ * (`outlen` bytes, truncated; 160 hold any). The one answer to "who
+ * called": the call log uses it. While the call is alive. Can't fail.
+ */
+void ins_call_peer(const ins_call *call, char *out, size_t outlen);
+
 /* The authenticated caller; anonymous (role INS_ROLE_NONE) on open methods
  * called without credentials. Valid as long as the call. */
 const ins_principal *ins_call_principal(const ins_call *call);
@@ -89,7 +98,8 @@ int64_t ins_call_deadline_left_ms(const ins_call *call);
 /*
  * Unary and client-streaming: sends `resp` and status OK, ending the call.
  * `resp` stays the caller's; it is serialized before return. A second reply
- * or a reply after cancellation is ignored.
+ * or a reply after cancellation or a failure is ignored; if a send is in
+ * flight (ins_call_send_headers) the reply follows it.
  */
 void ins_call_reply(ins_call *call, const ProtobufCMessage *resp);
 
@@ -116,16 +126,18 @@ void ins_call_fail(ins_call *call, int err, const char *fmt, ...)
 int ins_call_send(ins_call *call, const ProtobufCMessage *msg);
 
 /*
- * Sends the call's initial metadata now, holding one entry `key: value`
- * (`key` lowercase ASCII, `value` printable ASCII; both copied), so that
- * the client learns something before any message: where an upload resumes,
- * say. Only before the first send, reply or failure; later the metadata has
- * gone out (with them) and this returns INS_EBUSY. Messages, a reply or a
- * failure may follow at once: they need not wait for it. Returns 0;
- * INS_EBUSY when the metadata is already out; INS_ECANCELLED when the call
- * is done.
+ * Sends the response headers (initial metadata) now, before any message,
+ * as a send of its own (on_sent follows), with one entry `key: value` when
+ * `key` is not NULL (`key` lowercase ASCII, `value` printable ASCII; both
+ * copied). A server stream with nothing to say yet does so, so that a proxy
+ * in between sees the response begin: nginx applies grpc_read_timeout to
+ * the wait for the headers, which keepalive pings do not cover. An upload
+ * tells the tablet where to resume with it, before any chunk. Works for
+ * every kind: a reply or a failure asked for meanwhile follows once it left. Returns 0; INS_EEXIST
+ * when the headers are out already; INS_EBUSY, INS_ECANCELLED as
+ * ins_call_send.
  */
-int ins_call_send_metadata(ins_call *call, const char *key, const char *value);
+int ins_call_send_headers(ins_call *call, const char *key, const char *value);
 
 /* Streaming: ends the call with status OK after any message in flight. */
 void ins_call_finish(ins_call *call);

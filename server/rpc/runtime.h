@@ -25,7 +25,6 @@ typedef enum ins_tag_kind {
     INS_TAG_RECV,    /* one client message arrived */
     INS_TAG_STATUS,  /* the final status (and maybe a unary reply) left */
     INS_TAG_WAKE,    /* empty batch from ins_call_wake */
-    INS_TAG_MD,      /* initial metadata sent alone (ins_call_send_metadata) */
 } ins_tag_kind;
 
 typedef struct ins_tag {
@@ -59,22 +58,23 @@ struct ins_call {
     grpc_byte_buffer *payload; /* initial request of unary / server stream */
     grpc_call_details details; /* unknown methods only */
 
-    ins_tag t_new, t_close, t_send, t_recv, t_status, t_wake, t_md;
+    ins_tag t_new, t_close, t_send, t_recv, t_status, t_wake;
     atomic_int refs;
     atomic_int wake_pending;
 
     /* State below is touched only on the call's worker thread. */
     int started;         /* arrived and being served */
     int close_cancelled; /* output of RECV_CLOSE_ON_SERVER */
-    int closed;          /* RECV_CLOSE completed */
+    int close_posted;    /* RECV_CLOSE_ON_SERVER started (alone, or with the status) */
     int done;            /* status sent or call cancelled */
     int md_sent;
-    grpc_metadata md_out; /* ins_call_send_metadata's entry, when md_out_set */
+    grpc_metadata md_out; /* ins_call_send_headers' entry, when md_out_set */
     int md_out_set;
     int send_in_flight;
     int recv_in_flight;
-    int status_pending;      /* finish requested while a send was in flight */
-    grpc_status_code status; /* final status, for the log */
+    int status_pending;              /* finish requested while a send was in flight */
+    grpc_byte_buffer *reply_pending; /* with it: the reply to send then, or NULL */
+    grpc_status_code status;         /* final status, for the log */
     grpc_slice status_details;
     grpc_byte_buffer *send_buf;
     grpc_byte_buffer *recv_buf;
@@ -105,11 +105,17 @@ int64_t ins_now_ns(void);
  */
 ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char *what);
 
+/* The value of request metadata `key` (lower case), or an empty slice; the
+ * first when sent more than once. Valid while the call is. */
+grpc_slice ins__call_md(const ins_call *c, const char *key);
+
 /* Server internals call.c needs. */
 ins_token_keys *ins_server_token_keys(const ins_server *s);
 /* Runs the admission check of ins_server_set_admit (0 when none). */
 int ins_server_admit(const ins_server *s, const ins_principal *p, char *why, size_t whylen);
 int ins_server_log_calls(const ins_server *s);
+/* The proxies whose x-forwarded-for is believed (peer.h); NULL: none. */
+const struct ins_proxy_list *ins_server_trusted_proxies(const ins_server *s);
 void ins_server_count_call(ins_server *s, int delta);
 grpc_server *ins_server_grpc(const ins_server *s);
 

@@ -645,7 +645,7 @@ static void upload_on_wake(ins_call *call)
              * over: pump notices). */
             char at[24];
             snprintf(at, sizeof at, "%" PRIu64, u->offset);
-            (void)ins_call_send_metadata(call, INS_UPLOAD_OFFSET_MD, at);
+            (void)ins_call_send_headers(call, INS_UPLOAD_OFFSET_MD, at);
             pump(u);
         }
         break;
