@@ -3,10 +3,12 @@
  * ins_photo_upload.h): header, the server's committed offset from the
  * initial metadata, chunks from there, half-close, answer.
  *
- * While chunks go out without waiting (req->wait 0), the metadata is looked
- * for after every chunk without blocking; when it says the server holds more
- * than was sent, sending jumps there (the chunks in between were compared
- * with the committed bytes and skipped by the server).
+ * While chunks go out without waiting (req->wait 0, or the metadata did not
+ * come within MD_WAIT_MS: a router in between may hold it until request
+ * bytes flow), the metadata is looked for after every chunk without
+ * blocking; when it says the server holds more than was sent, sending jumps
+ * there (the chunks in between were compared with the committed bytes and
+ * skipped by the server).
  */
 #include "ins_photo_upload.h"
 
@@ -24,6 +26,8 @@
 #include "ins_upload.h"
 
 #define UPLOAD_METHOD "/inspect.v1.Field/UploadPhoto"
+/* How long a resume waits for the committed offset before it sends anyway. */
+#define MD_WAIT_MS 2000
 
 static int read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
 {
@@ -75,13 +79,13 @@ int ins_upload_retryable(int code, const char *details)
     }
 }
 
-/* Looks for the committed offset: waits for it with `block`, else only
- * looks (1 ms). Returns 1 with *offset set, 0 when not known yet, -1 when
- * the call ended without it. */
-static int server_offset(ins_stream *s, int block, uint64_t *offset)
+/* Looks for the committed offset, waiting up to `wait_ms` (> 0). Returns 1
+ * with *offset set, 0 when not known yet, -1 when the call ended without
+ * it. */
+static int server_offset(ins_stream *s, int64_t wait_ms, uint64_t *offset)
 {
     char *v = NULL;
-    int r = ins_stream_metadata(s, INS_UPLOAD_OFFSET_MD, block ? INS_TIMEOUT_NONE : 1, &v);
+    int r = ins_stream_metadata(s, INS_UPLOAD_OFFSET_MD, wait_ms, &v);
     if (r < 0)
         return 0;
     char *end = NULL;
@@ -107,12 +111,17 @@ static int send_chunks(ins_stream *s, const ins_upload_req *req, uint8_t *buf,
     uint64_t total = req->hdr->total_size, off = req->from, at = 0;
     int known = 0; /* the server's offset arrived */
     if (req->wait) {
-        if (server_offset(s, 1, &at) != 1)
+        /* A router may hold the response headers until request bytes flow
+         * (nginx): after MD_WAIT_MS send from `from` and jump once they come. */
+        int r = server_offset(s, MD_WAIT_MS, &at);
+        if (r < 0)
             return 2;
-        known = 1;
-        off = at;
-        if (h->committed)
-            h->committed(h->arg, at);
+        if (r == 1) {
+            known = 1;
+            off = at > off ? at : off;
+            if (h->committed)
+                h->committed(h->arg, at);
+        }
     }
     Inspect__V1__UploadPhotoRequest msg = INSPECT__V1__UPLOAD_PHOTO_REQUEST__INIT;
     Inspect__V1__UploadChunk chunk = INSPECT__V1__UPLOAD_CHUNK__INIT;
@@ -120,7 +129,7 @@ static int send_chunks(ins_stream *s, const ins_upload_req *req, uint8_t *buf,
     msg.chunk = &chunk;
     while (off < total) {
         if (!known) {
-            int r = server_offset(s, 0, &at);
+            int r = server_offset(s, 1, &at);
             if (r < 0)
                 return 2;
             if (r == 1) {

@@ -43,8 +43,8 @@ typedef struct ins_upload_req {
     /* Where the caller believes the server stands. With `wait` 0 chunks go
      * out from there at once, and the server skips (after checking) any it
      * has already; with `wait` 1 the first chunk waits for the server's
-     * offset: what a resume after a drop should do, so that nothing is sent
-     * twice. */
+     * offset (up to 2 s, then as with 0): what a resume after a drop should
+     * do, so that nothing is sent twice. */
     uint64_t from;
     int wait;
 } ins_upload_req;
