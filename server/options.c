@@ -43,12 +43,25 @@ static const char usage[] =
     "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
+    "  --web-listen ADDR          also serve gRPC-Web and the web console on ADDR (HTTP/1.1;\n"
+    "                             off by default; beyond loopback TLS is required)\n"
+    "  --web-port-file FILE       write the bound web port here once listening\n"
+    "  --web-root DIR             the console's built files (default: " INSPECT_CONSOLE_RELDIR "\n"
+    "                             under the installation prefix, beside bin/)\n"
+    "  --web-origin ORIGIN        let pages from ORIGIN (https://host:port) call gRPC-Web too\n"
+    "                             (CORS; repeatable, at most 8)\n"
     "  --district CODE            the district this node serves (default 'default'); the\n"
     "                             store remembers it at first start and refuses another\n"
     "  --keepalive DURATION       send HTTP/2 keepalive pings this often while calls are open\n"
     "                             (e.g. 20s behind a proxy with idle timeouts; default off)\n"
     "  --trusted-proxy ADDRS      proxies (IP addresses or CIDR blocks, comma-separated) whose\n"
     "                             x-forwarded-for names the caller in the call log\n"
+    "  --backup-dir DIR           scheduled hot backups into DIR/inspectd-<UTC time>, each\n"
+    "                             complete with the token keys and a manifest (see\n"
+    "                             'inspectctl restore --help'); a failure is logged at error\n"
+    "  --backup-every DURATION    time between backups (default 24h; the first is due that\n"
+    "                             long after the newest backup in DIR, at once if none)\n"
+    "  --backup-keep N            complete backups kept in DIR, oldest deleted (default 7)\n"
     "  --config FILE              read settings from FILE first ('name = value' per line,\n"
     "                             every flag above; the command line overrides it)\n"
     "  --quiet                    no per-call log lines\n"
@@ -76,10 +89,17 @@ enum {
     OPT_MAX_PHOTO,
     OPT_CHECKIN_RADIUS,
     OPT_CLOCK_SKEW,
+    OPT_WEB_LISTEN,
+    OPT_WEB_ROOT,
+    OPT_WEB_PORT_FILE,
+    OPT_WEB_ORIGIN,
     OPT_QUIET,
     OPT_DISTRICT,
     OPT_KEEPALIVE,
     OPT_TRUSTED_PROXY,
+    OPT_BACKUP_DIR,
+    OPT_BACKUP_EVERY,
+    OPT_BACKUP_KEEP,
     OPT_CONFIG,
     OPT_VERSION,
     OPT_HELP,
@@ -102,10 +122,17 @@ static const struct option longopts[] = {
     {"max-photo-bytes", required_argument, NULL, OPT_MAX_PHOTO},
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
+    {"web-listen", required_argument, NULL, OPT_WEB_LISTEN},
+    {"web-root", required_argument, NULL, OPT_WEB_ROOT},
+    {"web-port-file", required_argument, NULL, OPT_WEB_PORT_FILE},
+    {"web-origin", required_argument, NULL, OPT_WEB_ORIGIN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"district", required_argument, NULL, OPT_DISTRICT},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
     {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
+    {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
+    {"backup-every", required_argument, NULL, OPT_BACKUP_EVERY},
+    {"backup-keep", required_argument, NULL, OPT_BACKUP_KEEP},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
@@ -150,6 +177,27 @@ static int apply(ins_options *o, int c, char *arg)
         break;
     case OPT_TLS_CA:
         o->tls_client_ca = arg;
+        break;
+    case OPT_WEB_LISTEN:
+        o->web_listen = arg;
+        break;
+    case OPT_WEB_PORT_FILE:
+        o->web_port_file = arg;
+        break;
+    case OPT_WEB_ROOT:
+        o->web_root = arg;
+        break;
+    case OPT_WEB_ORIGIN:
+        if (o->n_web_origins == INS_OPTIONS_MAX_ORIGINS ||
+            (strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0) ||
+            strchr(arg + 8, '/')) {
+            fprintf(stderr,
+                    "inspectd: --web-origin takes an origin like https://host:port "
+                    "(scheme, host, optional port; at most 8), not '%s'\n",
+                    arg);
+            return 2;
+        }
+        o->web_origins[o->n_web_origins++] = arg;
         break;
     case OPT_QUIET:
         o->quiet = 1;
@@ -232,6 +280,26 @@ static int apply(ins_options *o, int c, char *arg)
                             "(at most 7d)\n");
             return 2;
         }
+        break;
+    case OPT_BACKUP_DIR:
+        if (arg[0] == '\0') {
+            fprintf(stderr, "inspectd: --backup-dir needs a folder\n");
+            return 2;
+        }
+        o->backup_dir = arg;
+        break;
+    case OPT_BACKUP_EVERY:
+        if (ins_duration_parse(arg, &o->backup_every_seconds) != 0) {
+            fprintf(stderr, "inspectd: --backup-every takes a duration like 30m, 24h, 7d\n");
+            return 2;
+        }
+        o->backup_tuned = 1;
+        break;
+    case OPT_BACKUP_KEEP:
+        if (parse_u64("backup-keep", arg, 1, 10000, &v))
+            return 2;
+        o->backup_keep = (unsigned)v;
+        o->backup_tuned = 1;
         break;
     case OPT_VERSION:
         printf("inspectd %s\n", INSPECT_VERSION);
@@ -355,6 +423,8 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .checkin_radius_m = 300,
         .max_clock_skew_seconds = 600,
         .district = INS_DISTRICT_DEFAULT,
+        .backup_every_seconds = 24 * 3600,
+        .backup_keep = 7,
     };
     o->config = config_arg(argc, argv);
     if (o->config && read_config(o, o->config) != 0)
@@ -368,6 +438,10 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
     }
     if (optind < argc) {
         fprintf(stderr, "inspectd: unexpected argument '%s'; see --help\n", argv[optind]);
+        return 2;
+    }
+    if (o->backup_tuned && o->backup_dir == NULL) {
+        fprintf(stderr, "inspectd: --backup-every and --backup-keep need --backup-dir\n");
         return 2;
     }
     return 0;
