@@ -126,7 +126,13 @@ static void call_free(ins_call *c)
         grpc_byte_buffer_destroy(c->send_buf);
     if (c->recv_buf)
         grpc_byte_buffer_destroy(c->recv_buf);
+    if (c->reply_pending)
+        grpc_byte_buffer_destroy(c->reply_pending);
     grpc_slice_unref(c->status_details);
+    if (c->md_out_set) {
+        grpc_slice_unref(c->md_out.key);
+        grpc_slice_unref(c->md_out.value);
+    }
     grpc_metadata_array_destroy(&c->request_md);
     if (!c->method)
         grpc_call_details_destroy(&c->details);

@@ -170,20 +170,32 @@ static void send_status(ins_call *c, grpc_byte_buffer *reply)
     }
 }
 
+/* Sends status OK with `reply`, now or (held in reply_pending) once the
+ * send in flight completed: that send's buffer is send_buf until then.
+ * Takes ownership of `reply`. */
+static void reply_with(ins_call *c, grpc_byte_buffer *reply)
+{
+    c->status = GRPC_STATUS_OK;
+    if (c->send_in_flight) {
+        c->reply_pending = reply;
+        c->status_pending = 1;
+        return;
+    }
+    send_status(c, reply);
+}
+
 void ins_call_reply(ins_call *c, const ProtobufCMessage *resp)
 {
-    if (c->done)
+    if (c->done || c->status_pending)
         return;
-    c->status = GRPC_STATUS_OK;
-    send_status(c, pack(c, resp));
+    reply_with(c, pack(c, resp));
 }
 
 void ins_call_reply_bytes(ins_call *c, const void *data, size_t len)
 {
-    if (c->done)
+    if (c->done || c->status_pending)
         return;
-    c->status = GRPC_STATUS_OK;
-    send_status(c, wrap(c, data, len));
+    reply_with(c, wrap(c, data, len));
 }
 
 /* Records the final status; sends it now, or after the message in flight. */
@@ -244,7 +256,7 @@ int ins_call_send(ins_call *c, const ProtobufCMessage *msg)
     return 0;
 }
 
-int ins_call_send_headers(ins_call *c)
+int ins_call_send_headers(ins_call *c, const char *key, const char *value)
 {
     if (c->done || c->status_pending)
         return INS_ECANCELLED;
@@ -253,7 +265,16 @@ int ins_call_send_headers(ins_call *c)
     if (c->send_in_flight)
         return INS_EBUSY;
     grpc_op op;
-    if (add_initial_md(c, &op, 0) != 1 || start(c, &op, 1, &c->t_send) != 0)
+    if (add_initial_md(c, &op, 0) != 1)
+        return INS_ECANCELLED;
+    if (key) { /* the slices live until call_free: gRPC may read them until the tag */
+        c->md_out.key = grpc_slice_from_copied_string(key);
+        c->md_out.value = grpc_slice_from_copied_string(value);
+        c->md_out_set = 1;
+        op.data.send_initial_metadata.count = 1;
+        op.data.send_initial_metadata.metadata = &c->md_out;
+    }
+    if (start(c, &op, 1, &c->t_send) != 0)
         return INS_ECANCELLED;
     c->send_in_flight = 1;
     return 0;
@@ -290,8 +311,10 @@ void ins_call_sent(ins_call *c, int ok)
     c->send_buf = NULL;
     c->send_in_flight = 0;
     if (c->status_pending) {
+        grpc_byte_buffer *reply = c->reply_pending;
         c->status_pending = 0;
-        send_status(c, NULL);
+        c->reply_pending = NULL;
+        send_status(c, reply);
         return;
     }
     if (!c->done && c->method->def.ops->on_sent)

@@ -68,10 +68,13 @@ struct ins_call {
     int close_posted;    /* RECV_CLOSE_ON_SERVER started (alone, or with the status) */
     int done;            /* status sent or call cancelled */
     int md_sent;
+    grpc_metadata md_out; /* ins_call_send_headers' entry, when md_out_set */
+    int md_out_set;
     int send_in_flight;
     int recv_in_flight;
-    int status_pending;      /* finish requested while a send was in flight */
-    grpc_status_code status; /* final status, for the log */
+    int status_pending;              /* finish requested while a send was in flight */
+    grpc_byte_buffer *reply_pending; /* with it: the reply to send then, or NULL */
+    grpc_status_code status;         /* final status, for the log */
     grpc_slice status_details;
     grpc_byte_buffer *send_buf;
     grpc_byte_buffer *recv_buf;

@@ -185,7 +185,7 @@ void ins_follow_pump(ins_follow *f)
     if (f->len == 0) {
         /* Caught up with nothing to send: the response headers go out now,
          * so a proxy in between sees the stream begin (call.h). */
-        if (f->keep_open && ins_call_send_headers(f->call) == 0)
+        if (f->keep_open && ins_call_send_headers(f->call, NULL, NULL) == 0)
             f->sending = 1;
         return;
     }
