@@ -26,8 +26,11 @@
 #include "dispatch.h"
 #include "field.h"
 #include "health.h"
+#include "http.h"
 #include "jobs.h"
 #include "ins_error.h"
+#include "log.h"
+#include "ops_gauges.h"
 #include "options.h"
 #include "licensing.h"
 #include "reflection.h"
@@ -56,6 +59,7 @@ static int add_services(ins_server *srv)
     static const ins_service_def *const services[] = {
         &ins_health_service,      /* grpc.health.v1 */
         &ins_reflection_service,  /* grpc.reflection.v1alpha */
+        &ins_reflection_v1_service, /* grpc.reflection.v1 */
         &ins_session_service,
         &ins_directory_service,
         &ins_licensing_service,
@@ -92,7 +96,7 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
     };
     int rc = ins_store_open(&so, out);
     if (rc != 0)
-        fprintf(stderr, "inspectd: cannot open the store in %s: %s\n", o->data_dir,
+        ins_log(INS_LOG_ERROR, "cannot open the store in %s: %s", o->data_dir,
                 detail[0] ? detail : ins_strerror(rc));
     return rc;
 }
@@ -110,32 +114,51 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
         .tls_client_ca = o->tls_client_ca,
         .token_keys = keys,
         .log_calls = !o->quiet,
+        .count_calls = o->metrics_listen != NULL,
+        .log_slow_ms = o->log_slow_ms,
+        .max_streams_per_connection = o->max_streams_per_connection,
+        .principal_rate = o->principal_rate,
+        .principal_burst = o->principal_burst,
+        .principal_streams = o->principal_streams,
     };
     ins_server *srv = NULL;
     int rc = ins_server_create(&cfg, &srv, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "%s", err[0] ? err : ins_strerror(rc));
         return 1;
     }
     ctx->server = srv;
     ins_server_set_ctx(srv, ctx);
     ins_server_set_admit(srv, ins_directory_admit, ctx);
     rc = add_services(srv);
+    if (rc == 0)
+        rc = ins_ops_gauges_register(ctx);
     int port = 0;
     if (rc == 0)
         rc = ins_server_start(srv, &port, err, sizeof err);
+    ins_ops_http *http = NULL;
+    if (rc == 0 && o->metrics_listen)
+        rc = ins_ops_http_start(o->metrics_listen, &http, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "%s", err[0] ? err : ins_strerror(rc));
+        ins_ops_gauges_unregister(ctx);
         ins_server_destroy(srv);
         return 1;
     }
+    /* The metrics port first: a reader that saw the gRPC port finds it. */
+    if (http && o->metrics_port_file &&
+        (rc = write_port_file(o->metrics_port_file, ins_ops_http_port(http))) != 0)
+        ins_log(INS_LOG_ERROR, "cannot write %s: %s", o->metrics_port_file, strerror(rc));
     if (o->port_file && (rc = write_port_file(o->port_file, port)) != 0)
-        fprintf(stderr, "inspectd: cannot write %s: %s\n", o->port_file, strerror(rc));
+        ins_log(INS_LOG_ERROR, "cannot write %s: %s", o->port_file, strerror(rc));
     const char *colon = strrchr(o->listen, ':');
-    fprintf(stderr,
-            "inspectd %s: listening on %.*s:%d, data in %s; stop with Ctrl-C or kill -TERM %d\n",
+    ins_log(INS_LOG_INFO,
+            "inspectd %s: listening on %.*s:%d, data in %s; stop with Ctrl-C or kill -TERM %d",
             INSPECT_VERSION, colon ? (int)(colon - o->listen) : 0, o->listen, port, o->data_dir,
             (int)getpid());
+    if (http)
+        ins_log(INS_LOG_INFO, "metrics on %s (port %d): /metrics, /healthz, /readyz",
+                o->metrics_listen, ins_ops_http_port(http));
 
     sigset_t set;
     sigemptyset(&set);
@@ -143,8 +166,10 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
     sigaddset(&set, SIGINT);
     int sig = 0;
     sigwait(&set, &sig);
-    fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
+    ins_log(INS_LOG_INFO, "%s: draining (grace %d s)", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
+    ins_ops_http_stop(http); /* /readyz said "draining" until here */
+    ins_ops_gauges_unregister(ctx);
     ins_scheduler_stop(ctx);
     ins_jobs_stop(ctx->jobs); /* blob work of calls in flight completes */
     ctx->jobs = NULL;
@@ -153,7 +178,7 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
     ins_store_close(ctx->store);
     ctx->store = NULL;
     ins_server_destroy(srv);
-    fprintf(stderr, "inspectd: stopped\n");
+    ins_log(INS_LOG_INFO, "stopped");
     return 0;
 }
 
@@ -165,6 +190,8 @@ int main(int argc, char **argv)
         return 0;
     if (rc != 0)
         return 2;
+    ins_log_configure(o.log_level, o.log_format);
+    ins_log_grpc_install();
 
     /* Block the stop signals before any thread exists (gRPC starts its own
      * in grpc_init), so only sigwait() in serve() ever sees them. */
@@ -178,13 +205,13 @@ int main(int argc, char **argv)
     ins_token_keys *keys = NULL;
     rc = ins_token_keys_open(o.data_dir, &keys);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: token keys in %s: %s\n", o.data_dir, ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "token keys in %s: %s", o.data_dir, ins_strerror(rc));
         return 1;
     }
     int lock_fd = -1;
     rc = ins_store_lock_dir(o.data_dir, &lock_fd);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: %s is in use by another inspectd (%s)\n", o.data_dir,
+        ins_log(INS_LOG_ERROR, "%s is in use by another inspectd (%s)", o.data_dir,
                 ins_strerror(rc));
         ins_token_keys_close(keys);
         return 1;
@@ -200,7 +227,7 @@ int main(int argc, char **argv)
         rc = ins_cursor_key_derive(key0.bytes, sizeof key0.bytes, &ctx.cursor_key);
     OPENSSL_cleanse(&key0, sizeof key0);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: deriving the cursor key: %s\n", ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "deriving the cursor key: %s", ins_strerror(rc));
         ins_store_unlock_dir(lock_fd);
         return 1;
     }
@@ -213,7 +240,7 @@ int main(int argc, char **argv)
     }
     ins_ctx_init(&ctx, store);
     if ((rc = ins_jobs_start(2, &ctx.jobs)) != 0 || (rc = ins_scheduler_start(&ctx)) != 0) {
-        fprintf(stderr, "inspectd: cannot start background threads: %s\n", strerror(rc));
+        ins_log(INS_LOG_ERROR, "cannot start background threads: %s", strerror(rc));
         ins_jobs_stop(ctx.jobs);
         ins_store_close(store);
         rc = 1;

@@ -36,7 +36,23 @@ static const char usage[] =
     "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
-    "  --quiet                    no per-call log lines\n"
+    "  --quiet                    no per-call log lines (slow calls and errors still)\n"
+    "  --log-level LEVEL          error, warn, info (default) or debug; per-call lines are info\n"
+    "  --log-format FORMAT        text (default) or json, one object per line\n"
+    "  --log-slow DURATION        unary calls slower than this log at warn even with --quiet\n"
+    "                             (default 1s; like 250ms, 2s; off disables)\n"
+    "  --metrics-listen ADDR      HTTP endpoint with /metrics (Prometheus), /healthz and /readyz\n"
+    "                             (default 127.0.0.1:9464; port 0 picks one; off disables)\n"
+    "  --metrics-port-file FILE   write the metrics endpoint's bound port here\n"
+    "  --max-streams-per-connection N\n"
+    "                             concurrent calls one connection may have open, advertised in\n"
+    "                             HTTP/2 SETTINGS (default 100)\n"
+    "  --principal-rate N         calls a second one principal may make; more are answered\n"
+    "                             RESOURCE_EXHAUSTED with a retry delay (default 0: no limit)\n"
+    "  --principal-burst N        calls above the rate a principal may make at once\n"
+    "                             (default: the rate)\n"
+    "  --principal-streams N      streaming calls one principal may have open (default 64;\n"
+    "                             0: no limit)\n"
     "  --version                  print the version\n"
     "  --help                     this text\n"
     "\n"
@@ -60,6 +76,15 @@ enum {
     OPT_CHECKIN_RADIUS,
     OPT_CLOCK_SKEW,
     OPT_QUIET,
+    OPT_LOG_LEVEL,
+    OPT_LOG_FORMAT,
+    OPT_LOG_SLOW,
+    OPT_METRICS_LISTEN,
+    OPT_METRICS_PORT_FILE,
+    OPT_MAX_STREAMS,
+    OPT_PRINCIPAL_RATE,
+    OPT_PRINCIPAL_BURST,
+    OPT_PRINCIPAL_STREAMS,
     OPT_VERSION,
     OPT_HELP,
 };
@@ -82,6 +107,15 @@ static const struct option longopts[] = {
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"log-slow", required_argument, NULL, OPT_LOG_SLOW},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"metrics-port-file", required_argument, NULL, OPT_METRICS_PORT_FILE},
+    {"max-streams-per-connection", required_argument, NULL, OPT_MAX_STREAMS},
+    {"principal-rate", required_argument, NULL, OPT_PRINCIPAL_RATE},
+    {"principal-burst", required_argument, NULL, OPT_PRINCIPAL_BURST},
+    {"principal-streams", required_argument, NULL, OPT_PRINCIPAL_STREAMS},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -102,6 +136,31 @@ static int parse_u64(const char *flag, const char *text, uint64_t lo, uint64_t h
     return 0;
 }
 
+/* A duration in milliseconds: "250ms", or what ins_duration_parse takes
+ * ("2s", "1m"); "off" is 0. Returns 0 or -1. */
+static int parse_ms(const char *text, int64_t *ms)
+{
+    size_t n = strlen(text);
+    if (strcmp(text, "off") == 0) {
+        *ms = 0;
+        return 0;
+    }
+    if (n > 2 && strcmp(text + n - 2, "ms") == 0) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        if (errno || end != text + n - 2 || text[0] < '0' || text[0] > '9' || v <= 0)
+            return -1;
+        *ms = v;
+        return 0;
+    }
+    int64_t secs;
+    if (ins_duration_parse(text, &secs) != 0 || secs > 86400)
+        return -1;
+    *ms = secs * 1000;
+    return 0;
+}
+
 int ins_options_parse(int argc, char **argv, ins_options *o)
 {
     *o = (ins_options){
@@ -116,6 +175,12 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .max_photo_bytes = 32u << 20,
         .checkin_radius_m = 300,
         .max_clock_skew_seconds = 600,
+        .log_level = INS_LOG_INFO,
+        .log_format = INS_LOG_TEXT,
+        .log_slow_ms = 1000,
+        .metrics_listen = "127.0.0.1:9464",
+        .max_streams_per_connection = 100,
+        .principal_streams = 64,
     };
     uint64_t v;
     int c;
@@ -142,6 +207,55 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
             break;
         case OPT_QUIET:
             o->quiet = 1;
+            break;
+        case OPT_LOG_LEVEL:
+            if (ins_log_level_parse(optarg, &o->log_level) != 0) {
+                fprintf(stderr,
+                        "inspectd: --log-level takes error, warn, info or debug, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case OPT_LOG_FORMAT:
+            if (ins_log_format_parse(optarg, &o->log_format) != 0) {
+                fprintf(stderr, "inspectd: --log-format takes text or json, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_LOG_SLOW:
+            if (parse_ms(optarg, &o->log_slow_ms) != 0) {
+                fprintf(stderr,
+                        "inspectd: --log-slow takes a duration like 250ms, 2s, 1m (at "
+                        "most 1d) or off, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case OPT_METRICS_LISTEN:
+            o->metrics_listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
+            break;
+        case OPT_METRICS_PORT_FILE:
+            o->metrics_port_file = optarg;
+            break;
+        case OPT_MAX_STREAMS:
+            if (parse_u64("max-streams-per-connection", optarg, 1, 100000, &v))
+                return 2;
+            o->max_streams_per_connection = (int)v;
+            break;
+        case OPT_PRINCIPAL_RATE:
+            if (parse_u64("principal-rate", optarg, 0, 1000000, &v))
+                return 2;
+            o->principal_rate = (double)v;
+            break;
+        case OPT_PRINCIPAL_BURST:
+            if (parse_u64("principal-burst", optarg, 1, 1000000, &v))
+                return 2;
+            o->principal_burst = (unsigned)v;
+            break;
+        case OPT_PRINCIPAL_STREAMS:
+            if (parse_u64("principal-streams", optarg, 0, 1000000, &v))
+                return 2;
+            o->principal_streams = (unsigned)v;
             break;
         case OPT_THREADS:
             if (parse_u64("threads", optarg, 1, 256, &v))
@@ -211,6 +325,11 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
             fputs("inspectd: see --help\n", stderr);
             return 2;
         }
+    }
+    if (o->metrics_port_file && !o->metrics_listen) {
+        fprintf(stderr, "inspectd: --metrics-port-file needs the metrics endpoint; drop "
+                        "--metrics-listen off\n");
+        return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "inspectd: unexpected argument '%s'; see --help\n", argv[optind]);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
+
 typedef struct ins_options {
     const char *listen;
     const char *data_dir;
@@ -23,6 +25,15 @@ typedef struct ins_options {
     uint64_t max_photo_bytes;
     double checkin_radius_m;
     int64_t max_clock_skew_seconds; /* device times further ahead are refused */
+    ins_log_level log_level;
+    ins_log_format log_format;
+    int64_t log_slow_ms;        /* 0: off */
+    const char *metrics_listen; /* NULL: off */
+    const char *metrics_port_file;
+    int max_streams_per_connection;
+    double principal_rate;      /* calls/s; 0: no limit */
+    unsigned principal_burst;   /* 0: the rate */
+    unsigned principal_streams; /* 0: no limit */
 } ins_options;
 
 /*

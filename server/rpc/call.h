@@ -78,6 +78,13 @@ ins_server *ins_call_server(const ins_call *call);
 void *ins_call_data(const ins_call *call);
 void ins_call_set_data(ins_call *call, void *data);
 
+/*
+ * The peer of the call as logs and limits name it ("ipv4:127.0.0.1:50312").
+ * The one place the runtime asks for a peer: returns a string the caller
+ * frees with gpr_free (from <grpc/support/alloc.h>); never NULL.
+ */
+char *ins_call_peer(const ins_call *call);
+
 /* Non-zero once the call was cancelled (see on_cancel) or its status sent. */
 int ins_call_done(const ins_call *call);
 
@@ -107,6 +114,14 @@ void ins_call_reply_bytes(ins_call *call, const void *data, size_t len);
  */
 void ins_call_fail(ins_call *call, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Puts a retry delay of `ms` milliseconds (at least 1) in the trailing
+ * metadata of the call's failure status (`retry-after-ms` and
+ * `grpc-retry-pushback-ms`), for RESOURCE_EXHAUSTED "the server is busy"
+ * answers. Call before ins_call_fail; ignored on an OK status.
+ */
+void ins_call_set_retry_ms(ins_call *call, int64_t ms);
 
 /*
  * Streaming: sends one message. At most one send is in flight: wait for

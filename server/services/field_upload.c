@@ -542,6 +542,8 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
         sl->cap = cap;
     }
     memcpy(sl->buf + u->fill_len, c->data.data, c->data.len);
+    atomic_fetch_add_explicit(&ins_ctx_of(u->call)->upload_bytes, c->data.len,
+                              memory_order_relaxed);
     u->fill_len = need;
     u->last_len = c->data.len;
     u->next = c->offset + c->data.len;
