@@ -31,7 +31,8 @@ typedef enum ins_log_format {
     INS_LOG_JSON = 1,
 } ins_log_format;
 
-/* One field of a line: a string (`str` non-NULL) or else the number `num`. */
+/* One field of a line: a string (`str` non-NULL) or else the number `num`,
+ * written whole, or with three decimals when it has a fraction. */
 typedef struct ins_log_kv {
     const char *key;
     const char *str;

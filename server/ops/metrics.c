@@ -228,7 +228,7 @@ static void sample_value(ins_metrics_out *o, double v)
     else if (isinf(v))
         out_printf(o, " %s\n", v > 0 ? "+Inf" : "-Inf");
     else
-        out_printf(o, " %.17g\n", v);
+        out_printf(o, " %.15g\n", v);
 }
 
 /* name{labels} or the bare name, before the value. */
