@@ -21,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include "ins_sha256.h"
 #include "ins_hex.h"
 #include "ins_pbjson.h"
 
@@ -30,7 +31,7 @@ void ins_cu_derived_request_id(const char *tag, const void *data, size_t len,
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     EVP_MD_CTX *x = EVP_MD_CTX_new();
-    int ok = x != NULL && EVP_DigestInit_ex(x, EVP_sha256(), NULL) == 1 &&
+    int ok = x != NULL && EVP_DigestInit_ex(x, ins_sha256_md(), NULL) == 1 &&
              EVP_DigestUpdate(x, tag, strlen(tag) + 1) == 1 &&
              EVP_DigestUpdate(x, data, len) == 1 && EVP_DigestFinal_ex(x, md, &mdlen) == 1;
     EVP_MD_CTX_free(x);

@@ -24,6 +24,7 @@
 
 #include <openssl/evp.h>
 
+#include "ins_sha256.h"
 #include "cliutil.h"
 #include "inspect/v1/departments.pb-c.h"
 #include "ins_hex.h"
@@ -578,7 +579,7 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         return INS_EXIT_FAIL;
     }
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+    if (md == NULL || EVP_DigestInit_ex(md, ins_sha256_md(), NULL) != 1) {
         fprintf(stderr, "inspectctl: photo: cannot start SHA-256\n");
         EVP_MD_CTX_free(md);
         fclose(f);

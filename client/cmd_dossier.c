@@ -30,6 +30,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
+#include "ins_sha256.h"
 #include "cliutil.h"
 #include "ins_chain.h"
 #include "ins_hex.h"
@@ -426,7 +427,7 @@ static int read_archive(vstate *v)
                       : strcmp(path, "audit.json") == 0      ? &v->audit
                                                              : NULL;
         size_t kept = 0;
-        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+        EVP_DigestInit_ex(md, ins_sha256_md(), NULL);
         for (;;) {
             la_ssize_t got = archive_read_data(a, buf, 64 * 1024);
             if (got < 0) {

@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+
+#include "ins_sha256.h"
 #include <openssl/pem.h>
 
 #include "cliutil.h"
@@ -328,7 +330,7 @@ static int sign_body(const Inspect__V1__FindingsBody *b, const char *pem, uint8_
     int ok = buf != NULL && ctx != NULL;
     if (ok) {
         protobuf_c_message_pack(&b->base, buf);
-        ok = EVP_Digest(buf, len, digest, &dlen, EVP_sha256(), NULL) == 1 &&
+        ok = EVP_Digest(buf, len, digest, &dlen, ins_sha256_md(), NULL) == 1 &&
              EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
              EVP_DigestSign(ctx, sig, &siglen, digest, sizeof digest) == 1 && siglen == 64;
     }

@@ -31,6 +31,7 @@
 #include <grpc/status.h>
 #include <openssl/evp.h>
 
+#include "ins_sha256.h"
 #include "cliutil.h"
 #include "ins_hex.h"
 #include "ins_upload.h"
@@ -248,7 +249,7 @@ static int read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
 static int hash_file(upload *u, uint8_t sha[32])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, ins_sha256_md(), NULL) == 1;
     for (uint64_t off = 0; ok && off < u->total; off += u->chunk) {
         size_t n = u->total - off < u->chunk ? (size_t)(u->total - off) : u->chunk;
         if ((u->read_err = read_at(u->fd, u->buf, n, off)) != 0)

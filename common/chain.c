@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "ins_sha256.h"
 #include "ins_error.h"
 
 static void be(uint8_t *b, uint64_t v, int n)
@@ -34,7 +35,7 @@ int ins_chain_hash(const ins_chain_entry *e, uint8_t out[32])
         return ENOMEM;
     uint8_t b[8];
     unsigned int len = 32;
-    int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+    int ok = EVP_DigestInit_ex(ctx, ins_sha256_md(), NULL) == 1 &&
              EVP_DigestUpdate(ctx, e->prev_hash, 32) == 1;
     be(b, e->seq, 8);
     ok = ok && EVP_DigestUpdate(ctx, b, 8) == 1;

@@ -13,6 +13,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "ins_sha256.h"
 #include <openssl/hmac.h>
 
 #include "ins_base64.h"
@@ -28,7 +30,7 @@
 int ins_cursor_key_derive(const void *node, size_t len, ins_cursor_key *out)
 {
     unsigned int n = 0;
-    if (HMAC(EVP_sha256(), node, (int)len, (const unsigned char *)DERIVE, strlen(DERIVE),
+    if (HMAC(ins_sha256_md(), node, (int)len, (const unsigned char *)DERIVE, strlen(DERIVE),
              out->bytes, &n) == NULL ||
         n != INS_CURSOR_KEY_BYTES)
         return INS_EINTERNAL;
@@ -48,7 +50,7 @@ int ins_cursor_query_make(ins_cursor_query *q, size_t n, const char *const *part
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md)
         return ENOMEM;
-    int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    int ok = EVP_DigestInit_ex(md, ins_sha256_md(), NULL);
     for (size_t i = 0; ok && i < n; i++) {
         const char *s = parts[i] ? parts[i] : "";
         unsigned char len[4];
@@ -74,7 +76,7 @@ static int mac(const ins_cursor_key *key, const ins_cursor_query *q, const unsig
     memcpy(buf + n, body, len);
     n += len;
     unsigned int outlen = 0;
-    if (HMAC(EVP_sha256(), key->bytes, INS_CURSOR_KEY_BYTES, buf, n, out, &outlen) == NULL ||
+    if (HMAC(ins_sha256_md(), key->bytes, INS_CURSOR_KEY_BYTES, buf, n, out, &outlen) == NULL ||
         outlen != MAC_BYTES)
         return INS_EINTERNAL;
     return 0;

@@ -32,6 +32,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "ins_sha256.h"
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
@@ -525,7 +527,7 @@ static int mac(const ins_token_key *key, const unsigned char *data, size_t len,
                unsigned char out[MAC_BYTES])
 {
     unsigned int outlen = 0;
-    if (HMAC(EVP_sha256(), key->bytes, INS_TOKEN_KEY_BYTES, data, len, out, &outlen) == NULL ||
+    if (HMAC(ins_sha256_md(), key->bytes, INS_TOKEN_KEY_BYTES, data, len, out, &outlen) == NULL ||
         outlen != MAC_BYTES)
         return INS_EINTERNAL;
     return 0;

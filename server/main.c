@@ -91,6 +91,8 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
         .clock_ns = ins_ctx_clock_ns,
         .clock_arg = ctx,
         .schema_version = INS_REC_SCHEMA,
+        .migrations = ins_rec_migrations,
+        .n_migrations = ins_rec_n_migrations,
         .err_detail = detail,
         .err_detail_len = sizeof detail,
     };

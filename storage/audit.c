@@ -11,17 +11,12 @@
 #include "store_impl.h"
 #include "ins_audit.h"
 #include "ins_chain.h"
+#include "ins_sha256.h"
 #include "ins_key.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-void ins__sha256(const void *p, size_t n, uint8_t out[32])
-{
-    unsigned int len = 32;
-    EVP_Digest(p, n, out, &len, EVP_sha256(), NULL);
-}
 
 /* The entry hash (the rule is common/ins_chain.h). Returns 0, INS_EINVAL, ENOMEM. */
 static int chain_hash(uint64_t seq, uint64_t time_ns, const char *actor, const char *action,
@@ -71,7 +66,7 @@ int ins_wtxn_audit(ins_wtxn *t, const char *actor, const char *action, const voi
     if (!actor || !action || t->env != &s->meta || (klen && !entity_key))
         return INS_EINVAL;
     if (record)
-        ins__sha256(record, rlen, rsha);
+        ins_sha256(record, rlen, rsha);
     e.format = INS_RECORD_FORMAT;
     e.seq = s->audit_next;
     e.time_ns = ins_store_now(s);

@@ -9,6 +9,7 @@
  * stored in any stripe makes the new copy's chunks go.
  */
 #include "blob_impl.h"
+#include "ins_sha256.h"
 
 #include <errno.h>
 #include <string.h>
@@ -27,7 +28,7 @@ static int rehash(MDB_txn *txn, ins_bstripe *b, uint64_t obj, uint64_t size, uin
         EVP_MD_CTX_free(ctx);
         return rc;
     }
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(ctx, ins_sha256_md(), NULL);
     ins__blob_chunk_key(k, obj, 0);
     key.mv_data = k;
     key.mv_size = 16;

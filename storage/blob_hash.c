@@ -12,6 +12,7 @@
  * each function: the writer alone changes the chains, gen and object.
  */
 #include "blob_impl.h"
+#include "ins_sha256.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -137,7 +138,7 @@ void ins__blob_hs_start(ins_bstripe *b, const char *id, uint64_t object, uint64_
     h->object = object;
     h->total = total;
     h->offset = 0;
-    atomic_store(&h->valid, EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1);
+    atomic_store(&h->valid, EVP_DigestInit_ex(h->ctx, ins_sha256_md(), NULL) == 1);
     pthread_mutex_unlock(&h->mu);
 }
 

@@ -207,7 +207,4 @@ int ins__blob_sweep(ins_store *s);
 int ins__sweeper_start(ins_store *s);
 void ins__sweeper_stop(ins_store *s);
 
-/* SHA-256 in one call (OpenSSL EVP). */
-void ins__sha256(const void *p, size_t n, uint8_t out[32]);
-
 #endif /* INS_STORE_IMPL_H */

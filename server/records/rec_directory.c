@@ -39,6 +39,29 @@ static void by_dept_key(ins_key *k, const char *dept, const char *id)
         ins_key_text(k, id);
 }
 
+static void by_town_key(ins_key *k, const char *dept, const char *town, const char *id)
+{
+    ins_key_init(k);
+    ins_key_text(k, dept);
+    ins_key_text(k, town);
+    if (id)
+        ins_key_text(k, id);
+}
+
+/* Deletes (put = 0) or writes the town index rows of `in`. */
+static int town_rows(ins_wtxn *t, const Inspect__V1__Inspector *in, int put)
+{
+    for (size_t i = 0; i < in->n_towns; i++) {
+        ins_key k;
+        by_town_key(&k, in->department, in->towns[i], in->id);
+        int rc = put ? ins_wtxn_put(t, T_INSPECTORS_BY_TOWN, k.buf, k.len, "", 0, 0)
+                     : ins_wtxn_del(t, T_INSPECTORS_BY_TOWN, k.buf, k.len);
+        if (rc && rc != INS_ENOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- departments ---- */
 
 static const ins_recio_kind K_DEPARTMENTS = {T_DEPARTMENTS, &inspect__rec__department__descriptor,
@@ -137,6 +160,10 @@ int ins_inspector_put(ins_wtxn *t, const Inspect__V1__Inspector *in,
         return rc;
     by_dept_key(&idx, in->department, in->id);
     rc = ins_wtxn_put(t, T_INSPECTORS_BY_DEPT, idx.buf, idx.len, "", 0, 0);
+    if (rc == 0 && old)
+        rc = town_rows(t, old, 0);
+    if (rc == 0)
+        rc = town_rows(t, in, 1);
     if (rc)
         return rc;
     const char *dept = in->department;
@@ -170,6 +197,37 @@ int ins_inspector_wscan(ins_wtxn *t, const char *department, ins_id_fn fn, void 
     by_dept_key(&prefix, department, NULL);
     return ins_wtxn_scan(t, T_INSPECTORS_BY_DEPT, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row,
                          &s);
+}
+
+int ins_inspector_wscan_town(ins_wtxn *t, const char *department, const char *town, ins_id_fn fn,
+                             void *arg)
+{
+    ins_key prefix;
+    ins_id_scan s = {fn, arg, 2};
+    by_town_key(&prefix, department, town, NULL);
+    return ins_wtxn_scan(t, T_INSPECTORS_BY_TOWN, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row,
+                         &s);
+}
+
+/* One inspector record of an older store: its town index rows. */
+static int index_one(void *arg, const ins_val *key, const ins_val *val)
+{
+    ins_wtxn *t = arg;
+    (void)key;
+    Inspect__V1__Inspector *in = NULL;
+    int rc = ins_rec_decode(val->data, val->len, &inspect__rec__inspector__descriptor,
+                            &inspect__v1__inspector__descriptor, (ProtobufCMessage **)&in);
+    if (rc == 0)
+        rc = town_rows(t, in, 1);
+    if (in)
+        protobuf_c_message_free_unpacked(&in->base, NULL);
+    return rc;
+}
+
+int ins_inspector_index_towns(ins_wtxn *t, void *arg)
+{
+    (void)arg;
+    return ins_wtxn_scan(t, T_INSPECTORS, NULL, 0, NULL, 0, index_one, t);
 }
 
 /* ---- service items ---- */

@@ -75,6 +75,20 @@ int ins_inspector_scan(ins_rtxn *r, const char *department, const char *from, in
 /* The same inside a write transaction, for one department, from the first. */
 int ins_inspector_wscan(ins_wtxn *t, const char *department, ins_id_fn fn, void *arg);
 
+/*
+ * Calls `fn` with the id of each inspector of `department` who serves
+ * `town` (Inspector.towns, compared exactly), in id order, through the town
+ * index. Returns as ins_inspector_scan.
+ */
+int ins_inspector_wscan_town(ins_wtxn *t, const char *department, const char *town, ins_id_fn fn,
+                             void *arg);
+
+/*
+ * The migration to schema 2 (ins_migration.fn): writes the town index rows
+ * of every stored inspector. Returns 0, INS_ECORRUPT or a storage error.
+ */
+int ins_inspector_index_towns(ins_wtxn *t, void *arg);
+
 /* ---- service items ---- */
 
 /* Reads service item `code`. */

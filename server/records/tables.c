@@ -1,9 +1,12 @@
 /*
- * tables.c - the names of the tables (see tables.h).
+ * tables.c - the names of the tables and the schema migrations (see
+ * tables.h).
  */
 #include "tables.h"
 
 #include <stddef.h>
+
+#include "rec_directory.h"
 
 const char *const ins_rec_table_names[] = {
     [T_DEPARTMENTS] = "departments",
@@ -36,5 +39,11 @@ const char *const ins_rec_table_names[] = {
     [T_AUDIT_BY_ACTOR] = "audit_by_actor",
     [T_ALERT_DEDUP] = "alert_dedup",
     [T_REVOCATIONS] = "token_revocations",
+    [T_INSPECTORS_BY_TOWN] = "inspectors_by_town",
     [T_COUNT] = NULL,
 };
+
+const ins_migration ins_rec_migrations[] = {
+    {2, ins_inspector_index_towns, NULL},
+};
+const size_t ins_rec_n_migrations = sizeof ins_rec_migrations / sizeof ins_rec_migrations[0];

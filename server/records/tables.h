@@ -40,13 +40,22 @@ enum ins_rec_table {
     T_AUDIT_BY_ACTOR,     /* actor, audit seq (u64) → '' */
     T_ALERT_DEDUP,        /* kind (u32), task id, department → id of the open alert */
     T_REVOCATIONS,        /* principal → rec.TokenRevocation */
+    T_INSPECTORS_BY_TOWN, /* department, town, id → '' (schema 2) */
     T_COUNT
 };
 
 /* NULL-terminated table names for ins_store_options.tables. */
 extern const char *const ins_rec_table_names[];
 
-/* The schema version of these tables (ins_store_options.schema_version). */
-#define INS_REC_SCHEMA 1
+/* The schema version of these tables (ins_store_options.schema_version):
+ *   2: inspectors_by_town, built from the inspectors of an older store. */
+#define INS_REC_SCHEMA 2
+
+#include "ins_store.h"
+
+/* The migrations from older schema versions (ins_store_options.migrations),
+ * ins_rec_n_migrations of them. */
+extern const ins_migration ins_rec_migrations[];
+extern const size_t ins_rec_n_migrations;
 
 #endif /* INS_REC_TABLES_H */

@@ -7,6 +7,7 @@
 #include "departments.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +28,59 @@
 
 /* ---- PullChanges --------------------------------------------------------- */
 
+/*
+ * The changes gathered for one ChangeBatch, with the strings they point to:
+ * one allocation per batch instead of four per change. The batch is packed
+ * when it is sent and handed back through the follow's release hook; a full
+ * one is kept for the next batch, a short one (the stream has caught up and
+ * may now stay idle for hours) is freed, so an idle stream holds none.
+ */
+typedef struct change_arena {
+    Inspect__V1__ChangeBatch batch;
+    Inspect__V1__Change *ptrs[BATCH_MAX];
+    Inspect__V1__Change items[BATCH_MAX];
+    size_t text_at[BATCH_MAX][3]; /* kind, id, change: offsets into text */
+    size_t n;
+    char *text; /* NUL-terminated strings, grown as needed */
+    size_t len, cap;
+} change_arena;
+
 typedef struct pull {
     ins_follow f;
     char dept[INS_DEPARTMENT_MAX];
     char **kinds;
     size_t n_kinds;
-    Inspect__V1__Change **batch; /* gathered for the next ChangeBatch */
-    size_t n;
+    change_arena *cur;   /* being gathered; NULL until the first pick */
+    change_arena *spare; /* a sent full batch's, for the next one */
 } pull;
+
+static void arena_free(change_arena *a)
+{
+    if (a) {
+        free(a->text);
+        free(a);
+    }
+}
+
+/* Appends `len` bytes of `s` and a NUL to a's text; their offset in *at. */
+static int arena_text(change_arena *a, const char *s, size_t len, size_t *at)
+{
+    if (a->len + len + 1 > a->cap) {
+        size_t cap = a->cap ? a->cap : 8192;
+        while (cap < a->len + len + 1)
+            cap *= 2;
+        char *t = realloc(a->text, cap);
+        if (!t)
+            return ENOMEM;
+        a->text = t;
+        a->cap = cap;
+    }
+    memcpy(a->text + a->len, s, len);
+    a->text[a->len + len] = 0;
+    *at = a->len;
+    a->len += len + 1;
+    return 0;
+}
 
 static int visible(const pull *p, const ins_feed_entry *e)
 {
@@ -49,23 +95,37 @@ static int visible(const pull *p, const ins_feed_entry *e)
     return 0;
 }
 
-/* Queues the gathered changes as one ChangeBatch (allocated so that
- * protobuf_c_message_free_unpacked frees it). */
+/* Queues the gathered changes as one ChangeBatch; the arena goes with it
+ * until pull_release hands it back. */
 static int pull_flush(ins_follow *f)
 {
     pull *p = f->arg;
-    if (p->n == 0)
+    change_arena *a = p->cur;
+    if (!a || a->n == 0)
         return 0;
-    Inspect__V1__ChangeBatch *b = malloc(sizeof *b);
-    if (!b)
-        return ENOMEM;
-    inspect__v1__change_batch__init(b);
-    b->changes = p->batch;
-    b->n_changes = p->n;
-    b->cursor = p->batch[p->n - 1]->seq;
-    p->batch = NULL;
-    p->n = 0;
-    return ins_follow_push(f, &b->base);
+    for (size_t i = 0; i < a->n; i++) { /* the text is final: point into it */
+        a->items[i].entity_kind = a->text + a->text_at[i][0];
+        a->items[i].entity_id = a->text + a->text_at[i][1];
+        a->items[i].change = a->text + a->text_at[i][2];
+    }
+    inspect__v1__change_batch__init(&a->batch);
+    a->batch.changes = a->ptrs;
+    a->batch.n_changes = a->n;
+    a->batch.cursor = a->items[a->n - 1].seq;
+    p->cur = NULL;
+    return ins_follow_push(f, &a->batch.base);
+}
+
+/* The follow's release hook: a sent (or dropped) batch's arena comes back. */
+static void pull_release(ins_follow *f, ProtobufCMessage *msg)
+{
+    pull *p = f->arg;
+    change_arena *a = (change_arena *)((char *)msg - offsetof(change_arena, batch));
+    if (a->n == BATCH_MAX && !p->spare) {
+        p->spare = a;
+        return;
+    }
+    arena_free(a);
 }
 
 static int pull_pick(ins_follow *f, ins_rtxn *r, const ins_feed_entry *e, char *why, size_t whylen)
@@ -74,37 +134,41 @@ static int pull_pick(ins_follow *f, ins_rtxn *r, const ins_feed_entry *e, char *
     (void)r, (void)why, (void)whylen;
     if (!visible(p, e))
         return 0;
-    if (!p->batch && !(p->batch = calloc(BATCH_MAX, sizeof *p->batch)))
-        return ENOMEM;
-    Inspect__V1__Change *c = malloc(sizeof *c);
-    if (!c)
-        return ENOMEM;
+    if (!p->cur) {
+        p->cur = p->spare ? p->spare : malloc(sizeof *p->cur);
+        if (!p->cur)
+            return ENOMEM;
+        if (!p->spare)
+            p->cur->text = NULL, p->cur->cap = 0;
+        p->spare = NULL;
+        p->cur->n = p->cur->len = 0;
+    }
+    change_arena *a = p->cur;
+    Inspect__V1__Change *c = &a->items[a->n];
     inspect__v1__change__init(c);
     c->seq = e->seq;
     c->time_unix_ns = (int64_t)e->time_ns;
-    c->entity_kind = strdup(e->entity_kind);
-    c->change = strdup(e->change);
     const char *key = e->entity_key;
     size_t klen = e->entity_key_len, kl = strlen(e->entity_kind);
     if (klen > kl && memcmp(key, e->entity_kind, kl) == 0 && key[kl] == '/') {
         key += kl + 1; /* "task/T-000001" → "T-000001" */
         klen -= kl + 1;
     }
-    c->entity_id = strndup(key, klen);
-    p->batch[p->n++] = c;
-    if (!c->entity_kind || !c->change || !c->entity_id)
+    size_t *at = a->text_at[a->n];
+    if (arena_text(a, e->entity_kind, kl, &at[0]) || arena_text(a, key, klen, &at[1]) ||
+        arena_text(a, e->change, strlen(e->change), &at[2]))
         return ENOMEM;
-    return p->n == BATCH_MAX ? pull_flush(f) : 0;
+    a->ptrs[a->n++] = c;
+    return a->n == BATCH_MAX ? pull_flush(f) : 0;
 }
 
 static void pull_free(pull *p)
 {
     if (!p)
         return;
-    ins_follow_stop(&p->f);
-    for (size_t i = 0; i < p->n; i++)
-        protobuf_c_message_free_unpacked(&p->batch[i]->base, NULL);
-    free(p->batch);
+    ins_follow_stop(&p->f); /* releases a queued batch */
+    arena_free(p->cur);
+    arena_free(p->spare);
     for (size_t i = 0; i < p->n_kinds; i++)
         free(p->kinds[i]);
     free(p->kinds);
@@ -143,6 +207,7 @@ static void pull_start(ins_call *call, const ProtobufCMessage *msg)
     ins_ctx *ctx = ins_ctx_of(call);
     ins_follow_init(&p->f, call, &ctx->followers, req->cursor, req->follow, pull_pick, p);
     p->f.flush = pull_flush;
+    p->f.release = pull_release;
     ins_call_set_data(call, p);
     ins_follow_pump(&p->f);
 }

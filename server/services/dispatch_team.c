@@ -59,12 +59,14 @@ static int pool_add(void *arg, const char *id)
     return 0;
 }
 
-/* Reads every inspector of `dept` with his open-task count. */
-static int pool_load(pool *p, ins_wtxn *t, const char *dept)
+/* Reads the inspectors of `dept` with their open-task counts: those who
+ * serve `town` (through the town index), or all of them (town NULL). */
+static int pool_load(pool *p, ins_wtxn *t, const char *dept, const char *town)
 {
     memset(p, 0, sizeof *p);
     p->t = t;
-    int rc = ins_inspector_wscan(t, dept, pool_add, p);
+    int rc = town ? ins_inspector_wscan_town(t, dept, town, pool_add, p)
+                  : ins_inspector_wscan(t, dept, pool_add, p);
     if (p->err || rc)
         return p->err ? p->err : rc;
     p->cands = calloc(p->n ? p->n : 1, sizeof *p->cands);
@@ -139,6 +141,34 @@ static size_t team_ids(const Inspect__V1__Task *task, const Inspect__V1__TeamMem
     return n;
 }
 
+/*
+ * The best member of `need->department` by the rules, into *member; why the
+ * rules chose him in `why`, or INS_ESTATE and why nobody qualifies. The
+ * rules prefer, among those who pass, anyone serving the site's town, and
+ * say nothing of the others then: so the town's inspectors are read first,
+ * through the index, and the whole department only when none of them passes
+ * (or no town is given). Same choice, same words, a fraction of the reads.
+ */
+static int choose_best(ins_wtxn *t, const ins_need *need, Inspect__V1__TeamMember *member,
+                       char *why, size_t whylen)
+{
+    const char *town = need->town && need->town[0] ? need->town : NULL;
+    int rc = INS_ESTATE;
+    for (int pass = town ? 0 : 1; pass < 2 && rc == INS_ESTATE; pass++) {
+        pool p;
+        ins_assign_pick pick;
+        rc = pool_load(&p, t, need->department, pass == 0 ? town : NULL);
+        if (rc == 0)
+            rc = ins_assign_choose(p.cands, p.n, need, &pick, why, whylen);
+        if (rc == 0 && pass == 0 && !pick.serves_town)
+            rc = INS_ESTATE; /* cannot happen: the index lists the town's own */
+        if (rc == 0)
+            member_from(member, p.ins[pick.index], why, pick.distance_m, ins_wtxn_unix(t));
+        pool_free(&p);
+    }
+    return rc;
+}
+
 int ins_dsp_choose_member(ins_wtxn *t, const Inspect__V1__Task *task,
                           const Inspect__V1__Application *app, const char *department,
                           const char *qualification, const char *also_excluded,
@@ -146,18 +176,9 @@ int ins_dsp_choose_member(ins_wtxn *t, const Inspect__V1__Task *task,
 {
     const char *excluded[40];
     size_t nx = team_ids(task, NULL, 0, also_excluded, excluded, 40);
-    pool p;
-    int rc = pool_load(&p, t, department);
-    if (rc == 0) {
-        ins_need need;
-        ins_assign_pick pick;
-        fill_need(&need, task, app, department, qualification, excluded, nx);
-        rc = ins_assign_choose(p.cands, p.n, &need, &pick, why, whylen);
-        if (rc == 0)
-            member_from(member, p.ins[pick.index], why, pick.distance_m, ins_wtxn_unix(t));
-    }
-    pool_free(&p);
-    return rc;
+    ins_need need;
+    fill_need(&need, task, app, department, qualification, excluded, nx);
+    return choose_best(t, &need, member, why, whylen);
 }
 
 /* Checks a named inspector for a slot; with `override` the rules an override
@@ -300,17 +321,9 @@ static int fill_slot(ins_wtxn *t, ins_mut *mu, const Inspect__V1__Task *task,
                           named->override_reason, excluded, nx, m);
     } else {
         char why[INS_ASSIGN_WHYLEN];
-        pool p;
-        rc = pool_load(&p, t, s->dept);
-        if (rc == 0) {
-            ins_need need;
-            ins_assign_pick pick;
-            fill_need(&need, task, app, s->dept, s->qual, excluded, nx);
-            rc = ins_assign_choose(p.cands, p.n, &need, &pick, why, sizeof why);
-            if (rc == 0)
-                member_from(m, p.ins[pick.index], why, pick.distance_m, ins_wtxn_unix(t));
-        }
-        pool_free(&p);
+        ins_need need;
+        fill_need(&need, task, app, s->dept, s->qual, excluded, nx);
+        rc = choose_best(t, &need, m, why, sizeof why);
         if (rc == INS_ESTATE) {
             rc = ins_alert_raise(t, INSPECT__V1__ALERT_KIND__ALERT_KIND_NO_QUALIFIED, task, s->dept,
                                  why, NULL);

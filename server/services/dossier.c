@@ -45,6 +45,7 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
+#include "ins_sha256.h"
 #include "ctx.h"
 #include "audit_impl.h"
 #include "ins_blob.h"
@@ -596,7 +597,7 @@ static int write_whole(dossier *d, const char *path, const void *data, size_t le
     if (row) {
         unsigned int hl = 32;
         row->size = len;
-        EVP_Digest(data, len, row->sha, &hl, EVP_sha256(), NULL);
+        EVP_Digest(data, len, row->sha, &hl, ins_sha256_md(), NULL);
     }
     return 0;
 }
@@ -722,7 +723,7 @@ static int step(dossier *d, ins_store *s, char *why, size_t whylen)
         int rc = write_header(d, f->path, f->size);
         if (rc)
             return rc;
-        EVP_DigestInit_ex(d->md, EVP_sha256(), NULL);
+        EVP_DigestInit_ex(d->md, ins_sha256_md(), NULL);
         d->in_photo = 1;
         d->photo_off = 0;
         return photo_piece(d, s);

@@ -89,6 +89,15 @@ void ins_follow_init(ins_follow *f, ins_call *call, ins_followers *registry, uin
     f->arg = arg;
 }
 
+/* Gives a queued message back: to the handler's release hook, or freed. */
+static void release_msg(ins_follow *f, ProtobufCMessage *msg)
+{
+    if (f->release)
+        f->release(f, msg);
+    else
+        protobuf_c_message_free_unpacked(msg, NULL);
+}
+
 int ins_follow_push(ins_follow *f, ProtobufCMessage *msg)
 {
     if (f->head + f->len == f->cap) {
@@ -100,7 +109,7 @@ int ins_follow_push(ins_follow *f, ProtobufCMessage *msg)
             size_t cap = f->cap ? f->cap * 2 : 32;
             ProtobufCMessage **q = realloc(f->queue, cap * sizeof *q);
             if (!q) {
-                protobuf_c_message_free_unpacked(msg, NULL);
+                release_msg(f, msg);
                 return ENOMEM;
             }
             f->queue = q;
@@ -144,6 +153,30 @@ static int read_batch(ins_follow *f)
     return n;
 }
 
+/*
+ * Reads the feed until something is queued or the feed is drained (then a
+ * stream that does not follow finishes, after any message in flight).
+ * Returns 0, or -1 when the call has failed.
+ */
+static int fill(ins_follow *f)
+{
+    while (f->len == 0 && !f->finished) {
+        int n = read_batch(f);
+        if (n < 0) {
+            ins_follow_stop(f); /* the call has failed: drop the registry's reference */
+            return -1;
+        }
+        if (n == 0) {
+            if (!f->keep_open) {
+                f->finished = 1;
+                ins_call_finish(f->call);
+            }
+            return 0; /* caught up: the next commit wakes us */
+        }
+    }
+    return 0;
+}
+
 void ins_follow_pump(ins_follow *f)
 {
     if (f->sending || f->finished || ins_call_done(f->call))
@@ -155,20 +188,8 @@ void ins_follow_pump(ins_follow *f)
         }
         f->registered = 1;
     }
-    while (f->len == 0) {
-        int n = read_batch(f);
-        if (n < 0) {
-            ins_follow_stop(f); /* the call has failed: drop the registry's reference */
-            return;
-        }
-        if (n == 0) {
-            if (!f->keep_open) {
-                f->finished = 1;
-                ins_call_finish(f->call);
-            }
-            return; /* caught up: the next commit wakes us */
-        }
-    }
+    if (fill(f) != 0 || f->len == 0)
+        return;
     ProtobufCMessage *msg = f->queue[f->head];
     if (ins_call_send(f->call, msg) != 0) {
         ins_follow_stop(f);
@@ -177,7 +198,10 @@ void ins_follow_pump(ins_follow *f)
     f->sending = 1;
     f->head++;
     f->len--;
-    protobuf_c_message_free_unpacked(msg, NULL);
+    release_msg(f, msg); /* ins_call_send has packed it */
+    /* Read the next batch while the transport writes this one, so that the
+     * send completion finds it ready: reading and sending overlap. */
+    (void)fill(f);
 }
 
 void ins_follow_on_sent(ins_follow *f, int ok)
@@ -196,7 +220,7 @@ void ins_follow_stop(ins_follow *f)
         f->registered = 0;
     }
     for (size_t i = 0; i < f->len; i++)
-        protobuf_c_message_free_unpacked(f->queue[f->head + i], NULL);
+        release_msg(f, f->queue[f->head + i]);
     free(f->queue);
     f->queue = NULL;
     f->head = f->len = f->cap = 0;

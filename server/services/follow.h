@@ -54,6 +54,10 @@ struct ins_follow {
     /* Optional: called after each batch of feed entries, to queue what pick
      * gathered (PullChanges sends changes in batches). Returns 0 or ENOMEM. */
     int (*flush)(ins_follow *f);
+    /* Optional: takes back a queued message once it is sent or dropped
+     * (default: protobuf_c_message_free_unpacked), for handlers that build
+     * their messages in memory of their own. */
+    void (*release)(ins_follow *f, ProtobufCMessage *msg);
     void *arg; /* the handler's own state */
     ProtobufCMessage **queue;
     size_t head, len, cap;
@@ -68,8 +72,9 @@ struct ins_follow {
 void ins_follow_init(ins_follow *f, ins_call *call, ins_followers *registry, uint64_t cursor,
                      int keep_open, ins_follow_pick_fn pick, void *arg);
 
-/* Queues `msg` to send; takes ownership (freed with
- * protobuf_c_message_free_unpacked after sending). Returns 0 or ENOMEM. */
+/* Queues `msg` to send; takes ownership, also on failure: `msg` goes to
+ * `release` (or is freed with protobuf_c_message_free_unpacked) once it is
+ * sent or dropped. Returns 0 or ENOMEM. */
 int ins_follow_push(ins_follow *f, ProtobufCMessage *msg);
 
 /* Sends what is queued, reading more of the feed when the queue is empty.

@@ -7,6 +7,7 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 
+#include "ins_sha256.h"
 #include "helpers.h"
 #include "ins_blob.h"
 #include "ins_backup.h"
@@ -41,7 +42,7 @@ START_TEST(test_blob_resume_from_committed_offset)
     uint8_t sha[32], got[32];
     uint64_t off = 99, total;
     fill(data, sizeof(data), 1);
-    ins__sha256(data, sizeof(data), sha);
+    ins_sha256(data, sizeof(data), sha);
     ck_assert_int_eq(ins_blob_stage_begin(s, "up-1", sizeof(data), sha, &off), 0);
     ck_assert_uint_eq(off, 0);
     ck_assert_int_eq(ins_blob_append(s, "up-1", 0, data, 100000, &off), 0);
@@ -81,7 +82,7 @@ static void upload(ins_store *s, const char *id, const uint8_t *d, size_t n, siz
                    uint8_t sha[32])
 {
     uint64_t off;
-    ins__sha256(d, n, sha);
+    ins_sha256(d, n, sha);
     ck_assert_int_eq(ins_blob_stage_begin(s, id, n, sha, &off), 0);
     for (; off < n; off += chunk) {
         size_t l = n - off < chunk ? n - off : chunk;
@@ -155,7 +156,7 @@ START_TEST(test_blob_hash_mismatch_is_data_loss)
     ins_store *s = open_store(dir);
     uint8_t data[5000], sha[32];
     fill(data, sizeof(data), 3);
-    ins__sha256(data, sizeof(data), sha);
+    ins_sha256(data, sizeof(data), sha);
     sha[0] ^= 1;
     ck_assert_int_eq(ins_blob_stage_begin(s, "bad", sizeof(data), sha, NULL), 0);
     ck_assert_int_eq(ins_blob_append(s, "bad", 0, data, sizeof(data), NULL), 0);
@@ -292,7 +293,7 @@ static ins_store *async_uploads_grow_map(const char *dir, async_up *u)
         snprintf(u[i].id, sizeof(u[i].id), "async-%d", i);
         u[i].data = malloc(CHUNK * CHUNKS);
         fill(u[i].data, CHUNK * CHUNKS, 10 + (unsigned)i);
-        ins__sha256(u[i].data, CHUNK * CHUNKS, u[i].sha);
+        ins_sha256(u[i].data, CHUNK * CHUNKS, u[i].sha);
         sem_init(&u[i].done, 0, 0);
         ck_assert_int_eq(ins_blob_stage_begin(s, u[i].id, CHUNK * CHUNKS, u[i].sha, NULL), 0);
     }
@@ -365,7 +366,7 @@ START_TEST(test_blob_chunk_sizes_read_back_across_restart)
     uint64_t off = 0;
     size_t n;
     fill(data, total, 77);
-    ins__sha256(data, total, sha);
+    ins_sha256(data, total, sha);
     ck_assert_int_eq(ins_blob_stage_begin(s, "sizes", total, sha, &off), 0);
     for (int i = 0; i < N; i++) {
         uint64_t at = off;
@@ -439,7 +440,7 @@ START_TEST(test_blob_stripes_resume_outside_home_stripe)
     size_t n;
     for (int u = 0; u < U; u++) {
         fill(data[u], SZ, 100 + (unsigned)u);
-        ins__sha256(data[u], SZ, sha[u]);
+        ins_sha256(data[u], SZ, sha[u]);
         snprintf(id, sizeof(id), "stripe-%d", u);
         ck_assert_int_eq(ins_blob_stage_begin(s, id, SZ, sha[u], &off), 0);
         ck_assert_int_eq(ins_blob_append(s, id, 0, data[u], 10000 + 1000 * (size_t)u, &off), 0);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "ins_sha256.h"
 #include "helpers.h"
 #include "ins_audit.h"
 #include "ins_blob.h"
@@ -81,11 +82,11 @@ static void child(const char *dir, int fd, uint32_t next_rec, uint32_t up)
     if (ins_store_open(&o, &s) != 0)
         _exit(2);
     up_fill(up);
-    ins__sha256(up_data, UP_SIZE, sha);
+    ins_sha256(up_data, UP_SIZE, sha);
     if (ins_blob_stat(s, sha, NULL) == 0) { /* finished before the ack got out */
         send_ack(fd, 'F', up, 0);
         up_fill(++up);
-        ins__sha256(up_data, UP_SIZE, sha);
+        ins_sha256(up_data, UP_SIZE, sha);
     }
     up_id(up, id, sizeof(id));
     if (ins_blob_stage_begin(s, id, UP_SIZE, sha, &off) != 0)
@@ -106,7 +107,7 @@ static void child(const char *dir, int fd, uint32_t next_rec, uint32_t up)
             send_ack(fd, 'F', up, 0);
             up++;
             up_fill(up);
-            ins__sha256(up_data, UP_SIZE, sha);
+            ins_sha256(up_data, UP_SIZE, sha);
             up_id(up, id, sizeof(id));
             if (ins_blob_stage_begin(s, id, UP_SIZE, sha, &off) != 0)
                 _exit(3);
@@ -184,7 +185,7 @@ static void check_after_restart(const char *dir, const state *st)
         if (st->up_off > 0) {
             uint8_t sha[32];
             up_fill(st->up);
-            ins__sha256(up_data, UP_SIZE, sha);
+            ins_sha256(up_data, UP_SIZE, sha);
             ck_assert_int_eq(ins_blob_stat(s, sha, NULL), 0);
         }
     } else {
@@ -194,7 +195,7 @@ static void check_after_restart(const char *dir, const state *st)
     if (st->finished) { /* the last acknowledged finish is stored */
         uint8_t sha[32];
         up_fill(st->finished - 1);
-        ins__sha256(up_data, UP_SIZE, sha);
+        ins_sha256(up_data, UP_SIZE, sha);
         ck_assert_int_eq(ins_blob_stat(s, sha, NULL), 0);
     }
     (void)buf;

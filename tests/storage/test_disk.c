@@ -11,6 +11,7 @@
  * forks each test, so the armed fault is the test's own. The full-disk test
  * mounts a small tmpfs (root only; skipped with a message otherwise).
  */
+#include "ins_sha256.h"
 #include "helpers.h"
 #include "ins_audit.h"
 #include "ins_blob.h"
@@ -137,7 +138,7 @@ static int upload(ins_store *s, const char *id, size_t len, int seed, uint8_t sh
     uint8_t *buf = malloc(len), h[32];
     for (size_t i = 0; i < len; i++)
         buf[i] = (uint8_t)(i * 31 + (size_t)seed);
-    ins__sha256(buf, len, h);
+    ins_sha256(buf, len, h);
     uint64_t off = 0;
     int rc = ins_blob_stage_begin(s, id, len, h, &off);
     while (rc == 0 && off < len) {
@@ -441,7 +442,7 @@ START_TEST(test_disk_blob_chunk_write_eio_then_resume)
     uint8_t data[200000], sha[32], got[32];
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 7);
-    ins__sha256(data, sizeof(data), sha);
+    ins_sha256(data, sizeof(data), sha);
     uint64_t off = 0, committed = 0;
     ck_assert_int_eq(ins_blob_stage_begin(s, "x", sizeof(data), sha, &off), 0);
     ck_assert_int_eq(ins_blob_append(s, "x", 0, data, 65536, &committed), 0);
@@ -472,7 +473,7 @@ START_TEST(test_disk_blob_map_sync_enospc_then_resume)
     uint8_t data[131072], sha[32];
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 13);
-    ins__sha256(data, sizeof(data), sha);
+    ins_sha256(data, sizeof(data), sha);
     uint64_t off = 0;
     ck_assert_int_eq(ins_blob_stage_begin(s, "y", sizeof(data), sha, &off), 0);
     arm(F_MAP_SYNC, ENOSPC, 1);
@@ -495,7 +496,7 @@ START_TEST(test_disk_blob_meta_page_eio_stops_stripe_until_reopen)
     ck_assert_int_eq(upload(s, "z0", 70000, 1, sha), 0);
     arm(F_MAP_META, EIO, 1);
     uint8_t data[1000] = {1}, h[32];
-    ins__sha256(data, sizeof(data), h);
+    ins_sha256(data, sizeof(data), h);
     ck_assert_int_eq(ins_blob_stage_begin(s, "z0", 70000, sha, NULL), EIO);
     disarm();
     ins_store_close(s);

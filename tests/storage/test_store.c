@@ -7,6 +7,7 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 
+#include "ins_sha256.h"
 #include "helpers.h"
 #include "ins_audit.h"
 #include "ins_backup.h"
@@ -721,7 +722,7 @@ START_TEST(test_backup_restore_roundtrip)
     kv p = {"k", "v"};
     uint8_t sha[32], got[32], data[1000];
     memset(data, 7, sizeof(data));
-    ins__sha256(data, sizeof(data), sha);
+    ins_sha256(data, sizeof(data), sha);
     ck_assert_int_eq(ins_store_exec(s, put_apply, &p), 0);
     ck_assert_int_eq(ins_blob_stage_begin(s, "u1", sizeof(data), sha, NULL), 0);
     ck_assert_int_eq(ins_blob_append(s, "u1", 0, data, sizeof(data), NULL), 0);

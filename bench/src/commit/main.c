@@ -108,6 +108,6 @@ int main(int argc, char **argv)
     printf("audit chain           : %s, %llu entries\n", rc ? "BROKEN" : "verified",
            (unsigned long long)ins_audit_last(store));
     ins_store_close(store);
-    printf("RESULT commit ratio=%.1f\n", g256 / single);
+    printf("RESULT commit ratio=%.1f group256_per_s=%.0f\n", g256 / single, g256);
     return rc ? 1 : 0;
 }
