@@ -51,8 +51,9 @@ static const char usage[] =
     "                             RESOURCE_EXHAUSTED with a retry delay (default 0: no limit)\n"
     "  --principal-burst N        calls above the rate a principal may make at once\n"
     "                             (default: the rate)\n"
-    "  --principal-streams N      streaming calls one principal may have open (default 64;\n"
-    "                             0: no limit)\n"
+    "  --principal-streams N      streaming calls one principal may have open; more are\n"
+    "                             answered like --principal-rate (default 0: no limit; a\n"
+    "                             tablet needs 2 or 3, a department's feed reader a few)\n"
     "  --version                  print the version\n"
     "  --help                     this text\n"
     "\n"
@@ -180,7 +181,6 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .log_slow_ms = 1000,
         .metrics_listen = "127.0.0.1:9464",
         .max_streams_per_connection = 100,
-        .principal_streams = 64,
     };
     uint64_t v;
     int c;
