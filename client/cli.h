@@ -29,6 +29,8 @@ typedef struct ins_cli {
     const char *cert;        /* --cert FILE: client certificate */
     const char *key;         /* --key FILE */
     const char *target_name; /* --target-name NAME: TLS name override */
+    const char *district;    /* --district CODE, or $INSPECT_DISTRICT: sent as x-district
+                                (`changes` takes a list here: several feeds) */
     int64_t timeout_ms;      /* --timeout DURATION, default 10s */
     int timeout_set;         /* --timeout was given */
     int json;                /* --json */
@@ -55,7 +57,8 @@ int ins_cli_parse_duration_ms(const char *text, int64_t *ms);
 
 /*
  * Opens a client from the options. Returns INS_EXIT_OK with `*out` set (close
- * with ins_client_close()), or prints the reason and returns INS_EXIT_FAIL.
+ * with ins_client_close()), or prints the reason and returns INS_EXIT_FAIL;
+ * INS_EXIT_USAGE when --district is not one district code.
  */
 int ins_cli_connect(const ins_cli *cli, ins_client **out);
 
@@ -76,6 +79,15 @@ int ins_cli_space_full(int code, const char *details);
 /* Is (code, details) a busy writer (RESOURCE_EXHAUSTED, INS_MSG_BUSY):
  * worth retrying with the same request id? Can't fail. */
 int ins_cli_busy(int code, const char *details);
+
+/*
+ * Is `code` a lost link worth resuming from where the client stands:
+ * UNAVAILABLE (no node answers, or the router found none up) or INTERNAL
+ * (how a router such as nginx reports a backend that died in the middle of
+ * a stream; README "province deployment")? The one rule the resuming
+ * commands (field upload, changes --follow) share. Can't fail.
+ */
+int ins_cli_link_lost(int code);
 
 /* Prints "inspectctl: <message>" on stderr and returns INS_EXIT_USAGE. */
 int ins_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,6 +542,16 @@ int ins_cu_take_repeated(int *argc, char **argv, const char *name, const char **
     }
     *argc = out;
     return 0;
+}
+
+void ins_cu_on_stop(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len)

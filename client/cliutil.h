@@ -192,6 +192,10 @@ int ins_cu_group(ins_cli *cli, int argc, char **argv, const char *group_help,
 int ins_cu_take_repeated(int *argc, char **argv, const char *name, const char **vals, size_t *n,
                          const char *what);
 
+/* Installs `handler` (which only sets a flag) for SIGINT and SIGTERM: how
+ * the following commands (--follow) learn of Ctrl-C. Can't fail. */
+void ins_cu_on_stop(void (*handler)(int));
+
 /* A unix time as "2026-01-02 03:04:05Z" into buf (or "-" for none). */
 const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len);
 

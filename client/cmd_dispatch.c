@@ -513,14 +513,8 @@ static int alerts_watch(ins_cli *cli, int argc, char **argv)
     req.department = (char *)(dept != NULL ? dept : "");
     req.town = (char *)(town != NULL ? town : "");
     req.include_acknowledged = acked;
-    if (follow) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-    }
+    if (follow)
+        ins_cu_on_stop(on_signal);
     ins_stream *s;
     char *details = NULL;
     int code = ins_client_server_stream(

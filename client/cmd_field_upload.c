@@ -6,7 +6,8 @@
  * Every attempt starts by asking
  * GetUploadStatus where the server stands (nothing yet, committed up to N,
  * or complete), then streams the header and the chunks from there. A lost
- * connection (UNAVAILABLE), a deadline, a cancelled call or a chunk the
+ * connection (UNAVAILABLE, or INTERNAL from a router whose backend died:
+ * ins_cli_link_lost), a deadline, a cancelled call or a chunk the
  * server no longer expects (FAILED_PRECONDITION naming the offset) ends the
  * attempt; the next one waits (backoff doubling from 250 ms to 8 s, with
  * jitter) and asks again. --retries bounds the attempts in a row that make
@@ -266,8 +267,9 @@ static int hash_file(upload *u, uint8_t sha[32])
 /* Worth another attempt after asking where the upload stands. */
 static int retryable(int code, const char *details)
 {
+    if (ins_cli_link_lost(code))
+        return 1;
     switch (code) {
-    case GRPC_STATUS_UNAVAILABLE:
     case GRPC_STATUS_DEADLINE_EXCEEDED:
     case GRPC_STATUS_CANCELLED:
     case GRPC_STATUS_ABORTED:

@@ -407,17 +407,21 @@ static void load_help(void)
            "Stops at the first other error (exit 1).\n\n"
            "Credentials: the Directory needs an admin, SetStage a dispatcher.\n"
            "  --data-dir D           mint both tokens (1 h) from D/token.key, the\n"
-           "                         server's data folder (run on the server host)\n"
+           "                         server's data folder (run on the server host),\n"
+           "                         valid in the district of --district when given\n"
            "  --admin-token T        admin token (default: --token / $INSPECT_TOKEN)\n"
            "  --dispatcher-token T   dispatcher token (default: --token)\n\n%s",
            ins_cli_global_help);
 }
 
-static int mint(const char *data_dir, ins_role role, const char *name, char *out, size_t len)
+static int mint(const ins_cli *cli, const char *data_dir, ins_role role, const char *name,
+                char *out, size_t len)
 {
     ins_principal p;
     memset(&p, 0, sizeof p);
     snprintf(p.name, sizeof p.name, "%s", name);
+    if (cli->district != NULL && ins_district_code_ok(cli->district))
+        snprintf(p.districts, sizeof p.districts, "%s", cli->district);
     p.role = role;
     p.expires_unix = (int64_t)time(NULL) + 3600;
     int rc = ins_token_issue(data_dir, &p, out, len);
@@ -446,13 +450,13 @@ static int seed_load(ins_cli *cli, int argc, char **argv)
     static char admin_buf[INS_TOKEN_MAX], disp_buf[INS_TOKEN_MAX];
     if (data_dir != NULL) {
         if (admin == NULL) {
-            if (mint(data_dir, INS_ROLE_ADMIN, "seed-admin", admin_buf, sizeof admin_buf) != 0)
+            if (mint(cli, data_dir, INS_ROLE_ADMIN, "seed-admin", admin_buf, sizeof admin_buf) != 0)
                 return INS_EXIT_FAIL;
             admin = admin_buf;
         }
         if (dispatcher == NULL) {
-            if (mint(data_dir, INS_ROLE_DISPATCHER, "seed-dispatcher", disp_buf, sizeof disp_buf) !=
-                0)
+            if (mint(cli, data_dir, INS_ROLE_DISPATCHER, "seed-dispatcher", disp_buf,
+                     sizeof disp_buf) != 0)
                 return INS_EXIT_FAIL;
             dispatcher = disp_buf;
         }

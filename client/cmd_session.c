@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cliutil.h"
+#include "ins_district.h"
 #include "inspect/v1/session.pb-c.h"
 
 #define WHOAMI_METHOD "/inspect.v1.Session/WhoAmI"
@@ -85,6 +86,8 @@ int ins_cmd_whoami(ins_cli *cli, int argc, char **argv)
         json_object_object_add(o, "department", json_object_new_string(r->department));
         json_object_object_add(o, "expires_unix", json_object_new_int64(r->expires_unix));
         json_object_object_add(o, "auth_method", json_object_new_string(r->auth_method));
+        json_object_object_add(o, "districts", json_object_new_string(r->districts));
+        json_object_object_add(o, "node_district", json_object_new_string(r->node_district));
         ins_cu_print_json_object(o);
         json_object_put(o);
     } else {
@@ -92,6 +95,8 @@ int ins_cmd_whoami(ins_cli *cli, int argc, char **argv)
                role, r->department, r->auth_method);
         if (r->expires_unix != 0)
             printf("expires:    %" PRId64 "\n", r->expires_unix);
+        printf("districts:  %s\nnode:       district %s\n", ins_district_list_text(r->districts),
+               r->node_district);
     }
     protobuf_c_message_free_unpacked(&r->base, NULL);
     return INS_EXIT_OK;

@@ -40,7 +40,7 @@ static void usage_token(FILE *f)
 static void usage_issue(FILE *f)
 {
     fputs("usage: inspectctl token issue --data-dir DIR --role ROLE --principal NAME\n"
-          "                              [--department DEPT] --ttl DURATION\n"
+          "                              [--department DEPT] [--district LIST] --ttl DURATION\n"
           "\n"
           "Signs a bearer token with the signing key of DIR (DIR/token.key, created\n"
           "mode 0600 if missing, or the newest of DIR/token-keys after a rotation)\n"
@@ -50,6 +50,11 @@ static void usage_issue(FILE *f)
           "  --role ROLE        inspector, dispatcher, department, auditor or admin\n"
           "  --principal NAME   who the token speaks for (no control characters)\n"
           "  --department DEPT  the department, for the department role (optional)\n"
+          "  --district LIST    the districts the token is valid in: one code, several\n"
+          "                     (a,b,c: a city department) or '*' (every district). Without\n"
+          "                     it the token holds the default district only, the one of\n"
+          "                     a node started without --district. Nodes of a province\n"
+          "                     share one keyring (DIR/token-keys on every node)\n"
           "  --ttl DURATION     lifetime: digits and a unit, e.g. 90s, 30m, 12h, 7d\n"
           "  -h, --help         show this help\n",
           f);
@@ -70,9 +75,15 @@ static int usage_error(const char *msg, const char *arg)
 static int cmd_issue(int argc, char **argv)
 {
     const char *data_dir = NULL, *role = NULL, *name = NULL, *dept = "", *ttl = NULL;
+    const char *districts = NULL;
     ins_cu_opt opts[] = {
-        {"--data-dir", &data_dir, NULL}, {"--role", &role, NULL}, {"--principal", &name, NULL},
-        {"--department", &dept, NULL},   {"--ttl", &ttl, NULL},   {NULL, NULL, NULL},
+        {"--data-dir", &data_dir, NULL},
+        {"--role", &role, NULL},
+        {"--principal", &name, NULL},
+        {"--department", &dept, NULL},
+        {"--district", &districts, NULL},
+        {"--ttl", &ttl, NULL},
+        {NULL, NULL, NULL},
     };
     int npos;
     /* offline: no global options (cli NULL) */
@@ -117,6 +128,10 @@ static int cmd_issue(int argc, char **argv)
         return usage_error("--ttl is too long", ttl);
     memcpy(p.name, name, strlen(name) + 1);
     memcpy(p.department, dept, strlen(dept) + 1);
+    const char *why = NULL;
+    if (districts != NULL &&
+        ins_district_list_parse(districts, p.districts, sizeof p.districts, &why) != 0)
+        return usage_error(why, districts);
     p.expires_unix = now + secs;
 
     char token[INS_TOKEN_MAX];

@@ -13,6 +13,7 @@
  * so the status is always collected, whatever happened in between.
  */
 #include "ins_client.h"
+#include "ins_file.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -33,6 +34,9 @@ struct ins_client {
     int has_token;
     grpc_slice auth_key;   /* "authorization" */
     grpc_slice auth_value; /* "Bearer <token>" */
+    int has_district;
+    grpc_slice district_key;   /* "x-district" */
+    grpc_slice district_value; /* the district code */
     int64_t timeout_ms;
 };
 
@@ -45,8 +49,8 @@ struct ins_stream {
     /* Tags: only their addresses matter. */
     char tag_start, tag_send, tag_recv, tag_status;
 
-    grpc_metadata auth_md; /* holds its own refs to the client's slices */
-    int has_auth;
+    grpc_metadata md[2]; /* token, district: own refs to the client's slices */
+    size_t n_md;
 
     int start_pending; /* SEND_INITIAL_METADATA not plucked yet */
     int recv_pending;  /* RECV_MESSAGE started, not plucked yet */
@@ -87,42 +91,6 @@ static void set_details(char **details, const char *fmt, ...)
         s = NULL;
     va_end(ap);
     *details = s;
-}
-
-/* Reads a whole file into a malloc'd NUL-terminated buffer, or NULL with errno. */
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (buf != NULL && ferror(f)) {
-        free(buf);
-        buf = NULL;
-        errno = EIO;
-    }
-    fclose(f);
-    if (buf != NULL)
-        buf[len] = '\0';
-    return buf;
 }
 
 static gpr_timespec deadline_after(int64_t ms)
@@ -216,6 +184,42 @@ int ins_client_status_parse(const char *name)
 
 /* ---- client ---------------------------------------------------------- */
 
+/* The request metadata of a call (token, district) into `md`; returns the
+ * count. With `ref` the entries hold references of their own (a stream's,
+ * released by md_release), else they borrow the client's slices. */
+static size_t call_metadata(const ins_client *c, grpc_metadata md[2], int ref)
+{
+    size_t n = 0;
+    memset(md, 0, 2 * sizeof *md);
+    if (c->has_token)
+        md[n++] = (grpc_metadata){.key = c->auth_key, .value = c->auth_value};
+    if (c->has_district)
+        md[n++] = (grpc_metadata){.key = c->district_key, .value = c->district_value};
+    for (size_t i = 0; ref && i < n; i++) {
+        grpc_slice_ref(md[i].key);
+        grpc_slice_ref(md[i].value);
+    }
+    return n;
+}
+
+static void md_release(grpc_metadata *md, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        grpc_slice_unref(md[i].key);
+        grpc_slice_unref(md[i].value);
+    }
+}
+
+int ins_client_set_district(ins_client *c, const char *district)
+{
+    if (c->has_district)
+        grpc_slice_unref(c->district_value);
+    c->has_district = district != NULL && district[0] != '\0';
+    if (c->has_district)
+        c->district_value = grpc_slice_from_copied_string(district);
+    return GRPC_STATUS_OK;
+}
+
 int ins_client_set_token(ins_client *c, const char *token)
 {
     grpc_slice value = grpc_empty_slice();
@@ -257,11 +261,11 @@ int ins_client_open(const ins_client_opts *opts, ins_client **out, char **detail
     }
     if (opts->ca_file != NULL) {
         const char *bad = NULL;
-        if ((roots = read_file(opts->ca_file)) == NULL)
+        if ((roots = ins_file_read(opts->ca_file)) == NULL)
             bad = opts->ca_file;
-        else if (opts->cert_file != NULL && (cert = read_file(opts->cert_file)) == NULL)
+        else if (opts->cert_file != NULL && (cert = ins_file_read(opts->cert_file)) == NULL)
             bad = opts->cert_file;
-        else if (opts->key_file != NULL && (key = read_file(opts->key_file)) == NULL)
+        else if (opts->key_file != NULL && (key = ins_file_read(opts->key_file)) == NULL)
             bad = opts->key_file;
         if (bad != NULL) {
             set_details(details, "cannot read %s: %s", bad, strerror(errno));
@@ -279,6 +283,8 @@ int ins_client_open(const ins_client_opts *opts, ins_client **out, char **detail
     grpc_init();
     c->timeout_ms = opts->timeout_ms;
     c->auth_key = grpc_slice_from_static_string("authorization");
+    c->district_key = grpc_slice_from_static_string("x-district");
+    ins_client_set_district(c, opts->district);
     if (ins_client_set_token(c, opts->token) != GRPC_STATUS_OK) {
         grpc_shutdown();
         free(c);
@@ -334,6 +340,7 @@ int ins_client_open(const ins_client_opts *opts, ins_client **out, char **detail
 fail:
     if (c->has_token)
         grpc_slice_unref(c->auth_value);
+    ins_client_set_district(c, NULL);
     free(c);
     grpc_shutdown();
 done:
@@ -350,6 +357,7 @@ void ins_client_close(ins_client *c)
     grpc_channel_destroy(c->channel);
     if (c->has_token)
         grpc_slice_unref(c->auth_value);
+    ins_client_set_district(c, NULL);
     free(c);
     grpc_shutdown();
 }
@@ -372,7 +380,8 @@ int ins_client_unary(ins_client *c, const char *method, const ProtobufCMessage *
                                  deadline_after(effective_timeout(c, timeout_ms)), NULL);
     grpc_slice_unref(mslice);
 
-    grpc_metadata md = {.key = c->auth_key, .value = c->auth_value};
+    grpc_metadata md[2];
+    size_t n_md = call_metadata(c, md, 0);
     grpc_metadata_array initial_md, trailing_md;
     grpc_metadata_array_init(&initial_md);
     grpc_metadata_array_init(&trailing_md);
@@ -386,8 +395,8 @@ int ins_client_unary(ins_client *c, const char *method, const ProtobufCMessage *
     grpc_op ops[6];
     memset(ops, 0, sizeof ops);
     ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-    ops[0].data.send_initial_metadata.count = c->has_token ? 1 : 0;
-    ops[0].data.send_initial_metadata.metadata = c->has_token ? &md : NULL;
+    ops[0].data.send_initial_metadata.count = n_md;
+    ops[0].data.send_initial_metadata.metadata = n_md ? md : NULL;
     ops[1].op = GRPC_OP_SEND_MESSAGE;
     ops[1].data.send_message.send_message = send_buf;
     ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -470,11 +479,7 @@ int ins_stream_start(ins_client *c, const char *method, const ProtobufCMessageDe
     grpc_metadata_array_init(&s->trailing_md);
     s->status = GRPC_STATUS_UNKNOWN;
     s->status_details = grpc_empty_slice();
-    if (c->has_token) {
-        s->auth_md.key = grpc_slice_ref(c->auth_key);
-        s->auth_md.value = grpc_slice_ref(c->auth_value);
-        s->has_auth = 1;
-    }
+    s->n_md = call_metadata(c, s->md, 1);
 
     grpc_slice mslice = grpc_slice_from_copied_string(method);
     s->call =
@@ -494,8 +499,8 @@ int ins_stream_start(ins_client *c, const char *method, const ProtobufCMessageDe
 
     memset(&op, 0, sizeof op);
     op.op = GRPC_OP_SEND_INITIAL_METADATA;
-    op.data.send_initial_metadata.count = s->has_auth ? 1 : 0;
-    op.data.send_initial_metadata.metadata = s->has_auth ? &s->auth_md : NULL;
+    op.data.send_initial_metadata.count = s->n_md;
+    op.data.send_initial_metadata.metadata = s->n_md ? s->md : NULL;
     if (grpc_call_start_batch(s->call, &op, 1, &s->tag_start, NULL) != GRPC_CALL_OK) {
         /* The status batch is in flight: cancel so finish() can collect it. */
         grpc_call_cancel(s->call, NULL);
@@ -513,10 +518,7 @@ fail:
     grpc_completion_queue_destroy(s->cq);
     grpc_metadata_array_destroy(&s->initial_md);
     grpc_metadata_array_destroy(&s->trailing_md);
-    if (s->has_auth) {
-        grpc_slice_unref(s->auth_md.key);
-        grpc_slice_unref(s->auth_md.value);
-    }
+    md_release(s->md, s->n_md);
     free(s);
     return GRPC_STATUS_INTERNAL;
 }
@@ -676,10 +678,7 @@ int ins_stream_finish(ins_stream *s, char **details)
     grpc_completion_queue_shutdown(s->cq);
     grpc_completion_queue_pluck(s->cq, NULL, forever, NULL);
     grpc_completion_queue_destroy(s->cq);
-    if (s->has_auth) {
-        grpc_slice_unref(s->auth_md.key);
-        grpc_slice_unref(s->auth_md.value);
-    }
+    md_release(s->md, s->n_md);
     free(s);
     return rc;
 }

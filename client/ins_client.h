@@ -55,6 +55,8 @@ typedef struct ins_client_opts {
     const char *key_file;             /* its private key (PEM); set with cert_file */
     const char *target_name_override; /* TLS: host name to verify instead of target's */
     const char *token;                /* bearer token, sent as "authorization: Bearer <token>" */
+    const char *district;             /* district code sent as "x-district" with every call
+                                         (a province router routes by it); NULL: none */
     int64_t timeout_ms;               /* default per-call deadline; 0 = none */
     int max_receive_bytes;            /* largest response message; 0 = gRPC default (4 MiB),
                                          -1 = unlimited */
@@ -89,6 +91,13 @@ void ins_client_close(ins_client *c);
  * Returns 0, or RESOURCE_EXHAUSTED when out of memory (token unchanged).
  */
 int ins_client_set_token(ins_client *c, const char *token);
+
+/*
+ * Replaces the district sent as x-district for calls started from now on
+ * (NULL or "": send none). Not thread-safe against calls being started on
+ * other threads. Returns 0 (OK). This function can't fail.
+ */
+int ins_client_set_district(ins_client *c, const char *district);
 
 /*
  * Calls a unary method: sends `req`, waits for the reply or the deadline.

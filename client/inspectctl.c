@@ -21,6 +21,7 @@
 #include <grpc/status.h>
 
 #include "cli.h"
+#include "ins_district.h"
 #include "ins_error.h"
 
 #include "cmd_token.h"
@@ -40,6 +41,9 @@ const char ins_cli_global_help[] =
     "  --cert FILE          client certificate (PEM) for mutual TLS; needs --key\n"
     "  --key FILE           private key (PEM) of --cert\n"
     "  --target-name NAME   TLS: name to verify in the server certificate\n"
+    "  --district CODE      send 'x-district: CODE' with every call, so a province\n"
+    "                       router reaches the district's node (default:\n"
+    "                       $INSPECT_DISTRICT; none: the node's own district)\n"
     "  --timeout DURATION   deadline of each call, e.g. 500ms, 10s, 2m; 0 for none\n"
     "                       (default 10s; none for streams that follow, like --watch)\n"
     "  --json               print results as JSON\n";
@@ -50,6 +54,8 @@ void ins_cli_defaults(ins_cli *cli)
     cli->server = "127.0.0.1:50051";
     const char *tok = getenv("INSPECT_TOKEN");
     cli->token = (tok != NULL && tok[0] != '\0') ? tok : NULL;
+    const char *district = getenv("INSPECT_DISTRICT");
+    cli->district = (district != NULL && district[0] != '\0') ? district : NULL;
     cli->timeout_ms = 10000;
 }
 
@@ -96,9 +102,13 @@ int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
         const char *name;
         size_t off;
     } str_opts[] = {
-        {"--server", offsetof(ins_cli, server)}, {"--token", offsetof(ins_cli, token)},
-        {"--ca", offsetof(ins_cli, ca)},         {"--cert", offsetof(ins_cli, cert)},
-        {"--key", offsetof(ins_cli, key)},       {"--target-name", offsetof(ins_cli, target_name)},
+        {"--server", offsetof(ins_cli, server)},
+        {"--token", offsetof(ins_cli, token)},
+        {"--ca", offsetof(ins_cli, ca)},
+        {"--cert", offsetof(ins_cli, cert)},
+        {"--key", offsetof(ins_cli, key)},
+        {"--target-name", offsetof(ins_cli, target_name)},
+        {"--district", offsetof(ins_cli, district)},
     };
     const char *arg = argv[*i];
     if (strcmp(arg, "--json") == 0) {
@@ -133,6 +143,13 @@ int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
 
 int ins_cli_connect(const ins_cli *cli, ins_client **out)
 {
+    if (cli->district != NULL && !ins_district_code_ok(cli->district)) {
+        *out = NULL;
+        return ins_cli_usage_error("--district (or $INSPECT_DISTRICT) takes one district code "
+                                   "(lower-case letters, digits, '-'), not '%s'; only "
+                                   "'changes' follows several",
+                                   cli->district);
+    }
     ins_client_opts o = {
         .target = cli->server,
         .ca_file = cli->ca,
@@ -140,6 +157,7 @@ int ins_cli_connect(const ins_cli *cli, ins_client **out)
         .key_file = cli->key,
         .target_name_override = cli->target_name,
         .token = cli->token,
+        .district = cli->district,
         .timeout_ms = cli->timeout_ms,
     };
     char *details = NULL;
@@ -171,6 +189,11 @@ int ins_cli_space_full(int code, const char *details)
 {
     return code == GRPC_STATUS_RESOURCE_EXHAUSTED &&
            (starts_with(details, INS_MSG_STORE_FULL) || starts_with(details, INS_MSG_DISK_FULL));
+}
+
+int ins_cli_link_lost(int code)
+{
+    return code == GRPC_STATUS_UNAVAILABLE || code == GRPC_STATUS_INTERNAL;
 }
 
 int ins_cli_busy(int code, const char *details)

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "ins_district.h"
+
 /* Roles, numbered as inspect.v1.Role in proto/inspect/v1/session.proto. */
 typedef enum ins_role {
     INS_ROLE_NONE = 0,
@@ -47,6 +49,8 @@ typedef enum ins_auth_method {
 typedef struct ins_principal {
     char name[INS_PRINCIPAL_MAX];        /* NUL-terminated; "" when anonymous */
     char department[INS_DEPARTMENT_MAX]; /* NUL-terminated; "" when none */
+    char districts[INS_DISTRICTS_MAX];   /* canonical list (ins_district.h): "a,b", "*",
+                                          * or "" for no claim (the default district) */
     ins_role role;
     int64_t expires_unix; /* bearer expiry; 0 for a certificate */
     int64_t issued_ms;    /* bearer: when it was signed (unix ms); 0 for a v1

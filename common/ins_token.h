@@ -5,13 +5,12 @@
  *
  * A bearer token, sent in the `authorization` metadata ("Bearer <token>"),
  * is HMAC-SHA-256 signed with one of the node's keys over key id, principal,
- * role, department, issued-at and expiry. The server verifies it (the gRPC
- * glue that reads the metadata is server/rpc/call.c; the other way in, a
- * client certificate, is server/rpc/auth_peer.h); `inspectctl token issue`
- * signs one offline from the data folder's keys. Hence it lives in common/:
- * no gRPC, no LMDB. Whether the principal is still active or the token was
- * revoked is not a property of the token: the server checks that against
- * its store on every call (services/directory.h, ins_directory_admit).
+ * role, department, districts (ins_district.h), issued-at and expiry. The server verifies it (the
+ * gRPC glue that reads the metadata is server/rpc/call.c; the other way in, a client certificate,
+ * is server/rpc/auth_peer.h); `inspectctl token issue` signs one offline from the data folder's
+ * keys. Hence it lives in common/: no gRPC, no LMDB. Whether the principal is still active or the
+ * token was revoked is not a property of the token: the server checks that against its store on
+ * every call (services/directory.h, ins_directory_admit).
  *
  * Keys. Every key is 32 random bytes in a file of its own, mode 0600:
  * - DATA_DIR/token.key is key 0, created on first use (the only key before
@@ -23,9 +22,13 @@
  *   and tokens it signed are refused from then on.
  *
  * Token text: base64url(payload) "." base64url(mac), payload
- * "v2\n<key id>\n<principal>\n<role>\n<department>\n<issued unix ms>\n<expiry
- * unix seconds>". Tokens of the first format, "v1\n<principal>\n<role>\n
- * <department>\n<expiry>", are still accepted while key 0 is: they carry
+ * "v3\n<key id>\n<principal>\n<role>\n<department>\n<districts>\n<issued
+ * unix ms>\n<expiry unix seconds>" for a token with a district claim ("a,b"
+ * or "*"), and "v2\n..." without the districts line for a token without
+ * one, which holds the default district only (ins_district.h). Nodes of one
+ * province share one keyring (DATA_DIR/token-keys copied to every node), so
+ * a token of several districts verifies on each of them. Tokens of the first format,
+ * "v1\n<principal>\n<role>\n <department>\n<expiry>", are still accepted while key 0 is: they carry
  * no issued-at (issued_ms 0), so any revocation of their principal refuses
  * them.
  */
@@ -38,7 +41,7 @@
 #include "ins_principal.h"
 
 #define INS_TOKEN_KEY_BYTES 32
-#define INS_TOKEN_MAX       512 /* longest token text, NUL included */
+#define INS_TOKEN_MAX       768 /* longest token text, NUL included */
 
 #define INS_TOKEN_KEYS_MAX 16 /* keys accepted at once */
 
@@ -124,12 +127,14 @@ int ins_token_keys_verify(ins_token_keys *k, const char *token, int64_t now_unix
                           ins_principal *out, const char **why);
 
 /*
- * Writes a token for `p` (name, role, department, expires_unix; issued_ms,
+ * Writes a token for `p` (name, role, department, districts (canonical, or
+ * "" for none), expires_unix; issued_ms,
  * or the current time when 0) signed with `key` (its id goes into the
  * token) into `out`
  * (`outlen` bytes, at least INS_TOKEN_MAX). Returns 0, or INS_EINVAL when a
  * field is empty where required (name, expiry > 0), contains a newline or
- * another control character, or the role is INS_ROLE_NONE or unknown;
+ * another control character, the districts are not a canonical list, or
+ * the role is INS_ROLE_NONE or unknown;
  * INS_ETOOBIG when `out` is too small.
  */
 int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, size_t outlen);
@@ -145,7 +150,8 @@ int ins_token_issue(const char *data_dir, const ins_principal *p, char *out, siz
 /*
  * Verifies `token` against the key of `ring` its key id names (key 0 for a
  * v1 token) at time `now_unix` and fills `out` (method INS_AUTH_BEARER,
- * issued_ms, key_id). Returns 0 (`*why` set to NULL), or INS_EAUTH with
+ * issued_ms, key_id, districts: "" for a v1 or v2 token). Returns 0 (`*why` set to NULL), or
+ * INS_EAUTH with
  * `*why` (`why` may be NULL) set to a static text a person can act on:
  * "malformed token", "token was signed with a key that has been retired
  * (or never existed here): ask for a new token", "token signature does not

@@ -3,8 +3,10 @@
  * ins_token.h).
  *
  * A token is base64url(payload) "." base64url(mac), both without padding,
- * where payload is "v2\n<key id>\n<principal>\n<role>\n<department>\n
- * <issued ms>\n<expiry>" (or the older "v1\n<principal>\n<role>\n
+ * where payload is "v3\n<key id>\n<principal>\n<role>\n<department>\n
+ * <districts>\n<issued ms>\n<expiry>" for a token with a district claim,
+ * "v2\n<key id>\n<principal>\n<role>\n<department>\n<issued ms>\n
+ * <expiry>" for one without (or the older "v1\n<principal>\n<role>\n
  * <department>\n<expiry>", key 0) and mac is HMAC-SHA-256 over the payload
  * bytes with the 32-byte key the key id names. Decoding
  * is strict (INS_B64_URL of ins_base64.h: no padding, no stray characters,
@@ -38,12 +40,13 @@
 #include <openssl/rand.h>
 
 #include "ins_base64.h"
+#include "ins_district.h"
 #include "ins_error.h"
 
 #define KEY_FILE    "token.key"
 #define KEYS_DIR    "token-keys"
 #define MAC_BYTES   32
-#define PAYLOAD_MAX 320 /* decoded payload; a valid one is at most ~230 bytes */
+#define PAYLOAD_MAX 480 /* decoded payload; a valid one is at most ~360 bytes */
 
 #define WHY_MALFORMED "malformed token"
 #define WHY_SIGNATURE "token signature does not verify (tampered or signed with another key)"
@@ -542,8 +545,14 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
         return INS_EINVAL;
     size_t nlen = strnlen(p->name, sizeof(p->name));
     size_t dlen = strnlen(p->department, sizeof(p->department));
-    if (nlen == 0 || nlen == sizeof(p->name) || dlen == sizeof(p->department))
+    size_t zlen = strnlen(p->districts, sizeof(p->districts));
+    if (nlen == 0 || nlen == sizeof(p->name) || dlen == sizeof(p->department) ||
+        zlen == sizeof(p->districts))
         return INS_EINVAL; /* empty, or not NUL-terminated within its array */
+    char canon[INS_DISTRICTS_MAX];
+    if (zlen > 0 && (ins_district_list_parse(p->districts, canon, sizeof canon, NULL) != 0 ||
+                     strcmp(canon, p->districts) != 0))
+        return INS_EINVAL; /* only a canonical list is signed */
     if (!ins_principal_text_ok(p->name) || !ins_principal_text_ok(p->department))
         return INS_EINVAL;
     if (p->role <= INS_ROLE_NONE || p->role > INS_ROLE_ADMIN)
@@ -558,8 +567,13 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
         issued = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     }
     int n =
-        snprintf(payload, sizeof(payload), "v2\n%" PRIu32 "\n%s\n%s\n%s\n%" PRId64 "\n%" PRId64,
-                 key->id, p->name, ins_role_name(p->role), p->department, issued, p->expires_unix);
+        zlen > 0
+            ? snprintf(payload, sizeof(payload),
+                       "v3\n%" PRIu32 "\n%s\n%s\n%s\n%s\n%" PRId64 "\n%" PRId64, key->id, p->name,
+                       ins_role_name(p->role), p->department, p->districts, issued, p->expires_unix)
+            : snprintf(payload, sizeof(payload),
+                       "v2\n%" PRIu32 "\n%s\n%s\n%s\n%" PRId64 "\n%" PRId64, key->id, p->name,
+                       ins_role_name(p->role), p->department, issued, p->expires_unix);
     if (n < 0 || (size_t)n >= sizeof(payload))
         return INS_EINVAL; /* cannot happen with the field limits above */
     if (mac(key, (const unsigned char *)payload, (size_t)n, tag) != 0)
@@ -630,7 +644,8 @@ static int parse_num(const char *s, int zero_ok, int64_t *out)
 
 /*
  * The key id of a decoded payload, read before the MAC is checked (only to
- * choose the key): 0 for "v1\n...", n for "v2\n<n>\n...". Returns 0, or
+ * choose the key): 0 for "v1\n...", n for "v2\n<n>\n..." and "v3\n<n>\n...".
+ * Returns 0, or
  * -1 when the payload has neither shape.
  */
 static int payload_key_id(const unsigned char *payload, size_t len, uint32_t *id)
@@ -639,7 +654,7 @@ static int payload_key_id(const unsigned char *payload, size_t len, uint32_t *id
         *id = 0;
         return 0;
     }
-    if (len < 4 || memcmp(payload, "v2\n", 3) != 0)
+    if (len < 4 || (memcmp(payload, "v2\n", 3) != 0 && memcmp(payload, "v3\n", 3) != 0))
         return -1;
     char digits[12];
     size_t i = 0;
@@ -708,14 +723,21 @@ int ins_token_keyring_verify(const ins_token_keyring *ring, const char *token, i
         goto done;
     char *s = (char *)payload;
     char *version = next_field(&s, 0);
-    int v2 = version != NULL && strcmp(version, "v2") == 0;
+    int v3 = version != NULL && strcmp(version, "v3") == 0;
+    int v2 = v3 || (version != NULL && strcmp(version, "v2") == 0); /* key id, issued-at */
     char *kid_text = v2 ? next_field(&s, 0) : NULL;
     char *name = next_field(&s, 0);
     char *role = next_field(&s, 0);
     char *dept = next_field(&s, 0);
+    const char *districts = v3 ? next_field(&s, 0) : "";
     char *issued_text = v2 ? next_field(&s, 0) : NULL;
     char *expiry = next_field(&s, 1);
     int64_t expires = 0, issued = 0;
+    char canon[INS_DISTRICTS_MAX];
+    if (districts == NULL ||
+        (v3 && (ins_district_list_parse(districts, canon, sizeof canon, NULL) != 0 ||
+                strcmp(canon, districts) != 0)))
+        goto done;
     if (version == NULL || name == NULL || role == NULL || dept == NULL || expiry == NULL ||
         (v2 &&
          (kid_text == NULL || issued_text == NULL || parse_num(issued_text, 0, &issued) != 0)) ||
@@ -736,6 +758,7 @@ int ins_token_keyring_verify(const ins_token_keyring *ring, const char *token, i
     memset(out, 0, sizeof(*out));
     memcpy(out->name, name, strlen(name) + 1);
     memcpy(out->department, dept, strlen(dept) + 1);
+    memcpy(out->districts, districts, strlen(districts) + 1);
     out->role = r;
     out->expires_unix = expires;
     out->issued_ms = issued;

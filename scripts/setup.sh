@@ -12,6 +12,7 @@ PACKAGES=(
     libjson-c-dev libarchive-dev libmicrohttpd-dev prometheus
     python3 python3-grpcio python3-protobuf
     nghttp2-client openssl procps
+    nginx systemd dpkg-dev
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Generates the demo district's seed files (新都区, Chengdu) in this folder.
+"""Generates the demo district's seed files (新都区, Chengdu) in this folder,
+and those of the two further demo districts of a province deployment
+(金牛区 and 武侯区, README "province deployment") in districts/<code>/.
 
 The JSON files are the product and are committed; this script is how they
 were made, kept so the data can be changed consistently (a fact a template
@@ -7,7 +9,14 @@ verifies must be declared, with the right type, by every application of the
 items using it; conflicts of interest must name seeded applicants). It is
 deterministic: running it again gives the same files.
 
-  python3 seeds/gen.py            # rewrite seeds/*.json
+  python3 seeds/gen.py                    # rewrite seeds/*.json (新都区)
+  python3 seeds/gen.py --district jinniu  # rewrite seeds/districts/jinniu/*.json
+  python3 seeds/gen.py --all              # all three
+
+The other districts share the departments' codes, the templates, service
+items and calendar; their towns, applicants, credit codes (the district's
+administrative code), application ids (their own prefix) and inspectors
+are generated with a seed of their own, not copied.
   python3 seeds/uscc.py check seeds
 """
 import datetime
@@ -39,7 +48,7 @@ DEPARTMENTS = [
 
 # ---- towns: name -> (latitude, longitude, streets) -------------------------
 
-TOWNS = {
+XINDU_TOWNS = {
     "新都街道": (30.8236, 104.1588, ["桂湖中路", "新中路", "北街", "南街", "育英路", "蓉都大道天河路段"]),
     "桂湖街道": (30.8362, 104.1712, ["桂湖东路", "香城大道", "宝光大道", "正因东街"]),
     "大丰街道": (30.7611, 104.1103, ["蓉北商贸大道二段", "大天路", "南丰大道", "华美东街"]),
@@ -52,6 +61,42 @@ TOWNS = {
     "马家镇": (30.8493, 104.2217, ["马家场正街", "升庵路"]),
     "龙桥镇": (30.7708, 104.2034, ["龙桥正街", "龙虎大道"]),
 }
+
+# ---- the districts: code -> what tells one district's data from another's --
+
+DISTRICTS = {
+    "xindu": {"name": "新都", "admin_code": "510114", "id_prefix": "XD", "seed": None,
+              "towns": XINDU_TOWNS, "out": HERE},
+    "jinniu": {"name": "金牛", "admin_code": "510106", "id_prefix": "JN", "seed": 20260106,
+               "out": os.path.join(HERE, "districts", "jinniu"), "towns": {
+                   "西安路街道": (30.6803, 104.0447, ["西安中路", "花牌坊街", "蜀汉路"]),
+                   "驷马桥街道": (30.6877, 104.0846, ["驷马桥路", "北站西一路", "梁家巷"]),
+                   "茶店子街道": (30.7010, 104.0231, ["茶店子正街", "蜀西路", "羊西线"]),
+                   "抚琴街道": (30.6872, 104.0413, ["抚琴西路", "金鱼街", "营门口路"]),
+                   "金泉街道": (30.7112, 104.0019, ["金泉路", "土桥街", "金周路"]),
+                   "沙河源街道": (30.7210, 104.0510, ["沙湾路", "九里堤北路", "金府路"]),
+                   "天回镇街道": (30.7630, 104.0980, ["天回路", "金华寺东路", "大天路"]),
+               }},
+    "wuhou": {"name": "武侯", "admin_code": "510107", "id_prefix": "WH", "seed": 20260107,
+              "out": os.path.join(HERE, "districts", "wuhou"), "towns": {
+                  "浆洗街街道": (30.6431, 104.0492, ["洗面桥街", "高升桥路", "武侯祠大街"]),
+                  "望江路街道": (30.6329, 104.0822, ["望江路", "九眼桥路", "科华北路"]),
+                  "玉林街道": (30.6323, 104.0592, ["玉林南路", "芳草街", "倪家桥路"]),
+                  "簇桥街道": (30.6110, 104.0160, ["簇桥正街", "武青南路", "高碑路"]),
+                  "火车南站街道": (30.6145, 104.0735, ["人民南路四段", "锦绣路", "永丰路"]),
+                  "红牌楼街道": (30.6250, 104.0360, ["红牌楼路", "佳灵路", "太平园中一路"]),
+                  "金花桥街道": (30.6071, 103.9831, ["金花正街", "江安河路", "武兴路"]),
+              }},
+}
+
+DISTRICT = DISTRICTS["xindu"]  # the one being written (main)
+TOWNS = XINDU_TOWNS
+
+
+def here(text):
+    """A 新都区 text (names of departments and applicants, addresses) said of
+    the district being written."""
+    return text.replace("新都", DISTRICT["name"])
 
 # ---- templates ------------------------------------------------------------
 
@@ -378,8 +423,9 @@ USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def credit_code(name):
-    sole = name.startswith("成都市新都区") or "诊所" in name
-    prefix = "92510114" if sole else "91510114"  # 个体工商户 / 企业, 新都区 510114
+    sole = name.startswith(here("成都市新都区")) or "诊所" in name
+    code = DISTRICT["admin_code"]  # 新都区 510114
+    prefix = ("92" if sole else "91") + code  # 个体工商户 / 企业
     tail = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(6))
     return make_uscc(prefix, "MA" + tail)
 
@@ -399,16 +445,16 @@ def applications():
             town = towns[(n * 7) % len(towns)]
             lat, lon, streets = TOWNS[town]
             while True:
-                name = rng.choice(NAMES[code]).format(b=rng.choice(BRANDS), t=town.replace("街道", "").replace("镇", ""))
+                name = here(rng.choice(NAMES[code]).format(b=rng.choice(BRANDS), t=town.replace("街道", "").replace("镇", "")))
                 if name not in used_names:
                     used_names.add(name)
                     break
             app = {
-                "id": "XD-2026-%06d" % (n + 1200),
+                "id": "%s-2026-%06d" % (DISTRICT["id_prefix"], n + 1200),
                 "service_item": code,
                 "applicant_name": name,
                 "applicant_credit_code": credit_code(name),
-                "site_address": "成都市新都区%s%s%d号" % (town, rng.choice(streets), rng.randint(1, 399)),
+                "site_address": here("成都市新都区%s%s%d号") % (town, rng.choice(streets), rng.randint(1, 399)),
                 "town": town,
                 "latitude": round(lat + rng.uniform(-0.012, 0.012), 5),
                 "longitude": round(lon + rng.uniform(-0.012, 0.012), 5),
@@ -495,14 +541,21 @@ def inspectors(apps):
 
 
 def write(name, data):
-    path = os.path.join(HERE, name)
+    os.makedirs(DISTRICT["out"], exist_ok=True)
+    path = os.path.join(DISTRICT["out"], name)
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=2)
         f.write("\n")
 
 
-def main():
-    write("departments.json", [{"code": c, "name": n, "kind": k} for c, n, k in DEPARTMENTS])
+def generate(code):
+    """Writes the seed files of district `code` (a key of DISTRICTS)."""
+    global DISTRICT, TOWNS
+    DISTRICT = DISTRICTS[code]
+    TOWNS = DISTRICT["towns"]
+    if DISTRICT["seed"] is not None:
+        rng.seed(DISTRICT["seed"])
+    write("departments.json", [{"code": c, "name": here(n), "kind": k} for c, n, k in DEPARTMENTS])
     write("templates.json", TEMPLATES)
     write("service_items.json", [
         {"code": code, "name": name,
@@ -517,5 +570,17 @@ def main():
     write("applications.json", apps)
 
 
+def main(argv):
+    if argv == ["--all"]:
+        for code in DISTRICTS:  # xindu first: its files are what they always were
+            generate(code)
+    elif len(argv) == 2 and argv[0] == "--district" and argv[1] in DISTRICTS:
+        generate(argv[1])
+    elif not argv:
+        generate("xindu")
+    else:
+        sys.exit("usage: gen.py [--district %s | --all]" % "|".join(DISTRICTS))
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

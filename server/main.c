@@ -1,6 +1,6 @@
 /*
- * main.c - inspectd: flags, the token key, services, start, and a clean stop
- * on SIGTERM or SIGINT.
+ * main.c - inspectd: settings, the token key, services, start, a reload on
+ * SIGHUP and a clean stop on SIGTERM or SIGINT.
  *
  * Signals are blocked in every thread and taken by sigwait() on the main
  * thread, so no code runs in signal context at all.
@@ -91,6 +91,7 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
         .clock_ns = ins_ctx_clock_ns,
         .clock_arg = ctx,
         .schema_version = INS_REC_SCHEMA,
+        .district = o->district,
         .migrations = ins_rec_migrations,
         .n_migrations = ins_rec_n_migrations,
         .err_detail = detail,
@@ -103,7 +104,66 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
     return rc;
 }
 
-static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
+/* Names a setting that differs between `o` and `n` but only changes at a
+ * restart (`a`, `b` its two values as text; NULL counts as ""). */
+static void note_restart(const char *name, const char *a, const char *b)
+{
+    if (strcmp(a ? a : "", b ? b : "") != 0)
+        ins_log(INS_LOG_WARN, "reload: %s changes only at a restart (still %s)", name,
+                a ? a : "unset");
+}
+
+/*
+ * SIGHUP: reads the settings again (--config and the command line), applies
+ * what can change live - the TLS files, quiet, max-photo-bytes,
+ * checkin-radius-m, max-clock-skew - and says which other changes wait for
+ * a restart. A file with an error changes nothing. The live values of `o`
+ * are updated.
+ */
+static void reload(int argc, char **argv, ins_options *o, ins_ctx *ctx, ins_server *srv)
+{
+    ins_options n;
+    if (ins_options_parse(argc, argv, &n) != 0) {
+        ins_log(INS_LOG_WARN, "reload: settings not changed");
+        ins_options_free(&n);
+        return;
+    }
+    char err[512] = "";
+    if (n.tls_cert && o->tls_cert &&
+        ins_server_reload_tls(srv, n.tls_cert, n.tls_key, n.tls_client_ca, err, sizeof err) != 0) {
+        ins_log(INS_LOG_WARN, "reload: TLS files not changed: %s", err);
+        ins_options_free(&n);
+        return;
+    }
+    note_restart("listen", o->listen, n.listen);
+    note_restart("data-dir", o->data_dir, n.data_dir);
+    note_restart("district", o->district, n.district);
+    note_restart("trusted-proxy", o->trusted_proxy, n.trusted_proxy);
+    if ((n.tls_cert == NULL) != (o->tls_cert == NULL))
+        note_restart("tls-cert", o->tls_cert, n.tls_cert);
+    if (n.threads != o->threads || n.keepalive_seconds != o->keepalive_seconds ||
+        n.max_message_bytes != o->max_message_bytes || n.max_store_bytes != o->max_store_bytes ||
+        n.grace_seconds != o->grace_seconds || n.idempotency_days != o->idempotency_days ||
+        n.upload_ttl_seconds != o->upload_ttl_seconds || n.time_warp != o->time_warp)
+        ins_log(INS_LOG_WARN, "reload: threads, keepalive, max-message-bytes, "
+                              "max-store-bytes, grace, idempotency-days, upload-ttl and time-warp "
+                              "change only at a restart");
+    ins_server_set_log_calls(srv, !n.quiet);
+    ctx->max_photo_bytes = n.max_photo_bytes;
+    ctx->checkin_radius_m = n.checkin_radius_m;
+    ctx->max_clock_skew_s = n.max_clock_skew_seconds;
+    /* `o` keeps the settings fixed at start (its strings stay valid); the
+     * live values are copied, so the next reload compares with what runs. */
+    o->quiet = n.quiet;
+    o->max_photo_bytes = n.max_photo_bytes;
+    o->checkin_radius_m = n.checkin_radius_m;
+    o->max_clock_skew_seconds = n.max_clock_skew_seconds;
+    ins_log(INS_LOG_INFO, "reloaded the settings%s%s", o->config ? " of " : "",
+            o->config ? o->config : "");
+    ins_options_free(&n);
+}
+
+static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
 {
     char err[512] = "";
     ins_server_config cfg = {
@@ -116,6 +176,9 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
         .tls_client_ca = o->tls_client_ca,
         .token_keys = keys,
         .log_calls = !o->quiet,
+        .district = o->district,
+        .keepalive_ms = o->keepalive_seconds * 1000,
+        .trusted_proxy = o->trusted_proxy,
         .count_calls = o->metrics_listen != NULL,
         .log_slow_ms = o->log_slow_ms,
         .max_streams_per_connection = o->max_streams_per_connection,
@@ -155,9 +218,10 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
         ins_log(INS_LOG_ERROR, "cannot write %s: %s", o->port_file, strerror(rc));
     const char *colon = strrchr(o->listen, ':');
     ins_log(INS_LOG_INFO,
-            "inspectd %s: listening on %.*s:%d, data in %s; stop with Ctrl-C or kill -TERM %d",
-            INSPECT_VERSION, colon ? (int)(colon - o->listen) : 0, o->listen, port, o->data_dir,
-            (int)getpid());
+            "inspectd %s: district %s, listening on %.*s:%d, data in %s; stop with Ctrl-C or "
+            "kill -TERM %d, reload with kill -HUP %d",
+            INSPECT_VERSION, o->district, colon ? (int)(colon - o->listen) : 0, o->listen, port,
+            o->data_dir, (int)getpid(), (int)getpid());
     if (http)
         ins_log(INS_LOG_INFO, "metrics on %s (port %d): /metrics, /healthz, /readyz",
                 o->metrics_listen, ins_ops_http_port(http));
@@ -166,8 +230,10 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        reload(argc, argv, o, ctx, srv);
     ins_log(INS_LOG_INFO, "%s: draining (grace %d s)", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
     ins_ops_http_stop(http); /* /readyz said "draining" until here */
@@ -184,16 +250,11 @@ static int serve(const ins_options *o, ins_token_keys *keys, ins_ctx *ctx)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Runs the node with the settings `o` (argv kept for a reload). */
+static int run(int argc, char **argv, ins_options *op)
 {
-    ins_options o;
-    int rc = ins_options_parse(argc, argv, &o);
-    if (rc == 1)
-        return 0;
-    if (rc != 0)
-        return 2;
-    ins_log_configure(o.log_level, o.log_format);
-    ins_log_grpc_install();
+    ins_options o = *op;
+    int rc;
 
     /* Block the stop signals before any thread exists (gRPC starts its own
      * in grpc_init), so only sigwait() in serve() ever sees them. */
@@ -201,6 +262,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -249,7 +311,7 @@ int main(int argc, char **argv)
         goto unlock;
     }
     grpc_init();
-    rc = serve(&o, keys, &ctx);
+    rc = serve(argc, argv, &o, keys, &ctx);
     ins_scheduler_stop(&ctx);   /* no-op when serve stopped it */
     ins_store_close(ctx.store); /* no-op when serve closed it */
     ins_ctx_destroy(&ctx);
@@ -257,5 +319,20 @@ int main(int argc, char **argv)
 unlock:
     ins_store_unlock_dir(lock_fd);
     ins_token_keys_close(keys);
+    *op = o; /* reload may have changed live values */
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    ins_options o;
+    int rc = ins_options_parse(argc, argv, &o);
+    if (rc == 0) {
+        ins_log_configure(o.log_level, o.log_format);
+        ins_log_grpc_install();
+        rc = run(argc, argv, &o);
+    } else
+        rc = rc == 1 ? 0 : 2;
+    ins_options_free(&o);
     return rc;
 }

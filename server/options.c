@@ -1,6 +1,11 @@
 /*
- * options.c - parsing inspectd's flags, with defaults that run the embedded
- * configuration: loopback, data in ./data, one worker per usable core.
+ * options.c - parsing inspectd's settings (see options.h), with defaults that
+ * run the embedded configuration: loopback, data in ./data, one worker per
+ * usable core, the default district.
+ *
+ * The configuration file is turned into the flags it stands for and goes
+ * through the same parser (apply()), so a setting means exactly the same in
+ * the file as on the command line and both give the same error messages.
  */
 #include "options.h"
 
@@ -10,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ins_district.h"
 #include "ins_token.h"
+#include "ins_file.h"
 
 static const char usage[] =
     "usage: inspectd [options]\n"
@@ -36,6 +43,14 @@ static const char usage[] =
     "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
+    "  --district CODE            the district this node serves (default 'default'); the\n"
+    "                             store remembers it at first start and refuses another\n"
+    "  --keepalive DURATION       send HTTP/2 keepalive pings this often while calls are open\n"
+    "                             (e.g. 20s behind a proxy with idle timeouts; default off)\n"
+    "  --trusted-proxy ADDRS      proxies (IP addresses or CIDR blocks, comma-separated) whose\n"
+    "                             x-forwarded-for names the caller in the call log\n"
+    "  --config FILE              read settings from FILE first ('name = value' per line,\n"
+    "                             every flag above; the command line overrides it)\n"
     "  --quiet                    no per-call log lines (slow calls and errors still)\n"
     "  --log-level LEVEL          error, warn, info (default) or debug; per-call lines are info\n"
     "  --log-format FORMAT        text (default) or json, one object per line\n"
@@ -57,7 +72,9 @@ static const char usage[] =
     "  --version                  print the version\n"
     "  --help                     this text\n"
     "\n"
-    "Stop with SIGTERM or Ctrl-C: calls in flight get --grace seconds to finish.\n";
+    "Stop with SIGTERM or Ctrl-C: calls in flight get --grace seconds to finish.\n"
+    "SIGHUP reads --config again and reloads the TLS files and the settings that can\n"
+    "change live (quiet, max-photo-bytes, checkin-radius-m, max-clock-skew).\n";
 
 enum {
     OPT_LISTEN = 256,
@@ -77,6 +94,10 @@ enum {
     OPT_CHECKIN_RADIUS,
     OPT_CLOCK_SKEW,
     OPT_QUIET,
+    OPT_DISTRICT,
+    OPT_KEEPALIVE,
+    OPT_TRUSTED_PROXY,
+    OPT_CONFIG,
     OPT_LOG_LEVEL,
     OPT_LOG_FORMAT,
     OPT_LOG_SLOW,
@@ -108,6 +129,10 @@ static const struct option longopts[] = {
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"district", required_argument, NULL, OPT_DISTRICT},
+    {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
+    {"config", required_argument, NULL, OPT_CONFIG},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"log-slow", required_argument, NULL, OPT_LOG_SLOW},
@@ -162,6 +187,280 @@ static int parse_ms(const char *text, int64_t *ms)
     return 0;
 }
 
+/* The flags of the operations side (logs, metrics, limits). Same contract as
+ * apply(); -1 when `c` is none of them. */
+static int apply_ops(ins_options *o, int c, char *arg)
+{
+    uint64_t v;
+    switch (c) {
+    case OPT_LOG_LEVEL:
+        if (ins_log_level_parse(arg, &o->log_level) != 0) {
+            fprintf(stderr, "inspectd: --log-level takes error, warn, info or debug, not '%s'\n",
+                    arg);
+            return 2;
+        }
+        return 0;
+    case OPT_LOG_FORMAT:
+        if (ins_log_format_parse(arg, &o->log_format) != 0) {
+            fprintf(stderr, "inspectd: --log-format takes text or json, not '%s'\n", arg);
+            return 2;
+        }
+        return 0;
+    case OPT_LOG_SLOW:
+        if (parse_ms(arg, &o->log_slow_ms) != 0) {
+            fprintf(stderr,
+                    "inspectd: --log-slow takes a duration like 250ms, 2s, 1m (at most "
+                    "1d) or off, not '%s'\n",
+                    arg);
+            return 2;
+        }
+        return 0;
+    case OPT_METRICS_LISTEN:
+        o->metrics_listen = strcmp(arg, "off") == 0 ? NULL : arg;
+        return 0;
+    case OPT_METRICS_PORT_FILE:
+        o->metrics_port_file = arg;
+        return 0;
+    case OPT_MAX_STREAMS:
+        if (parse_u64("max-streams-per-connection", arg, 1, 100000, &v))
+            return 2;
+        o->max_streams_per_connection = (int)v;
+        return 0;
+    case OPT_PRINCIPAL_RATE:
+        if (parse_u64("principal-rate", arg, 0, 1000000, &v))
+            return 2;
+        o->principal_rate = (double)v;
+        return 0;
+    case OPT_PRINCIPAL_BURST:
+        if (parse_u64("principal-burst", arg, 1, 1000000, &v))
+            return 2;
+        o->principal_burst = (unsigned)v;
+        return 0;
+    case OPT_PRINCIPAL_STREAMS:
+        if (parse_u64("principal-streams", arg, 0, 1000000, &v))
+            return 2;
+        o->principal_streams = (unsigned)v;
+        return 0;
+    }
+    return -1;
+}
+
+/* Sets one flag (`c`, an OPT_* code) to `arg`. Returns 0, or 2 after saying
+ * what is wrong on stderr; 1 for --help and --version (printed). */
+static int apply(ins_options *o, int c, char *arg)
+{
+    uint64_t v;
+    int rc = apply_ops(o, c, arg);
+    if (rc >= 0)
+        return rc;
+    switch (c) {
+    case OPT_LISTEN:
+        o->listen = arg;
+        break;
+    case OPT_DATA_DIR:
+        o->data_dir = arg;
+        break;
+    case OPT_PORT_FILE:
+        o->port_file = arg;
+        break;
+    case OPT_TLS_CERT:
+        o->tls_cert = arg;
+        break;
+    case OPT_TLS_KEY:
+        o->tls_key = arg;
+        break;
+    case OPT_TLS_CA:
+        o->tls_client_ca = arg;
+        break;
+    case OPT_QUIET:
+        o->quiet = 1;
+        break;
+    case OPT_CONFIG:
+        break; /* read before the other flags (ins_options_parse) */
+    case OPT_DISTRICT:
+        if (!ins_district_code_ok(arg)) {
+            fprintf(stderr,
+                    "inspectd: --district takes a code of 1 to 32 lower-case letters, digits "
+                    "or '-' (e.g. xindu, 510114), not '%s'\n",
+                    arg);
+            return 2;
+        }
+        o->district = arg;
+        break;
+    case OPT_KEEPALIVE:
+        if (ins_duration_parse(arg, &o->keepalive_seconds) != 0 || o->keepalive_seconds > 86400) {
+            fprintf(stderr, "inspectd: --keepalive takes a duration like 20s, 1m (at most 1d)\n");
+            return 2;
+        }
+        break;
+    case OPT_TRUSTED_PROXY:
+        o->trusted_proxy = arg; /* checked by the server (peer.c), which parses it */
+        break;
+    case OPT_THREADS:
+        if (parse_u64("threads", arg, 1, 256, &v))
+            return 2;
+        o->threads = (int)v;
+        break;
+    case OPT_MAX_MSG:
+        if (parse_u64("max-message-bytes", arg, 1024, 1u << 30, &v))
+            return 2;
+        o->max_message_bytes = (size_t)v;
+        break;
+    case OPT_GRACE:
+        if (parse_u64("grace", arg, 0, 3600, &v))
+            return 2;
+        o->grace_seconds = (int)v;
+        break;
+    case OPT_MAX_STORE:
+        if (parse_u64("max-store-bytes", arg, 1u << 20, 1ull << 44, &v))
+            return 2;
+        o->max_store_bytes = v;
+        break;
+    case OPT_IDEM_DAYS:
+        if (parse_u64("idempotency-days", arg, 1, 3650, &v))
+            return 2;
+        o->idempotency_days = (int)v;
+        break;
+    case OPT_UPLOAD_TTL:
+        if (ins_duration_parse(arg, &o->upload_ttl_seconds) != 0) {
+            fprintf(stderr, "inspectd: --upload-ttl takes a duration like 90s, 30m, 24h, 7d\n");
+            return 2;
+        }
+        break;
+    case OPT_TIME_WARP: {
+        char *end;
+        o->time_warp = strtod(arg, &end);
+        if (*end || end == arg || !(o->time_warp >= 1.0 && o->time_warp <= 1e7)) {
+            fprintf(stderr, "inspectd: --time-warp takes a factor from 1 to 10000000\n");
+            return 2;
+        }
+        break;
+    }
+    case OPT_MAX_PHOTO:
+        if (parse_u64("max-photo-bytes", arg, 1024, 1ull << 32, &v))
+            return 2;
+        o->max_photo_bytes = v;
+        break;
+    case OPT_CHECKIN_RADIUS:
+        if (parse_u64("checkin-radius-m", arg, 1, 100000, &v))
+            return 2;
+        o->checkin_radius_m = (double)v;
+        break;
+    case OPT_CLOCK_SKEW:
+        if (ins_duration_parse(arg, &o->max_clock_skew_seconds) != 0 ||
+            o->max_clock_skew_seconds > 7 * 86400) {
+            fprintf(stderr, "inspectd: --max-clock-skew takes a duration like 90s, 10m, 1h "
+                            "(at most 7d)\n");
+            return 2;
+        }
+        break;
+    case OPT_VERSION:
+        printf("inspectd %s\n", INSPECT_VERSION);
+        return 1;
+    case OPT_HELP:
+        fputs(usage, stdout);
+        return 1;
+    default:
+        fputs("inspectd: see --help\n", stderr);
+        return 2;
+    }
+    return 0;
+}
+
+/* The flag of setting `name` in the long option table, or NULL. */
+static const struct option *find_setting(const char *name)
+{
+    for (const struct option *lo = longopts; lo->name; lo++)
+        if (strcmp(lo->name, name) == 0 && lo->val != OPT_HELP && lo->val != OPT_VERSION &&
+            lo->val != OPT_CONFIG)
+            return lo;
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+/* Applies the settings of the file `path` to `o`, cutting its text in place
+ * (kept in o->config_text). Returns 0, 2 after reporting FILE:LINE. */
+static int read_config(ins_options *o, const char *path)
+{
+    o->config_text = ins_file_read(path);
+    if (!o->config_text) {
+        fprintf(stderr, "inspectd: --config %s: cannot read it: %s\n", path, strerror(errno));
+        return 2;
+    }
+    int line = 0;
+    for (char *next = o->config_text; next;) {
+        char *cur = next;
+        next = strchr(cur, '\n');
+        if (next)
+            *next++ = '\0';
+        line++;
+        cur = trim(cur);
+        if (*cur == '\0' || *cur == '#')
+            continue;
+        char *eq = strchr(cur, '=');
+        if (eq)
+            *eq = '\0';
+        char *name = trim(cur), *value = eq ? trim(eq + 1) : NULL;
+        const struct option *lo = find_setting(name);
+        if (!lo) {
+            fprintf(stderr,
+                    "inspectd: %s:%d: unknown setting '%s' (settings are the long flags "
+                    "of --help without the dashes)\n",
+                    path, line, name);
+            return 2;
+        }
+        if (lo->has_arg == no_argument) {
+            if (value && strcmp(value, "false") == 0)
+                continue;
+            if (value && strcmp(value, "true") != 0) {
+                fprintf(stderr, "inspectd: %s:%d: %s is true or false\n", path, line, name);
+                return 2;
+            }
+        } else if (!value || !*value) {
+            fprintf(stderr, "inspectd: %s:%d: %s needs a value: '%s = VALUE'\n", path, line, name,
+                    name);
+            return 2;
+        }
+        int rc = apply(o, lo->val, value);
+        if (rc != 0) {
+            fprintf(stderr, "inspectd: (in %s:%d)\n", path, line);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* The value of --config in argv, or NULL. */
+static const char *config_arg(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            return argv[i] + 9;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            return argv[i + 1];
+    }
+    return NULL;
+}
+
+void ins_options_free(ins_options *o)
+{
+    if (o) {
+        free(o->config_text);
+        o->config_text = NULL;
+    }
+}
+
 int ins_options_parse(int argc, char **argv, ins_options *o)
 {
     *o = (ins_options){
@@ -176,155 +475,22 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .max_photo_bytes = 32u << 20,
         .checkin_radius_m = 300,
         .max_clock_skew_seconds = 600,
+        .district = INS_DISTRICT_DEFAULT,
         .log_level = INS_LOG_INFO,
         .log_format = INS_LOG_TEXT,
         .log_slow_ms = 1000,
         .metrics_listen = "127.0.0.1:9464",
         .max_streams_per_connection = 100,
     };
-    uint64_t v;
+    o->config = config_arg(argc, argv);
+    if (o->config && read_config(o, o->config) != 0)
+        return 2;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_LISTEN:
-            o->listen = optarg;
-            break;
-        case OPT_DATA_DIR:
-            o->data_dir = optarg;
-            break;
-        case OPT_PORT_FILE:
-            o->port_file = optarg;
-            break;
-        case OPT_TLS_CERT:
-            o->tls_cert = optarg;
-            break;
-        case OPT_TLS_KEY:
-            o->tls_key = optarg;
-            break;
-        case OPT_TLS_CA:
-            o->tls_client_ca = optarg;
-            break;
-        case OPT_QUIET:
-            o->quiet = 1;
-            break;
-        case OPT_LOG_LEVEL:
-            if (ins_log_level_parse(optarg, &o->log_level) != 0) {
-                fprintf(stderr,
-                        "inspectd: --log-level takes error, warn, info or debug, not '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case OPT_LOG_FORMAT:
-            if (ins_log_format_parse(optarg, &o->log_format) != 0) {
-                fprintf(stderr, "inspectd: --log-format takes text or json, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_LOG_SLOW:
-            if (parse_ms(optarg, &o->log_slow_ms) != 0) {
-                fprintf(stderr,
-                        "inspectd: --log-slow takes a duration like 250ms, 2s, 1m (at "
-                        "most 1d) or off, not '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case OPT_METRICS_LISTEN:
-            o->metrics_listen = strcmp(optarg, "off") == 0 ? NULL : optarg;
-            break;
-        case OPT_METRICS_PORT_FILE:
-            o->metrics_port_file = optarg;
-            break;
-        case OPT_MAX_STREAMS:
-            if (parse_u64("max-streams-per-connection", optarg, 1, 100000, &v))
-                return 2;
-            o->max_streams_per_connection = (int)v;
-            break;
-        case OPT_PRINCIPAL_RATE:
-            if (parse_u64("principal-rate", optarg, 0, 1000000, &v))
-                return 2;
-            o->principal_rate = (double)v;
-            break;
-        case OPT_PRINCIPAL_BURST:
-            if (parse_u64("principal-burst", optarg, 1, 1000000, &v))
-                return 2;
-            o->principal_burst = (unsigned)v;
-            break;
-        case OPT_PRINCIPAL_STREAMS:
-            if (parse_u64("principal-streams", optarg, 0, 1000000, &v))
-                return 2;
-            o->principal_streams = (unsigned)v;
-            break;
-        case OPT_THREADS:
-            if (parse_u64("threads", optarg, 1, 256, &v))
-                return 2;
-            o->threads = (int)v;
-            break;
-        case OPT_MAX_MSG:
-            if (parse_u64("max-message-bytes", optarg, 1024, 1u << 30, &v))
-                return 2;
-            o->max_message_bytes = (size_t)v;
-            break;
-        case OPT_GRACE:
-            if (parse_u64("grace", optarg, 0, 3600, &v))
-                return 2;
-            o->grace_seconds = (int)v;
-            break;
-        case OPT_MAX_STORE:
-            if (parse_u64("max-store-bytes", optarg, 1u << 20, 1ull << 44, &v))
-                return 2;
-            o->max_store_bytes = v;
-            break;
-        case OPT_IDEM_DAYS:
-            if (parse_u64("idempotency-days", optarg, 1, 3650, &v))
-                return 2;
-            o->idempotency_days = (int)v;
-            break;
-        case OPT_UPLOAD_TTL:
-            if (ins_duration_parse(optarg, &o->upload_ttl_seconds) != 0) {
-                fprintf(stderr, "inspectd: --upload-ttl takes a duration like 90s, 30m, 24h, 7d\n");
-                return 2;
-            }
-            break;
-        case OPT_TIME_WARP: {
-            char *end;
-            o->time_warp = strtod(optarg, &end);
-            if (*end || end == optarg || !(o->time_warp >= 1.0 && o->time_warp <= 1e7)) {
-                fprintf(stderr, "inspectd: --time-warp takes a factor from 1 to 10000000\n");
-                return 2;
-            }
-            break;
-        }
-        case OPT_MAX_PHOTO:
-            if (parse_u64("max-photo-bytes", optarg, 1024, 1ull << 32, &v))
-                return 2;
-            o->max_photo_bytes = v;
-            break;
-        case OPT_CHECKIN_RADIUS:
-            if (parse_u64("checkin-radius-m", optarg, 1, 100000, &v))
-                return 2;
-            o->checkin_radius_m = (double)v;
-            break;
-        case OPT_CLOCK_SKEW:
-            if (ins_duration_parse(optarg, &o->max_clock_skew_seconds) != 0 ||
-                o->max_clock_skew_seconds > 7 * 86400) {
-                fprintf(stderr, "inspectd: --max-clock-skew takes a duration like 90s, 10m, 1h "
-                                "(at most 7d)\n");
-                return 2;
-            }
-            break;
-        case OPT_VERSION:
-            printf("inspectd %s\n", INSPECT_VERSION);
-            return 1;
-        case OPT_HELP:
-            fputs(usage, stdout);
-            return 1;
-        default:
-            fputs("inspectd: see --help\n", stderr);
-            return 2;
-        }
+        int rc = apply(o, c, optarg); /* '?' (already reported) too */
+        if (rc != 0)
+            return rc;
     }
     if (o->metrics_port_file && !o->metrics_listen) {
         fprintf(stderr, "inspectd: --metrics-port-file needs the metrics endpoint; drop "

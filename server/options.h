@@ -1,5 +1,12 @@
 /*
- * options.h - inspectd's command-line flags.
+ * options.h - inspectd's settings: the command-line flags, and the same
+ * settings read from a configuration file (--config FILE, e.g.
+ * /etc/inspectd/inspectd.conf).
+ *
+ * The file holds one setting per line, "name = value", name being a flag's
+ * long name without the dashes ("listen = 127.0.0.1:50051", "quiet = true");
+ * blank lines and lines starting with '#' are ignored. Every flag can be set
+ * there; a flag on the command line overrides the file.
  */
 #ifndef INS_OPTIONS_H
 #define INS_OPTIONS_H
@@ -34,13 +41,26 @@ typedef struct ins_options {
     double principal_rate;      /* calls/s; 0: no limit */
     unsigned principal_burst;   /* 0: the rate */
     unsigned principal_streams; /* 0: no limit */
+    const char *district;       /* the district this node serves (ins_district.h) */
+    int64_t keepalive_seconds;  /* HTTP/2 keepalive ping interval; 0: gRPC's default */
+    const char *trusted_proxy;  /* proxies whose x-forwarded-for is believed; NULL: none */
+    const char *config;         /* --config FILE, or NULL */
+    char *config_text;          /* the file's text, which string settings point into */
 } ins_options;
 
 /*
- * Parses argv into `o` (defaults first). Returns 0 to run, 1 when --help or
- * --version printed what was asked (exit 0), 2 on a usage error (already
- * reported on stderr; exit 2).
+ * Parses the settings into `o`: defaults, then the file of --config (when
+ * argv names one), then argv. Returns 0 to run, 1 when --help or --version
+ * printed what was asked (exit 0), 2 on a usage error or an unreadable or
+ * wrong configuration file (already reported on stderr, with the file's
+ * line; exit 2). Strings point into argv and `o->config_text`: free `o`
+ * with ins_options_free when done, whatever the result. Can be called again
+ * (SIGHUP) with the same argv to read the file afresh; main thread only
+ * (getopt).
  */
 int ins_options_parse(int argc, char **argv, ins_options *o);
+
+/* Frees what ins_options_parse allocated in `o`. NULL is fine. */
+void ins_options_free(ins_options *o);
 
 #endif /* INS_OPTIONS_H */

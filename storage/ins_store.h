@@ -82,6 +82,11 @@ typedef struct ins_store_options {
      * `schema_version`; an older one runs the migrations whose to_version
      * lies above its stamp, in ascending order, in one transaction. */
     uint32_t schema_version;
+    /* The district the store belongs to (a code of ins_district.h), stamped
+     * in meta/_schema "district" at the first open that names one; an open
+     * naming another is refused with INS_ESTATE (see err_detail). NULL: not
+     * checked (offline tools, tests). */
+    const char *district;
     const ins_migration *migrations;
     size_t n_migrations;
     /* Wall clock in ns since the epoch; NULL = CLOCK_REALTIME. Tests pass a
@@ -100,7 +105,8 @@ typedef struct ins_store_options {
  * processes (mdb_reader_check). The caller owns *out and frees it with
  * ins_store_close. Open a data folder once per process.
  * Errors: INS_EINVAL (missing data_dir, reserved or too many table names),
- * INS_ESCHEMA (written by a newer inspectd; see err_detail), errors of a
+ * INS_ESCHEMA (written by a newer inspectd; see err_detail), INS_ESTATE
+ * (the store belongs to another district than opt->district), errors of a
  * migration, LMDB errors (MDB_INVALID, MDB_VERSION_MISMATCH, ...), errno
  * (EACCES, ENOSPC, ENOMEM, ...). On error *out is NULL and nothing is left
  * running.

@@ -5,6 +5,9 @@
  * meta/_schema holds "engine" (the layout of the engine's own tables) and
  * "schema" (the upper layers' schema version), both u32 big-endian. A store
  * stamped newer than this build is refused before anything is written.
+ * "district" holds the code of the district the store belongs to, written
+ * at the first open that names one and compared at every later one, so one
+ * district's data is never served as another's.
  */
 #include "store_impl.h"
 #include "ins_feed.h"
@@ -42,6 +45,14 @@ static void detail(const ins_store_options *opt, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(opt->err_detail, opt->err_detail_len, fmt, ap);
     va_end(ap);
+}
+
+/* The generic sentence for a failed open, unless a more precise one (a
+ * newer schema, another district) was written already. */
+static void detail_open_failed(const ins_store_options *opt, const char *dir, int rc)
+{
+    if (opt->err_detail && opt->err_detail_len && opt->err_detail[0] == '\0')
+        detail(opt, "cannot open the store in %s: %s", dir, ins_strerror(rc));
 }
 
 static char *join(const char *dir, const char *name)
@@ -123,6 +134,28 @@ static int check_schema(ins_store *s, ins_wtxn *t, const ins_store_options *opt)
     return rc ? rc : put_u32(t, dbi, "schema", want);
 }
 
+/* Stamps the store's district at its first open naming one, or checks it. */
+static int check_district(ins_store *s, ins_wtxn *t, const ins_store_options *opt)
+{
+    if (opt->district == NULL)
+        return 0;
+    ins_val val;
+    size_t want = strlen(opt->district);
+    int rc = ins__get(t->txn, s->mdbi[MT_SCHEMA], "district", 8, &val);
+    if (rc == INS_ENOTFOUND)
+        return ins__put(t, s->mdbi[MT_SCHEMA], "district", 8, opt->district, want, 0);
+    if (rc != 0)
+        return rc;
+    if (val.len == want && memcmp(val.data, opt->district, want) == 0)
+        return 0;
+    detail(opt,
+           "store in %s belongs to district '%.*s', not '%s': start it with --district %.*s, "
+           "or give district %s a data folder of its own",
+           s->dir, (int)val.len, (const char *)val.data, opt->district, (int)val.len,
+           (const char *)val.data, opt->district);
+    return INS_ESTATE;
+}
+
 /* Opens the tables of meta (b NULL; checks the schema) or of blob stripe b. */
 static int open_tables(ins_store *s, ins_bstripe *b, const ins_store_options *opt)
 {
@@ -140,6 +173,8 @@ static int open_tables(ins_store *s, ins_bstripe *b, const ins_store_options *op
             rc = mdb_dbi_open(t.txn, opt->tables[i], MDB_CREATE, &s->udbi[i]);
         if (rc == 0 && is_meta)
             rc = check_schema(s, &t, opt);
+        if (rc == 0 && is_meta)
+            rc = check_district(s, &t, opt);
         if (rc == 0 && is_meta && (rc = ins__feed_load(s, t.txn)) == 0)
             rc = ins__audit_load(s, t.txn);
         if (rc == 0 && !is_meta)
@@ -227,7 +262,7 @@ static int open_envs(ins_store *s, const ins_store_options *opt)
         ins__env_close(&s->meta);
     }
     if (rc)
-        detail(opt, "cannot open the store in %s: %s", s->dir, ins_strerror(rc));
+        detail_open_failed(opt, s->dir, rc);
     return rc;
 }
 
@@ -276,6 +311,8 @@ int ins_store_open(const ins_store_options *opt, ins_store **out)
     int rc;
 
     *out = NULL;
+    if (opt && opt->err_detail && opt->err_detail_len)
+        opt->err_detail[0] = '\0';
     if (!opt || !opt->data_dir || !opt->data_dir[0] || check_tables(opt, &n) != 0)
         return INS_EINVAL;
     if (mkdir(opt->data_dir, 0750) != 0 && errno != EEXIST)
@@ -321,8 +358,7 @@ int ins_store_open(const ins_store_options *opt, ins_store **out)
     *out = s;
     return 0;
 fail:
-    if (rc != INS_ESCHEMA)
-        detail(opt, "cannot open the store in %s: %s", s->dir, ins_strerror(rc));
+    detail_open_failed(opt, s->dir, rc);
     free_store(s);
     return rc;
 }

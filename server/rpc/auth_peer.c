@@ -35,6 +35,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "ins_district.h"
 #include "ins_error.h"
 
 #define WHY_NO_SUBJECT "client certificate has no readable subject"
@@ -46,6 +47,9 @@
 #define WHY_DUPLICATE "client certificate subject has more than one CN, OU or O"
 #define WHY_BAD_CN    "client certificate CN is too long or contains control characters"
 #define WHY_BAD_O     "client certificate O is too long or contains control characters"
+#define WHY_BAD_L                                                                                  \
+    "client certificate L (district) is not a district code list such as 'a' or '*' (each L one "  \
+    "code, or '*')"
 
 #define WHY_NO_PEM    "client certificate is not readable (no PEM in the auth context)"
 #define WHY_BAD_PEM   "client certificate cannot be parsed"
@@ -130,7 +134,9 @@ int ins_auth_subject_principal(const char *subject, ins_principal *out, const ch
 {
     char type[32], val[VALUE_MAX];
     char cn[VALUE_MAX] = "", ou[VALUE_MAX] = "", o[VALUE_MAX] = "";
-    int ncn = 0, nou = 0, no = 0;
+    char l[INS_DISTRICTS_MAX] = "", districts[INS_DISTRICTS_MAX] = "";
+    size_t llen = 0;
+    int ncn = 0, nou = 0, no = 0, bad_l = 0;
     const char *reason = NULL;
     int rc = INS_EAUTH;
 
@@ -152,6 +158,12 @@ int ins_auth_subject_principal(const char *subject, ins_principal *out, const ch
         } else if (strcmp(type, "O") == 0) {
             memcpy(o, val, sizeof(o));
             no++;
+        } else if (strcmp(type, "L") == 0) { /* one district per L, joined */
+            size_t vlen = strlen(val);
+            if (llen + (llen > 0) + vlen + 1 > sizeof(l) || strchr(val, ',') != NULL)
+                bad_l = 1;
+            else
+                llen += (size_t)snprintf(l + llen, sizeof(l) - llen, "%s%s", llen ? "," : "", val);
         }
     }
     if (ncn > 1 || nou > 1 || no > 1) {
@@ -179,10 +191,15 @@ int ins_auth_subject_principal(const char *subject, ins_principal *out, const ch
         reason = WHY_BAD_O;
         goto done;
     }
+    if (bad_l || (llen > 0 && ins_district_list_parse(l, districts, sizeof districts, NULL) != 0)) {
+        reason = WHY_BAD_L;
+        goto done;
+    }
 
     memset(out, 0, sizeof(*out));
     memcpy(out->name, cn, strlen(cn) + 1);
     memcpy(out->department, o, strlen(o) + 1);
+    memcpy(out->districts, districts, strlen(districts) + 1);
     out->role = role;
     out->expires_unix = 0;
     out->method = INS_AUTH_MTLS;

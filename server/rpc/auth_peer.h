@@ -3,7 +3,9 @@
  * certificate.
  *
  * The certificate subject names the principal (CN), the role (OU, one of the
- * names ins_role_name() prints) and the department (O, optional). gRPC core
+ * names ins_role_name() prints), the department (O, optional) and the
+ * districts the principal holds (L, one district code per attribute, or one
+ * L of "*"; none: the default district only, see ins_district.h). gRPC core
  * hands the verified subject over in the call's auth context as an RFC 2253
  * string ("CN=insp-001,OU=inspector,O=fire"), which is parsed here.
  *
@@ -59,7 +61,8 @@ int ins_auth_cert_check(const char *pem, int64_t now, char *why, size_t whylen);
  * The parsing half of ins_auth_peer_principal(), without gRPC: fills `out`
  * from an RFC 2253 subject as OpenSSL's XN_FLAG_RFC2253 prints it (attributes
  * separated by ',' or '+', special characters escaped as "\," and non-ASCII
- * bytes as "\C3\A9"). Exactly one CN and one OU are required, at most one O.
+ * bytes as "\C3\A9"). Exactly one CN and one OU are required, at most one O,
+ * any number of L (districts, joined in order into `out->districts`).
  * Returns 0 or INS_EAUTH with `*why` as above.
  */
 int ins_auth_subject_principal(const char *subject, ins_principal *out, const char **why);

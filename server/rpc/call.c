@@ -21,6 +21,7 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/support/alloc.h>
 
+#include "ins_district.h"
 #include "ins_token.h"
 #include "auth_peer.h"
 #include "ins_error.h"
@@ -117,7 +118,8 @@ static void call_log(const ins_call *c, int64_t elapsed_ns)
     if (!c->method)
         snprintf(unknown, sizeof unknown, "%.*s", (int)GRPC_SLICE_LENGTH(c->details.method),
                  (const char *)GRPC_SLICE_START_PTR(c->details.method));
-    char *peer = ins_call_peer(c);
+    char peer[160];
+    ins_call_peer(c, peer, sizeof peer);
     char message[1024] = "";
     if (c->status != GRPC_STATUS_OK)
         snprintf(message, sizeof message, "%.*s", (int)GRPC_SLICE_LENGTH(c->status_details),
@@ -125,7 +127,7 @@ static void call_log(const ins_call *c, int64_t elapsed_ns)
     ins_log_kv kv[12];
     size_t n = 0;
     kv[n++] = (ins_log_kv){.key = "method", .str = method};
-    kv[n++] = (ins_log_kv){.key = "peer", .str = peer ? peer : "-"};
+    kv[n++] = (ins_log_kv){.key = "peer", .str = peer};
     kv[n++] =
         (ins_log_kv){.key = "principal", .str = c->principal.name[0] ? c->principal.name : "-"};
     kv[n++] = (ins_log_kv){.key = "role", .str = ins_role_name(c->principal.role)};
@@ -140,7 +142,6 @@ static void call_log(const ins_call *c, int64_t elapsed_ns)
     kv[n++] = (ins_log_kv){.key = "in", .num = (double)c->bytes_in};
     kv[n++] = (ins_log_kv){.key = "out", .num = (double)c->bytes_out};
     ins_log_kv_line((ins_log_level)level, level == INS_LOG_WARN ? "slow call" : "call", kv, n);
-    gpr_free(peer);
 }
 
 static void call_free(ins_call *c)
@@ -183,9 +184,9 @@ void ins_call_unref(ins_call *c)
         call_free(c);
 }
 
-/* Finds `key` in the request metadata; returns its value or an empty slice. */
-static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
+grpc_slice ins__call_md(const ins_call *c, const char *key)
 {
+    const grpc_metadata_array *md = &c->request_md;
     size_t klen = strlen(key);
     for (size_t i = 0; i < md->count; i++) {
         const grpc_slice *k = &md->metadata[i].key;
@@ -203,7 +204,7 @@ static grpc_slice md_lookup(const grpc_metadata_array *md, const char *key)
  */
 static int call_authenticate(ins_call *c, char *why, size_t whylen)
 {
-    grpc_slice v = md_lookup(&c->request_md, "authorization");
+    grpc_slice v = ins__call_md(c, "authorization");
     size_t len = GRPC_SLICE_LENGTH(v);
     const char *p = (const char *)GRPC_SLICE_START_PTR(v);
     const char *reason = NULL;
@@ -282,9 +283,44 @@ static int call_limit(ins_call *c)
     return -1;
 }
 
-/* Checks credentials, role, the live state of the principal (the server's
- * admission check: active, not revoked) and the deadline. Returns 0 when
- * the handler may run;
+/*
+ * The district a call asks for (`x-district`, set by clients behind the
+ * router) must be the node's own: a misrouted call is refused before
+ * anything reads its credentials, never served by the wrong district. A call
+ * without the header is served as the node's own district. Returns 0, or
+ * fails the call with FAILED_PRECONDITION and returns -1.
+ */
+static int call_route_check(ins_call *c)
+{
+    const char *own = ins_server_district(c->server);
+    grpc_slice v = ins__call_md(c, "x-district");
+    size_t len = GRPC_SLICE_LENGTH(v);
+    const char *p = (const char *)GRPC_SLICE_START_PTR(v);
+    if (len == 0 || (len == strlen(own) && memcmp(p, own, len) == 0))
+        return 0;
+    char asked[INS_DISTRICT_MAX];
+    int printable = len < sizeof asked;
+    if (printable) {
+        memcpy(asked, p, len);
+        asked[len] = '\0';
+        printable = ins_district_code_ok(asked);
+    }
+    if (printable)
+        ins_call_fail(c, INS_ESTATE,
+                      "this node serves district %s, not %s (x-district): the call was routed "
+                      "to the wrong node; send it to district %s's node",
+                      own, asked, asked);
+    else
+        ins_call_fail(c, INS_ESTATE,
+                      "this node serves district %s; x-district holds no district code "
+                      "(1 to 32 lower-case letters, digits or '-')",
+                      own);
+    return -1;
+}
+
+/* Checks credentials, role, the district the principal holds, the live
+ * state of the principal (the server's admission check: active, not
+ * revoked) and the deadline. Returns 0 when the handler may run;
  * otherwise the call has been failed with the precise status. */
 static int call_admit(ins_call *c)
 {
@@ -294,6 +330,8 @@ static int call_admit(ins_call *c)
         ins_call_fail(c, INS_ESHUTDOWN, "server is shutting down; retry on another node or later");
         return -1;
     }
+    if (call_route_check(c) != 0)
+        return -1;
     /* Open methods (health, reflection) ignore credentials that fail. */
     if (call_authenticate(c, why, sizeof why) != 0 && m->def.roles != 0) {
         ins_call_fail(c, INS_EAUTH, "%s", why);
@@ -312,6 +350,15 @@ static int call_admit(ins_call *c)
             roles_text(m->def.roles, roles, sizeof roles);
             ins_call_fail(c, INS_EPERM, "%s is for role %s; %s has role %s", m->path, roles,
                           c->principal.name, ins_role_name(c->principal.role));
+            return -1;
+        }
+        const char *own = ins_server_district(c->server);
+        if (!ins_district_holds(c->principal.districts, own)) {
+            ins_call_fail(c, INS_EPERM,
+                          "%s holds district %s, not %s, which this node serves; ask for "
+                          "credentials of district %s",
+                          c->principal.name, ins_district_list_text(c->principal.districts), own,
+                          own);
             return -1;
         }
         /* The one check against the live directory and the revocations. */

@@ -64,6 +64,15 @@ typedef struct ins_method_ops {
 
 /* ---- identity and context ------------------------------------------- */
 
+/*
+ * The effective peer of the call (peer.h): the transport's peer, or, when
+ * that is a --trusted-proxy, the client the proxy names in x-forwarded-for,
+ * as "ipv4:203.0.113.7 via ipv4:127.0.0.1:40312". Writes into `out`
+ * (`outlen` bytes, truncated; 160 hold any). The one answer to "who
+ * called": the call log uses it. While the call is alive. Can't fail.
+ */
+void ins_call_peer(const ins_call *call, char *out, size_t outlen);
+
 /* The authenticated caller; anonymous (role INS_ROLE_NONE) on open methods
  * called without credentials. Valid as long as the call. */
 const ins_principal *ins_call_principal(const ins_call *call);
@@ -77,13 +86,6 @@ ins_server *ins_call_server(const ins_call *call);
 /* Handler state: an opaque pointer the handler owns and frees in `cleanup`. */
 void *ins_call_data(const ins_call *call);
 void ins_call_set_data(ins_call *call, void *data);
-
-/*
- * The peer of the call as logs and limits name it ("ipv4:127.0.0.1:50312").
- * The one place the runtime asks for a peer: returns a string the caller
- * frees with gpr_free (from <grpc/support/alloc.h>); never NULL.
- */
-char *ins_call_peer(const ins_call *call);
 
 /* Non-zero once the call was cancelled (see on_cancel) or its status sent. */
 int ins_call_done(const ins_call *call);
@@ -129,6 +131,16 @@ void ins_call_set_retry_ms(ins_call *call, int64_t ms);
  * flight; INS_ECANCELLED when the call is done. `msg` stays the caller's.
  */
 int ins_call_send(ins_call *call, const ProtobufCMessage *msg);
+
+/*
+ * Streaming: sends the response headers (initial metadata) now, before any
+ * message, as a send of its own (on_sent follows). A server stream with
+ * nothing to say yet does so, so that a proxy in between sees the response
+ * begin: nginx applies grpc_read_timeout to the wait for the headers, which
+ * keepalive pings do not cover. Returns 0; INS_EEXIST when the headers are
+ * out already; INS_EBUSY, INS_ECANCELLED as ins_call_send.
+ */
+int ins_call_send_headers(ins_call *call);
 
 /* Streaming: ends the call with status OK after any message in flight. */
 void ins_call_finish(ins_call *call);

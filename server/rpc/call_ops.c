@@ -46,11 +46,6 @@ void ins_call_set_data(ins_call *c, void *data)
     c->data = data;
 }
 
-char *ins_call_peer(const ins_call *c)
-{
-    return grpc_call_get_peer(c->call);
-}
-
 int ins_call_done(const ins_call *c)
 {
     return c->done;
@@ -261,6 +256,21 @@ int ins_call_send(ins_call *c, const ProtobufCMessage *msg)
         c->send_buf = NULL;
         return INS_ECANCELLED;
     }
+    c->send_in_flight = 1;
+    return 0;
+}
+
+int ins_call_send_headers(ins_call *c)
+{
+    if (c->done || c->status_pending)
+        return INS_ECANCELLED;
+    if (c->md_sent)
+        return INS_EEXIST;
+    if (c->send_in_flight)
+        return INS_EBUSY;
+    grpc_op op;
+    if (add_initial_md(c, &op, 0) != 1 || start(c, &op, 1, &c->t_send) != 0)
+        return INS_ECANCELLED;
     c->send_in_flight = 1;
     return 0;
 }

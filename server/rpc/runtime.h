@@ -142,6 +142,9 @@ void ins__stats_stop(ins_server *s);
 /* The method table and the workers, for callstats.c. */
 const ins_method *ins__server_methods(const ins_server *s, size_t *n);
 ins_worker *ins__server_workers(const ins_server *s, unsigned *n);
+/* The value of request metadata `key` (lower case), or an empty slice; the
+ * first when sent more than once. Valid while the call is. */
+grpc_slice ins__call_md(const ins_call *c, const char *key);
 
 /* Server internals call.c needs. */
 ins_token_keys *ins_server_token_keys(const ins_server *s);
@@ -152,6 +155,8 @@ int64_t ins_server_log_slow_ns(const ins_server *s);
 /* Runs the admission check of ins_server_set_admit (0 when none). */
 int ins_server_admit(const ins_server *s, const ins_principal *p, char *why, size_t whylen);
 int ins_server_log_calls(const ins_server *s);
+/* The proxies whose x-forwarded-for is believed (peer.h); NULL: none. */
+const struct ins_proxy_list *ins_server_trusted_proxies(const ins_server *s);
 void ins_server_count_call(ins_server *s, int delta);
 grpc_server *ins_server_grpc(const ins_server *s);
 

@@ -7,6 +7,10 @@
  * Every registered method keeps INS_ARMED_PER_WORKER requests armed on each
  * worker's queue, plus one generic request for unknown methods, so a new call
  * always finds a waiting request; each arrival re-arms before it is served.
+ *
+ * TLS goes through a certificate-config fetcher, which gRPC asks before
+ * every handshake: ins_server_reload_tls (SIGHUP) leaves a new config there
+ * and the next handshake picks it up, without a restart.
  */
 #include "runtime.h"
 
@@ -22,10 +26,17 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ins_district.h"
 #include "ins_error.h"
 #include "log.h"
 #include "logbuf.h"
 #include "plimit.h"
+#include "peer.h"
+#include "ins_file.h"
 
 #define INS_ARMED_PER_WORKER 16
 #define INS_MAX_DRAIN_HOOKS  8
@@ -38,6 +49,11 @@ typedef struct drain_hook {
 struct ins_server {
     ins_server_config cfg;
     char *listen, *tls_cert, *tls_key, *tls_client_ca;
+    char district[INS_DISTRICT_MAX];
+    ins_proxy_list *proxies; /* --trusted-proxy; empty list when none */
+    atomic_int log_calls;
+    pthread_mutex_t tls_lock;                        /* guards tls_pending */
+    grpc_ssl_server_certificate_config *tls_pending; /* for the next handshake; owned */
     grpc_server *server;
     grpc_completion_queue *shutdown_cq;
     ins_worker *workers;
@@ -62,37 +78,6 @@ struct ins_server {
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
-}
-
-/* Reads a whole PEM file into a NUL-terminated string (gpr_malloc'd is not
- * needed: gRPC copies what it is given). NULL and errno on failure. */
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + len, 1, 4096, f);
-        len += r;
-        if (r < 4096)
-            break;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
 }
 
 /* Non-zero when `addr` ("host:port", "[v6]:port", optionally with an
@@ -138,6 +123,35 @@ static unsigned default_threads(void)
     return 1;
 }
 
+#define KEEPALIVE_ARGS 4
+
+/* Writes the keepalive channel args of --keepalive into `args` (room for
+ * KEEPALIVE_ARGS); returns how many. A ping every keepalive_ms on a
+ * connection with calls open, however long no data moves, so a proxy's
+ * idle timeout (nginx's grpc_read_timeout) never cuts a quiet follow
+ * stream; a peer that does not answer within 20 s is dropped. */
+static size_t keepalive_args(const ins_server_config *cfg, grpc_arg *args)
+{
+    if (cfg->keepalive_ms <= 0)
+        return 0;
+    int ms = cfg->keepalive_ms > INT32_MAX ? INT32_MAX : (int)cfg->keepalive_ms;
+    const struct {
+        const char *key;
+        int value;
+    } set[KEEPALIVE_ARGS] = {
+        {GRPC_ARG_KEEPALIVE_TIME_MS, ms},
+        {GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000},
+        {GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0}, /* 0: unlimited (gRPC stops at 2) */
+        {GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, ms},
+    };
+    for (size_t i = 0; i < KEEPALIVE_ARGS; i++) {
+        args[i].type = GRPC_ARG_INTEGER;
+        args[i].key = (char *)set[i].key;
+        args[i].value.integer = set[i].value;
+    }
+    return KEEPALIVE_ARGS;
+}
+
 int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -160,9 +174,24 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
         snprintf(err, errlen, "--tls-client-ca needs --tls-cert and --tls-key");
         return INS_EINVAL;
     }
+    const char *district = cfg->district ? cfg->district : INS_DISTRICT_DEFAULT;
+    if (!ins_district_code_ok(district)) {
+        snprintf(err, errlen, "'%s' is not a district code", district);
+        return INS_EINVAL;
+    }
+    ins_proxy_list *proxies = NULL;
+    int prc = ins_proxy_list_parse(cfg->trusted_proxy, &proxies, err, errlen);
+    if (prc != 0)
+        return prc;
     ins_server *s = calloc(1, sizeof(*s));
-    if (!s)
+    if (!s) {
+        ins_proxy_list_free(proxies);
         return ENOMEM;
+    }
+    s->proxies = proxies;
+    snprintf(s->district, sizeof s->district, "%s", district);
+    atomic_init(&s->log_calls, cfg->log_calls);
+    pthread_mutex_init(&s->tls_lock, NULL);
     s->cfg = *cfg;
     s->listen = strdup(cfg->listen);
     s->tls_cert = dup_or_null(cfg->tls_cert);
@@ -177,7 +206,7 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     atomic_init(&s->calls_started, 0);
     atomic_init(&s->calls_active, 0);
 
-    grpc_arg args[4];
+    grpc_arg args[4 + KEEPALIVE_ARGS];
     args[0].type = GRPC_ARG_INTEGER;
     args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
     args[0].value.integer = (int)cfg->max_message_bytes;
@@ -195,7 +224,7 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     args[3].value.integer = cfg->max_streams_per_connection > 0
                                 ? cfg->max_streams_per_connection
                                 : INS_DEFAULT_MAX_STREAMS_PER_CONNECTION;
-    grpc_channel_args ch = {.num_args = 4, .args = args};
+    grpc_channel_args ch = {.num_args = 4 + keepalive_args(cfg, args + 4), .args = args};
     s->server = grpc_server_create(&ch, NULL);
     s->shutdown_cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->server, s->shutdown_cq, NULL);
@@ -244,7 +273,22 @@ ins_token_keys *ins_server_token_keys(const ins_server *s)
 
 int ins_server_log_calls(const ins_server *s)
 {
-    return s->cfg.log_calls;
+    return atomic_load(&s->log_calls);
+}
+
+void ins_server_set_log_calls(ins_server *s, int on)
+{
+    atomic_store(&s->log_calls, on);
+}
+
+const char *ins_server_district(const ins_server *s)
+{
+    return s->district;
+}
+
+const struct ins_proxy_list *ins_server_trusted_proxies(const ins_server *s)
+{
+    return s->proxies;
 }
 
 int64_t ins_server_log_slow_ns(const ins_server *s)
@@ -382,32 +426,123 @@ int ins_server_add_service(ins_server *s, const ins_service_def *svc)
     return 0;
 }
 
-/* Builds the listening credentials from the configuration. */
-static grpc_server_credentials *make_credentials(ins_server *s, char *err, size_t errlen)
+/* Non-zero when the PEM private key `key` belongs to the first certificate
+ * of the PEM chain `cert`. */
+static int key_matches_cert(const char *cert, const char *key)
 {
-    if (!s->cfg.tls_cert)
-        return grpc_insecure_server_credentials_create();
-    char *cert = read_file(s->cfg.tls_cert);
-    char *key = read_file(s->cfg.tls_key);
-    char *ca = s->cfg.tls_client_ca ? read_file(s->cfg.tls_client_ca) : NULL;
-    grpc_server_credentials *creds = NULL;
-    if (!cert || !key || (s->cfg.tls_client_ca && !ca)) {
-        const char *which = !cert ? s->cfg.tls_cert : !key ? s->cfg.tls_key : s->cfg.tls_client_ca;
+    ERR_set_mark();
+    BIO *cb = BIO_new_mem_buf(cert, -1), *kb = BIO_new_mem_buf(key, -1);
+    X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *pk = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    int ok = x && pk && X509_check_private_key(x, pk) == 1;
+    EVP_PKEY_free(pk);
+    X509_free(x);
+    BIO_free(cb);
+    BIO_free(kb);
+    ERR_pop_to_mark();
+    return ok;
+}
+
+/* Reads the TLS files into a certificate config for gRPC. NULL with the
+ * reason in `err` when a file cannot be read or the key is not the
+ * certificate's. */
+static grpc_ssl_server_certificate_config *tls_config(const char *cert_path, const char *key_path,
+                                                      const char *ca_path, char *err, size_t errlen)
+{
+    char *cert = ins_file_read(cert_path);
+    char *key = ins_file_read(key_path);
+    char *ca = ca_path ? ins_file_read(ca_path) : NULL;
+    grpc_ssl_server_certificate_config *cfg = NULL;
+    if (!cert || !key || (ca_path && !ca)) {
+        const char *which = !cert ? cert_path : !key ? key_path : ca_path;
         snprintf(err, errlen, "cannot read %s: %s", which, strerror(errno));
+    } else if (!key_matches_cert(cert, key)) {
+        snprintf(err, errlen,
+                 "TLS certificate %s or key %s not usable (not PEM, or the key is not the "
+                 "certificate's)",
+                 cert_path, key_path);
     } else {
         grpc_ssl_pem_key_cert_pair pair = {.private_key = key, .cert_chain = cert};
-        creds = grpc_ssl_server_credentials_create_ex(
-            ca, &pair, 1,
-            ca ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-               : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
-            NULL);
-        if (!creds)
+        /* gRPC (1.51) asserts roots in a fetched config even when it asks
+         * for no client certificate; then they are never consulted, so the
+         * server's own chain stands in. */
+        cfg = grpc_ssl_server_certificate_config_create(ca ? ca : cert, &pair, 1); /* copies */
+        if (!cfg)
             snprintf(err, errlen, "TLS certificate or key not usable");
     }
     free(cert);
     free(key);
     free(ca);
+    return cfg;
+}
+
+/* gRPC's certificate-config fetcher, asked before each handshake: hands
+ * over (ownership passes to gRPC) the config left by a reload, if any. */
+static grpc_ssl_certificate_config_reload_status
+tls_fetch(void *arg, grpc_ssl_server_certificate_config **config)
+{
+    ins_server *s = arg;
+    pthread_mutex_lock(&s->tls_lock);
+    *config = s->tls_pending;
+    s->tls_pending = NULL;
+    pthread_mutex_unlock(&s->tls_lock);
+    return *config ? GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW
+                   : GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
+}
+
+/* Leaves `cfg` (owned) for the next handshake, replacing one not yet used. */
+static void tls_offer(ins_server *s, grpc_ssl_server_certificate_config *cfg)
+{
+    pthread_mutex_lock(&s->tls_lock);
+    if (s->tls_pending)
+        grpc_ssl_server_certificate_config_destroy(s->tls_pending);
+    s->tls_pending = cfg;
+    pthread_mutex_unlock(&s->tls_lock);
+}
+
+/* Builds the listening credentials from the configuration. */
+static grpc_server_credentials *make_credentials(ins_server *s, char *err, size_t errlen)
+{
+    if (!s->cfg.tls_cert)
+        return grpc_insecure_server_credentials_create();
+    grpc_ssl_server_certificate_config *cfg =
+        tls_config(s->cfg.tls_cert, s->cfg.tls_key, s->cfg.tls_client_ca, err, errlen);
+    if (!cfg)
+        return NULL;
+    tls_offer(s, cfg); /* fetched once while the credentials are created */
+    grpc_ssl_server_credentials_options *opts =
+        grpc_ssl_server_credentials_create_options_using_config_fetcher(
+            s->cfg.tls_client_ca ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                 : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+            tls_fetch, s);
+    grpc_server_credentials *creds =
+        opts ? grpc_ssl_server_credentials_create_with_options(opts) : NULL;
+    if (!creds)
+        snprintf(err, errlen, "TLS certificate or key not usable");
     return creds;
+}
+
+int ins_server_reload_tls(ins_server *s, const char *cert, const char *key, const char *client_ca,
+                          char *err, size_t errlen)
+{
+    if (!s->cfg.tls_cert) {
+        snprintf(err, errlen, "this server listens without TLS; turning TLS on needs a restart");
+        return INS_ESTATE;
+    }
+    if (!cert || !key) {
+        snprintf(err, errlen, "turning TLS off needs a restart");
+        return INS_ESTATE;
+    }
+    if ((client_ca == NULL) != (s->cfg.tls_client_ca == NULL)) {
+        snprintf(err, errlen, "turning mutual TLS (--tls-client-ca) %s needs a restart",
+                 client_ca ? "on" : "off");
+        return INS_ESTATE;
+    }
+    grpc_ssl_server_certificate_config *cfg = tls_config(cert, key, client_ca, err, errlen);
+    if (!cfg)
+        return INS_EINVAL;
+    tls_offer(s, cfg);
+    return 0;
 }
 
 static void *worker_main(void *arg)
@@ -528,5 +663,9 @@ void ins_server_destroy(ins_server *s)
     free(s->tls_cert);
     free(s->tls_key);
     free(s->tls_client_ca);
+    if (s->tls_pending)
+        grpc_ssl_server_certificate_config_destroy(s->tls_pending);
+    pthread_mutex_destroy(&s->tls_lock);
+    ins_proxy_list_free(s->proxies);
     free(s);
 }

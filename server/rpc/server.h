@@ -43,7 +43,6 @@ typedef struct ins_server_config {
     const char *tls_key;
     const char *tls_client_ca;  /* non-NULL: mutual TLS, client cert required */
     ins_token_keys *token_keys; /* verifies bearer tokens; must outlive the server */
-    int log_calls;              /* one info line per call (log.h) */
     int count_calls;            /* keep the grpc-prometheus counters (metrics.h) */
     int64_t log_slow_ms;        /* unary calls this slow log at warn anyway; 0: off */
     /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; <= 0: the default below. */
@@ -53,6 +52,11 @@ typedef struct ins_server_config {
     double principal_rate;
     unsigned principal_burst;
     unsigned principal_streams;
+    int log_calls;             /* one info line per call (log.h; ins_server_set_log_calls) */
+    const char *district;      /* the district served (ins_district.h); NULL: the default */
+    int64_t keepalive_ms;      /* HTTP/2 keepalive ping interval while calls are open;
+                                  0: gRPC's default (none in practice) */
+    const char *trusted_proxy; /* proxy list of peer.h (--trusted-proxy); NULL: none */
 } ins_server_config;
 
 #define INS_DEFAULT_MAX_STREAMS_PER_CONNECTION 100
@@ -60,10 +64,31 @@ typedef struct ins_server_config {
 /*
  * Creates a server (not yet listening). Returns 0, or INS_EINVAL with a
  * reason in `err` (`errlen` bytes): a non-loopback address without TLS, a
- * TLS file that cannot be read. On error `*out` is NULL. The config strings
+ * TLS file that cannot be read, a district that is no code, a trusted proxy
+ * list that does not parse. On error `*out` is NULL. The config strings
  * are copied.
  */
 int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err, size_t errlen);
+
+/* The district this server serves. Valid as long as the server. Can't fail. */
+const char *ins_server_district(const ins_server *s);
+
+/* Turns the per-call log on or off (SIGHUP reload). Any thread. */
+void ins_server_set_log_calls(ins_server *s, int on);
+
+/*
+ * Reloads the TLS files (SIGHUP): reads `cert`, `key` and, for mutual TLS,
+ * `client_ca` (NULL for the current paths), checks that the key belongs to
+ * the certificate, and hands them to gRPC, which uses them for every
+ * handshake from then on; connections already open keep theirs. Returns 0;
+ * INS_ESTATE when the server serves plaintext or a CA is given to a server
+ * without mutual TLS or taken from one with it (the kind of listener only
+ * changes at restart); INS_EINVAL with the reason in `err` when a file
+ * cannot be read or the pair does not match (the old files stay in use).
+ * Main thread, after ins_server_start.
+ */
+int ins_server_reload_tls(ins_server *s, const char *cert, const char *key, const char *client_ca,
+                          char *err, size_t errlen);
 
 /* Sets / gets the application context handlers reach through ins_call_server. */
 void ins_server_set_ctx(ins_server *s, void *ctx);

@@ -20,11 +20,12 @@ typedef struct ins_ctx {
     ins_store *store;
     ins_server *server;
     ins_followers followers; /* streams woken by every commit */
-    double checkin_radius_m;
-    uint64_t max_photo_bytes;
-    int64_t max_clock_skew_s;  /* device times further ahead are refused (device_time.h) */
-    ins_cursor_key cursor_key; /* signs page tokens and cursors (paging.h) */
-    struct ins_jobs *jobs;     /* blocking disk work off the gRPC workers */
+    /* Settings a SIGHUP may change while handlers read them: atomic. */
+    _Atomic double checkin_radius_m;
+    _Atomic uint64_t max_photo_bytes;
+    _Atomic int64_t max_clock_skew_s; /* device times further ahead are refused (device_time.h) */
+    ins_cursor_key cursor_key;        /* signs page tokens and cursors (paging.h) */
+    struct ins_jobs *jobs;            /* blocking disk work off the gRPC workers */
     /* Clock: the store's clock runs `warp` times faster than real time from
      * `warp_base_ns` (1 = real time; tests of deadlines use more). */
     double warp;

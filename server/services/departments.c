@@ -48,6 +48,7 @@ typedef struct change_arena {
 typedef struct pull {
     ins_follow f;
     char dept[INS_DEPARTMENT_MAX];
+    const char *district; /* the node's (ins_server_district), on every change */
     char **kinds;
     size_t n_kinds;
     change_arena *cur;   /* being gathered; NULL until the first pick */
@@ -148,6 +149,7 @@ static int pull_pick(ins_follow *f, ins_rtxn *r, const ins_feed_entry *e, char *
     inspect__v1__change__init(c);
     c->seq = e->seq;
     c->time_unix_ns = (int64_t)e->time_ns;
+    c->district = (char *)p->district; /* the server's; outlives the batch */
     const char *key = e->entity_key;
     size_t klen = e->entity_key_len, kl = strlen(e->entity_kind);
     if (klen > kl && memcmp(key, e->entity_kind, kl) == 0 && key[kl] == '/') {
@@ -205,6 +207,7 @@ static void pull_start(ins_call *call, const ProtobufCMessage *msg)
             p->n_kinds++;
     snprintf(p->dept, sizeof p->dept, "%s", who->department);
     ins_ctx *ctx = ins_ctx_of(call);
+    p->district = ins_server_district(ctx->server);
     ins_follow_init(&p->f, call, &ctx->followers, req->cursor, req->follow, pull_pick, p);
     p->f.flush = pull_flush;
     p->f.release = pull_release;

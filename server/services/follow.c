@@ -188,8 +188,15 @@ void ins_follow_pump(ins_follow *f)
         }
         f->registered = 1;
     }
-    if (fill(f) != 0 || f->len == 0)
+    if (fill(f) != 0)
         return;
+    if (f->len == 0) {
+        /* Caught up with nothing to send: the response headers go out now,
+         * so a proxy in between sees the stream begin (call.h). */
+        if (f->keep_open && ins_call_send_headers(f->call) == 0)
+            f->sending = 1;
+        return;
+    }
     ProtobufCMessage *msg = f->queue[f->head];
     if (ins_call_send(f->call, msg) != 0) {
         ins_follow_stop(f);

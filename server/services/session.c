@@ -18,6 +18,8 @@ static void whoami_start(ins_call *call, const ProtobufCMessage *req)
     resp.department = (char *)p->department;
     resp.expires_unix = p->expires_unix;
     resp.auth_method = p->method == INS_AUTH_MTLS ? "mtls" : "bearer";
+    resp.districts = (char *)p->districts;
+    resp.node_district = (char *)ins_server_district(ins_call_server(call));
     ins_call_reply(call, &resp.base);
 }
 
@@ -33,6 +35,7 @@ static void status_start(ins_call *call, const ProtobufCMessage *req)
     resp.calls_started = st.calls_started;
     resp.calls_active = st.calls_active;
     resp.draining = ins_server_draining(ins_call_server(call)) != 0;
+    resp.district = (char *)ins_server_district(ins_call_server(call));
     ins_call_reply(call, &resp.base);
 }
 

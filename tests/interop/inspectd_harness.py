@@ -39,7 +39,8 @@ import grpc
 
 __all__ = [
     "Server", "HarnessError", "call_unary", "call_server_stream",
-    "call_client_stream", "call_bidi", "auth_metadata", "make_certs", "seeded", "SEEDS",
+    "call_client_stream", "call_bidi", "auth_metadata", "make_certs", "issue_token", "seeded",
+    "SEEDS",
 ]
 
 INSPECTD = os.environ.get("INSPECTD", "")
@@ -67,13 +68,16 @@ class Server:
     `args` are extra inspectd flags (e.g. "--max-message-bytes", "1024").
     A "--listen" among them replaces the default 127.0.0.1:0. `tmpfs` (a
     size such as "48m", root only) mounts a tmpfs of that size as the data
-    folder; stop() unmounts it, also after a failed start. Start with
-    start() or a `with` block; stop() sends SIGTERM, waits, removes the
-    folder and returns the exit code (ASan reports make it non-zero).
+    folder; stop() unmounts it, also after a failed start. `data_dir` names
+    a data folder of the caller's instead (kept by stop(), so a node can be
+    stopped and started again on its store). Start with start() or a `with`
+    block; stop() sends SIGTERM, waits, removes the temporary folder and
+    returns the exit code (ASan reports make it non-zero).
     """
 
-    def __init__(self, *args, start_timeout=20.0, tmpfs=None):
+    def __init__(self, *args, start_timeout=20.0, tmpfs=None, data_dir=None):
         self.args = list(args)
+        self.own_data_dir = data_dir
         self.tmpfs = tmpfs  # e.g. "48m": the data folder is a tmpfs of that size (root only)
         self._mounted = None
         self.start_timeout = start_timeout
@@ -90,7 +94,7 @@ class Server:
     def start(self):
         binary = _require(INSPECTD, "INSPECTD")
         self.dir = tempfile.mkdtemp(prefix="inspectd-py-")
-        self.data_dir = os.path.join(self.dir, "data")
+        self.data_dir = self.own_data_dir or os.path.join(self.dir, "data")
         if self.tmpfs:
             os.mkdir(self.data_dir)
             res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={self.tmpfs},mode=0700",
@@ -189,18 +193,12 @@ class Server:
     def addr(self):
         return f"127.0.0.1:{self.port}"
 
-    def token(self, role, principal, department=None, ttl="1h", data_dir=None):
-        """A bearer token from `inspectctl token issue`, signed with the key in
-        `data_dir` (default: this server's, so the server accepts it)."""
-        argv = [_require(INSPECTCTL, "INSPECTCTL"), "token", "issue",
-                "--data-dir", data_dir or self.data_dir, "--role", role,
-                "--principal", principal, "--ttl", ttl]
-        if department:
-            argv += ["--department", department]
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-        if res.returncode != 0:
-            raise HarnessError(f"{' '.join(argv)}: exit {res.returncode}: {res.stderr}")
-        return res.stdout.strip()
+    def token(self, role, principal, department=None, ttl="1h", data_dir=None,
+              districts=None):
+        """A bearer token (issue_token) signed with the key in `data_dir`
+        (default: this server's, so the server accepts it)."""
+        return issue_token(data_dir or self.data_dir, role, principal, department, ttl,
+                           districts)
 
     def channel(self, ca=None, cert=None, key=None, target_name=None, options=()):
         """A channel to this server: plaintext, or TLS when `ca` (a PEM file)
@@ -233,6 +231,22 @@ def seeded(*args):
 def _read(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+def issue_token(data_dir, role, principal, department=None, ttl="1h", districts=None):
+    """A bearer token from `inspectctl token issue` with the keys of
+    `data_dir` (key 0 made there if missing), valid in `districts` ("a,b",
+    "*"; None: no district claim)."""
+    argv = [_require(INSPECTCTL, "INSPECTCTL"), "token", "issue", "--data-dir", data_dir,
+            "--role", role, "--principal", principal, "--ttl", ttl]
+    if department:
+        argv += ["--department", department]
+    if districts:
+        argv += ["--district", districts]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    if res.returncode != 0:
+        raise HarnessError(f"{' '.join(argv)}: exit {res.returncode}: {res.stderr}")
+    return res.stdout.strip()
 
 
 def make_certs(outdir):

@@ -211,6 +211,33 @@ START_TEST(test_cert_policy_unparsable)
 }
 END_TEST
 
+/* L attributes name the districts held, in order; none: no claim. */
+START_TEST(test_subject_districts)
+{
+    ins_principal p;
+    const char *why = NULL;
+    ck_assert_int_eq(
+        ins_auth_subject_principal("CN=city-fire,OU=department,O=fire,L=c,L=a", &p, &why), 0);
+    ck_assert_str_eq(p.districts, "c,a");
+    ck_assert_int_eq(ins_auth_subject_principal("CN=p,OU=department,L=*", &p, &why), 0);
+    ck_assert_str_eq(p.districts, "*");
+    ck_assert_int_eq(ins_auth_subject_principal("CN=insp-001,OU=inspector,O=fire", &p, &why), 0);
+    ck_assert_str_eq(p.districts, "");
+}
+END_TEST
+
+START_TEST(test_subject_bad_districts)
+{
+    static const char *const want =
+        "client certificate L (district) is not a district code list such as 'a' or '*' (each L "
+        "one code, or '*')";
+    expect_reject("CN=p,OU=department,L=Chengdu", want);
+    expect_reject("CN=p,OU=department,L=a\\,b", want);
+    expect_reject("CN=p,OU=department,L=a,L=a", want);
+    expect_reject("CN=p,OU=department,L=*,L=a", want);
+}
+END_TEST
+
 #define ADD(s, fn)                                                                                 \
     do {                                                                                           \
         TCase *tc = tcase_create(#fn);                                                             \
@@ -229,6 +256,8 @@ int main(void)
     ADD(s, test_subject_unknown_role);
     ADD(s, test_subject_duplicates);
     ADD(s, test_subject_bad_values);
+    ADD(s, test_subject_districts);
+    ADD(s, test_subject_bad_districts);
     ADD(s, test_cert_policy_strong_keys);
     ADD(s, test_cert_policy_rsa1024);
     ADD(s, test_cert_policy_dsa);
