@@ -127,10 +127,10 @@ static void call_log(const ins_call *c, int64_t elapsed_ns)
     ins_log_kv kv[12];
     size_t n = 0;
     kv[n++] = (ins_log_kv){.key = "method", .str = method};
-    kv[n++] = (ins_log_kv){.key = "peer", .str = peer};
     kv[n++] =
         (ins_log_kv){.key = "principal", .str = c->principal.name[0] ? c->principal.name : "-"};
     kv[n++] = (ins_log_kv){.key = "role", .str = ins_role_name(c->principal.role)};
+    kv[n++] = (ins_log_kv){.key = "peer", .str = peer};
     if (c->request_id)
         kv[n++] = (ins_log_kv){.key = "request_id", .str = c->request_id};
     kv[n++] = (ins_log_kv){.key = "status", .str = ins_status_name(c->status)};
