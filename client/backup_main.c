@@ -17,8 +17,9 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: inspectctl-backup backup --data-dir DIR --to BACKUP_DIR\n"
-          "       inspectctl-backup restore --from BACKUP_DIR --data-dir DIR\n"
+    fputs("usage: inspectctl-backup backup --data-dir DIR --to BACKUP_DIR [--json]\n"
+          "       inspectctl-backup restore --from BACKUP_DIR --data-dir DIR [--json]\n"
+          "       inspectctl-backup restore --from BACKUP_DIR --check [--json]\n"
           "Offline: works on the data folder's files, not through a server.\n",
           f);
 }
@@ -37,7 +38,7 @@ int main(int argc, char **argv)
         return ins_cmd_backup(argc - 1, argv + 1);
     if (strcmp(argv[1], "restore") == 0)
         return ins_cmd_restore(argc - 1, argv + 1);
-    fprintf(stderr, "inspectctl-backup: unknown command '%s'\n", argv[1]);
+    fprintf(stderr, "inspectctl-backup: unknown command '%s' (see --help)\n", argv[1]);
     usage(stderr);
     return 2;
 }

@@ -23,7 +23,7 @@
 #define INS_EXIT_FULL  3
 
 typedef struct ins_cli {
-    const char *server;      /* --server, default 127.0.0.1:50051 */
+    const char *server;      /* --server, or $INSPECT_SERVER, default 127.0.0.1:50051 */
     const char *token;       /* --token, or $INSPECT_TOKEN */
     const char *ca;          /* --ca FILE: TLS */
     const char *cert;        /* --cert FILE: client certificate */
@@ -39,7 +39,7 @@ typedef struct ins_cli {
 /* Text of the global options, for --help output. */
 extern const char ins_cli_global_help[];
 
-/* Fills the defaults (including $INSPECT_TOKEN). This function can't fail. */
+/* Fills the defaults ($INSPECT_SERVER, $INSPECT_TOKEN; cliargs.c). This function can't fail. */
 void ins_cli_defaults(ins_cli *cli);
 
 /*

@@ -275,23 +275,6 @@ void ins_cu_table_free(ins_cu_table *t)
 
 /* ---- small formatting -------------------------------------------------- */
 
-int ins_cu_parse_u64(const char *opt, const char *text, uint64_t max, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (text == NULL || text[0] < '0' || text[0] > '9') {
-        ins_cli_usage_error("%s: '%s' is not a number", opt, text ? text : "");
-        return -1;
-    }
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max) {
-        ins_cli_usage_error("%s: '%s' is not a number from 0 to %" PRIu64, opt, text, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 const char *ins_cu_enum(const ProtobufCEnumDescriptor *d, int value)
 {
     static char bufs[8][48];
@@ -307,51 +290,6 @@ const char *ins_cu_num(double v)
     char *b = bufs[next++ % 8];
     snprintf(b, sizeof bufs[0], "%.15g", v);
     return b;
-}
-
-/* ---- arguments --------------------------------------------------------- */
-
-int ins_cu_args(ins_cli *cli, int argc, char **argv, int first, const ins_cu_opt *opts,
-                const char **pos, int min_pos, int max_pos, int *npos, void (*help)(void),
-                const char *what)
-{
-    *npos = 0;
-    for (int i = first; i < argc;) {
-        int r = cli != NULL ? ins_cli_global_option(cli, argc, argv, &i) : 0;
-        if (r < 0)
-            return INS_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            help();
-            return -1;
-        }
-        if (a[0] == '-' && a[1] != '\0') {
-            const ins_cu_opt *o = opts;
-            while (o != NULL && o->name != NULL && strcmp(o->name, a) != 0)
-                o++;
-            if (o == NULL || o->name == NULL)
-                return ins_cli_usage_error("%s: unknown option %s", what, a);
-            if (o->value == NULL) {
-                *o->flag = 1;
-                i++;
-                continue;
-            }
-            if (i + 1 >= argc)
-                return ins_cli_usage_error("%s: %s needs a value", what, a);
-            *o->value = argv[i + 1];
-            i += 2;
-            continue;
-        }
-        if (*npos >= max_pos)
-            return ins_cli_usage_error("%s: unexpected argument '%s'", what, a);
-        pos[(*npos)++] = a;
-        i++;
-    }
-    if (*npos < min_pos)
-        return ins_cli_usage_error("%s: missing argument", what);
-    return INS_EXIT_OK;
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -556,13 +494,18 @@ void ins_cu_on_stop(void (*handler)(int))
 
 const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len)
 {
-    if (unix_s <= 0)
+    if (unix_s <= 0 || len == 0)
         return "-";
     time_t t = (time_t)unix_s;
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+    if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+        return "-";
     return buf;
+}
+
+const char *ins_cu_fmt_time_ns(int64_t unix_ns, char *buf, size_t len)
+{
+    return ins_cu_fmt_time(unix_ns / 1000000000, buf, len);
 }
 
 const char *ins_cu_request_id(const char *given, char buf[INS_CU_REQUEST_ID_LEN], const char *what)

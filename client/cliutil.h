@@ -133,6 +133,18 @@ int ins_cu_args(ins_cli *cli, int argc, char **argv, int first, const ins_cu_opt
                 const char *what);
 
 /*
+ * The one way a missing argument is reported: "inspectctl: WHAT: missing
+ * NAME (see --help)" (ins_cu_args says the same for a positional argument,
+ * named as in the usage line of its help). Returns INS_EXIT_OK when
+ * `value` is set and not empty, else reports and returns INS_EXIT_USAGE.
+ */
+int ins_cu_require(const char *what, const char *name, const char *value);
+
+/* Is `path` "-" (standard input for a file read, standard output for a
+ * file written: -o -)? Can't fail. */
+int ins_cu_is_stdio(const char *path);
+
+/*
  * Sets the string field `field` of `m` to a copy of `value`, freeing the old
  * value. `m` must have been made by ins_pbjson_parse() or unpacked with the
  * default allocator. Returns 0, or -1 if there is no such string field or
@@ -196,8 +208,16 @@ int ins_cu_take_repeated(int *argc, char **argv, const char *name, const char **
  * the following commands (--follow) learn of Ctrl-C. Can't fail. */
 void ins_cu_on_stop(void (*handler)(int));
 
-/* A unix time as "2026-01-02 03:04:05Z" into buf (or "-" for none). */
+/*
+ * A unix time in the one format inspectctl prints times in: local time
+ * with its UTC offset, "2026-01-02 11:04:05 +0800" (the TZ variable
+ * chooses the zone), into `buf` (at least 32 bytes). Returns buf, or "-"
+ * for none (unix_s <= 0). JSON output keeps RFC 3339 UTC (ins_pbjson.h).
+ */
 const char *ins_cu_fmt_time(int64_t unix_s, char *buf, size_t len);
+
+/* The same for a time in nanoseconds since the epoch (feed, audit). */
+const char *ins_cu_fmt_time_ns(int64_t unix_ns, char *buf, size_t len);
 
 /* A request id: `given` (--request-id), or a fresh random one written into
  * `buf`. NULL after a usage error (an empty id), reported under `what`. */

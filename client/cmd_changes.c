@@ -96,20 +96,6 @@ static void changes_help(void)
            ins_cli_global_help);
 }
 
-/* A feed time (ns since the epoch) as one word: 2026-01-02T03:04:05.678Z. */
-static const char *fmt_time_ns(int64_t ns, char *buf, size_t len)
-{
-    if (ns <= 0)
-        return "-";
-    time_t t = (time_t)(ns / 1000000000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char day[32];
-    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", day, (int)(ns % 1000000000 / 1000000));
-    return buf;
-}
-
 /* Prints one change (under out_lock). */
 static void print_change(feeds *all, const Inspect__V1__Change *ch)
 {
@@ -124,12 +110,12 @@ static void print_change(feeds *all, const Inspect__V1__Change *ch)
     }
     if (all->show_district)
         printf("%" PRIu64 "  %s  %-10s %-12s %-24s %s\n", ch->seq,
-               fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->district, ch->entity_kind,
-               ch->entity_id, ch->change);
+               ins_cu_fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->district,
+               ch->entity_kind, ch->entity_id, ch->change);
     else
         printf("%" PRIu64 "  %s  %-12s %-24s %s\n", ch->seq,
-               fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->entity_kind, ch->entity_id,
-               ch->change);
+               ins_cu_fmt_time_ns(ch->time_unix_ns, when, sizeof when), ch->entity_kind,
+               ch->entity_id, ch->change);
 }
 
 /* "inspectctl: changes[ --follow][ (district d)]" for messages. */

@@ -289,8 +289,8 @@ int ins_cmd_opinion(ins_cli *cli, int argc, char **argv)
         return rc < 0 ? INS_EXIT_OK : rc;
     if (approve == reject)
         return ins_cli_usage_error("opinion: give exactly one of --approve and --reject");
-    if (reasons == NULL || reasons[0] == '\0')
-        return ins_cli_usage_error("opinion: --reasons is required");
+    if (ins_cu_require("opinion", "--reasons", reasons) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     char buf[INS_CU_REQUEST_ID_LEN];
     const char *id = ins_cu_request_id(rid, buf, "opinion");
     if (id == NULL)
@@ -313,7 +313,9 @@ static void photo_help(void)
            "photo's bytes in hex; the download is checked against it and FILE is\n"
            "written only when they agree (exit 1 otherwise, FILE untouched).\n"
            "Roles: department (on the task), dispatcher, auditor.\n"
-           "  -o FILE   where to write the photo (replaced if it exists)\n\n%s",
+           "  -o FILE   where to write the photo (replaced if it exists); -o - writes\n"
+           "            standard output as it arrives (and exit 1 if the bytes turn\n"
+           "            out not to be the photo), the summary on stderr\n\n%s",
            ins_cli_global_help);
 }
 
@@ -375,12 +377,13 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, photo_help, "photo");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (out == NULL || out[0] == '\0')
-        return ins_cli_usage_error("photo: -o FILE is required");
+    if (ins_cu_require("photo", "-o FILE", out) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     const char *id = pos[0];
     if (!is_sha256_hex(id))
         return ins_cli_usage_error("photo: '%s' is not a photo id (64 hex digits of SHA-256)", id);
 
+    int to_stdout = ins_cu_is_stdio(out);
     size_t tmplen = strlen(out) + 16;
     char *tmp = malloc(tmplen);
     if (tmp == NULL) {
@@ -388,8 +391,8 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         return INS_EXIT_FAIL;
     }
     snprintf(tmp, tmplen, "%s.XXXXXX", out);
-    int fd = mkstemp(tmp);
-    if (fd >= 0) { /* mkstemp makes it 0600; give FILE the usual mode */
+    int fd = to_stdout ? dup(STDOUT_FILENO) : mkstemp(tmp);
+    if (fd >= 0 && !to_stdout) { /* mkstemp makes it 0600; give FILE the usual mode */
         mode_t um = umask(0);
         umask(um);
         (void)fchmod(fd, 0666 & ~um);
@@ -399,7 +402,8 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         fprintf(stderr, "inspectctl: %s: %s\n", out, strerror(errno));
         if (fd >= 0) {
             close(fd);
-            unlink(tmp);
+            if (!to_stdout)
+                unlink(tmp);
         }
         free(tmp);
         return INS_EXIT_FAIL;
@@ -409,7 +413,8 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         fprintf(stderr, "inspectctl: photo: cannot start SHA-256\n");
         EVP_MD_CTX_free(md);
         fclose(f);
-        unlink(tmp);
+        if (!to_stdout)
+            unlink(tmp);
         free(tmp);
         return INS_EXIT_FAIL;
     }
@@ -452,27 +457,31 @@ int ins_cmd_photo(ins_cli *cli, int argc, char **argv)
         ins_hex_encode(digest, dlen, hex);
     EVP_MD_CTX_free(md);
     if (rc == INS_EXIT_OK && total != 0 && got != total) {
-        fprintf(stderr,
-                "inspectctl: photo %s: received %" PRIu64 " bytes of %" PRIu64 "; %s not written\n",
-                id, got, total, out);
+        fprintf(stderr, "inspectctl: photo %s: received %" PRIu64 " bytes of %" PRIu64 "; %s\n", id,
+                got, total, to_stdout ? "discard what was written" : "FILE not written");
         rc = INS_EXIT_FAIL;
     }
     if (rc == INS_EXIT_OK && strcasecmp(hex, id) != 0) {
         fprintf(stderr,
                 "inspectctl: photo %s: SHA-256 of the %" PRIu64
-                " bytes received is %s, not the photo id; %s not written\n",
-                id, got, hex, out);
+                " bytes received is %s, not the photo id; %s\n",
+                id, got, hex, to_stdout ? "discard what was written" : "FILE not written");
         rc = INS_EXIT_FAIL;
     }
-    if (rc == INS_EXIT_OK && rename(tmp, out) != 0) {
+    if (rc == INS_EXIT_OK && !to_stdout && rename(tmp, out) != 0) {
         fprintf(stderr, "inspectctl: %s: %s\n", out, strerror(errno));
         rc = INS_EXIT_FAIL;
     }
-    if (rc != INS_EXIT_OK)
+    if (rc != INS_EXIT_OK && !to_stdout)
         unlink(tmp);
     free(tmp);
     if (rc != INS_EXIT_OK)
         return rc;
+    if (to_stdout) { /* stdout carries the photo */
+        fprintf(stderr, "photo %s: %" PRIu64 " bytes%s%s%s -> standard output (SHA-256 verified)\n",
+                id, got, media[0] ? " (" : "", media, media[0] ? ")" : "");
+        return INS_EXIT_OK;
+    }
     if (cli->json) {
         char size[24];
         snprintf(size, sizeof size, "%" PRIu64, got);

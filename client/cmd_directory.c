@@ -537,16 +537,11 @@ static int templates_get(ins_cli *cli, int argc, char **argv)
         rc = ins_cu_print_json(resp);
     } else {
         Inspect__V1__Template *tp = (Inspect__V1__Template *)resp;
-        char when[32] = "-";
-        if (tp->published_unix > 0) {
-            time_t ts = (time_t)tp->published_unix;
-            struct tm tm;
-            gmtime_r(&ts, &tm);
-            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
-        }
+        char when[40];
         printf("template:   %s (version %" PRIu32 ")\nname:       %s\ndepartment: %s\n"
                "published:  %s\n\n",
-               tp->id, tp->version, tp->name, tp->department, when);
+               tp->id, tp->version, tp->name, tp->department,
+               ins_cu_fmt_time(tp->published_unix, when, sizeof when));
         static const char *const heads[] = {"CODE", "KIND",     "REQ", "SEVERITY",
                                             "SPEC", "VERIFIES", "TEXT"};
         ins_cu_table *t = ins_cu_table_new(7, heads);

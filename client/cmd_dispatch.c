@@ -263,8 +263,8 @@ static int tasks_replace(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 2, 2, &npos, replace_help, "tasks replace");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (reason == NULL || reason[0] == '\0')
-        return ins_cli_usage_error("tasks replace: --reason is required");
+    if (ins_cu_require("tasks replace", "--reason", reason) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     if (override && with == NULL)
         return ins_cli_usage_error("tasks replace: --override needs --with");
     char buf[INS_CU_REQUEST_ID_LEN];
@@ -302,8 +302,8 @@ static int tasks_cancel(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, cancel_help, "tasks cancel");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (reason == NULL || reason[0] == '\0')
-        return ins_cli_usage_error("tasks cancel: --reason is required");
+    if (ins_cu_require("tasks cancel", "--reason", reason) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     char buf[INS_CU_REQUEST_ID_LEN];
     const char *id = ins_cu_request_id(rid, buf, "tasks cancel");
     if (id == NULL)
@@ -707,8 +707,8 @@ int ins_cmd_decision(ins_cli *cli, int argc, char **argv)
         return ins_cli_usage_error("decision: give exactly one of --approve and --reject");
     if (ndepts == 0)
         return ins_cli_usage_error("decision: name the departments that took part (--department)");
-    if (reasons == NULL || reasons[0] == '\0')
-        return ins_cli_usage_error("decision: --reasons is required");
+    if (ins_cu_require("decision", "--reasons", reasons) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     char buf[INS_CU_REQUEST_ID_LEN];
     const char *id = ins_cu_request_id(rid, buf, "decision");
     if (id == NULL)

@@ -49,16 +49,6 @@ static int from_hex32(const char *s, uint8_t out[32])
     return 0;
 }
 
-static const char *time_text(int64_t ns, char *buf, size_t len)
-{
-    time_t s = (time_t)(ns / 1000000000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03dZ", (int)(ns % 1000000000 / 1000000));
-    return buf;
-}
-
 /* ---- audit events ------------------------------------------------------------- */
 
 static void events_help(void)
@@ -78,28 +68,15 @@ static void events_help(void)
 
 static void print_event(const ins_cli *cli, const Inspect__V1__AuditEvent *e)
 {
-    char rsha[65], prev[65], hash[65], when[40];
-    ins_hex_encode(e->record_sha256.data, e->record_sha256.len == 32 ? 32 : 0, rsha);
-    ins_hex_encode(e->prev_hash.data, e->prev_hash.len == 32 ? 32 : 0, prev);
-    ins_hex_encode(e->hash.data, e->hash.len == 32 ? 32 : 0, hash);
-    time_text(e->time_unix_ns, when, sizeof when);
-    if (!cli->json) {
-        printf("%-8" PRIu64 " %s  %-20s %-28s %s  %.12s\n", e->seq, when, e->actor, e->action,
-               e->entity, hash);
+    if (cli->json) {
+        ins_cu_print_json(&e->base);
         return;
     }
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "seq", json_object_new_uint64(e->seq));
-    json_object_object_add(o, "time", json_object_new_string(when));
-    json_object_object_add(o, "time_unix_ns", json_object_new_int64(e->time_unix_ns));
-    json_object_object_add(o, "actor", json_object_new_string(e->actor));
-    json_object_object_add(o, "action", json_object_new_string(e->action));
-    json_object_object_add(o, "entity", json_object_new_string(e->entity));
-    json_object_object_add(o, "record_sha256", json_object_new_string(rsha));
-    json_object_object_add(o, "prev_hash", json_object_new_string(prev));
-    json_object_object_add(o, "hash", json_object_new_string(hash));
-    ins_cu_print_json_object(o);
-    json_object_put(o);
+    char hash[65], when[40];
+    ins_hex_encode(e->hash.data, e->hash.len == 32 ? 32 : 0, hash);
+    printf("%-8" PRIu64 " %s  %-20s %-28s %s  %.12s\n", e->seq,
+           ins_cu_fmt_time_ns(e->time_unix_ns, when, sizeof when), e->actor, e->action, e->entity,
+           hash);
 }
 
 static int events(ins_cli *cli, int argc, char **argv)
@@ -202,15 +179,7 @@ static int chain_verify(ins_cli *cli, int argc, char **argv)
         if (r->head_hash.len == 32)
             ins_hex_encode(r->head_hash.data, 32, head);
         if (cli->json) {
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "intact", json_object_new_boolean(r->intact));
-            json_object_object_add(o, "first_bad_seq", json_object_new_uint64(r->first_bad_seq));
-            json_object_object_add(o, "checked_from", json_object_new_uint64(r->checked_from));
-            json_object_object_add(o, "checked_to", json_object_new_uint64(r->checked_to));
-            json_object_object_add(o, "head_hash", json_object_new_string(head));
-            json_object_object_add(o, "message", json_object_new_string(r->message));
-            ins_cu_print_json_object(o);
-            json_object_put(o);
+            ins_cu_print_json(m);
         } else if (r->intact) {
             printf("intact: entries %" PRIu64 "..%" PRIu64 "%s%s\n", r->checked_from, r->checked_to,
                    head[0] ? ", head hash " : "", head);
@@ -228,18 +197,14 @@ static int chain_verify(ins_cli *cli, int argc, char **argv)
 
 int ins_cmd_audit(ins_cli *cli, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: inspectctl audit events|verify [options]\n"
-               "  events   stream the trail of an entity, an actor or a time range\n"
-               "  verify   recompute the hash chain on the server\n"
-               "Run 'inspectctl audit SUBCOMMAND --help' for its options.\n");
-        return argc < 2 ? INS_EXIT_USAGE : INS_EXIT_OK;
-    }
-    if (strcmp(argv[1], "events") == 0)
-        return events(cli, argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0)
-        return chain_verify(cli, argc - 1, argv + 1);
-    return ins_cli_usage_error("audit: unknown subcommand '%s'", argv[1]);
+    static const ins_cu_sub subs[] = {
+        {"events", "stream the trail of an entity, an actor or a time range", events},
+        {"verify", "recompute the hash chain on the server", chain_verify},
+    };
+    return ins_cu_group(cli, argc, argv,
+                        "usage: inspectctl audit COMMAND [options]\n\n"
+                        "The audit trail and its hash chain (inspect.v1.Audit, role auditor).\n",
+                        subs, sizeof subs / sizeof subs[0]);
 }
 
 /* ---- dossier export ---------------------------------------------------------------- */
@@ -248,8 +213,10 @@ static void export_help(void)
 {
     printf("usage: inspectctl dossier export APPLICATION -o FILE\n\n"
            "Streams the case dossier of APPLICATION (a tar archive) into FILE,\n"
-           "written under a temporary name and renamed once complete. No deadline\n"
-           "unless --timeout is given. Role: auditor.\n\n%s",
+           "written under a temporary name and renamed once complete (-o -: standard\n"
+           "output, the summary on stderr). No deadline unless --timeout is given.\n"
+           "Role: auditor.\n\n"
+           "example: inspectctl dossier export XD-2026-001201 -o case.tar\n\n%s",
            ins_cli_global_help);
 }
 
@@ -261,14 +228,15 @@ static int dossier_export(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, export_help, "dossier export");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (out == NULL)
-        return ins_cli_usage_error("dossier export: -o FILE is required");
+    if (ins_cu_require("dossier export", "-o FILE", out) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
+    int to_stdout = ins_cu_is_stdio(out);
     size_t tl = strlen(out) + 16;
     char *tmp = malloc(tl);
     if (tmp == NULL)
         return INS_EXIT_FAIL;
-    snprintf(tmp, tl, "%s.part", out);
-    FILE *f = fopen(tmp, "wb");
+    snprintf(tmp, tl, to_stdout ? "standard output" : "%s.part", out);
+    FILE *f = to_stdout ? stdout : fopen(tmp, "wb");
     if (f == NULL) {
         fprintf(stderr, "inspectctl: dossier export: %s: %s\n", tmp, strerror(errno));
         free(tmp);
@@ -276,8 +244,10 @@ static int dossier_export(ins_cli *cli, int argc, char **argv)
     }
     ins_client *c;
     if (ins_cli_connect(cli, &c) != INS_EXIT_OK) {
-        fclose(f);
-        unlink(tmp);
+        if (!to_stdout) {
+            fclose(f);
+            unlink(tmp);
+        }
         free(tmp);
         return INS_EXIT_FAIL;
     }
@@ -303,21 +273,23 @@ static int dossier_export(ins_cli *cli, int argc, char **argv)
         }
         code = ins_stream_finish(s, &details);
     }
-    if (fclose(f) != 0 && !werr)
+    if ((to_stdout ? fflush(f) : fclose(f)) != 0 && !werr)
         werr = errno ? errno : EIO;
     if (werr) {
         fprintf(stderr, "inspectctl: dossier export: writing %s: %s\n", tmp, strerror(werr));
         rc = INS_EXIT_FAIL;
     } else if (code != 0) {
         rc = ins_cli_fail("dossier export", code, details);
-    } else if (rename(tmp, out) != 0) {
+    } else if (!to_stdout && rename(tmp, out) != 0) {
         fprintf(stderr, "inspectctl: dossier export: %s: %s\n", out, strerror(errno));
         rc = INS_EXIT_FAIL;
     } else {
-        printf("%s: %" PRIu64 " bytes, the dossier of %s\n", out, total, pos[0]);
+        /* the summary goes where it does not mix with the archive */
+        fprintf(to_stdout ? stderr : stdout, "%s: %" PRIu64 " bytes, the dossier of %s\n",
+                to_stdout ? "-" : out, total, pos[0]);
         rc = INS_EXIT_OK;
     }
-    if (rc != INS_EXIT_OK)
+    if (rc != INS_EXIT_OK && !to_stdout)
         unlink(tmp);
     free(tmp);
     free(details);
@@ -387,7 +359,8 @@ static int read_archive(vstate *v)
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (buf == NULL || md == NULL)
         goto done;
-    if (archive_read_open_filename(a, v->file, 64 * 1024) != ARCHIVE_OK) {
+    if (archive_read_open_filename(a, ins_cu_is_stdio(v->file) ? NULL : v->file, 64 * 1024) !=
+        ARCHIVE_OK) {
         problem(v, "cannot read it as a tar archive: %s", archive_error_string(a));
         goto done;
     }
@@ -666,27 +639,71 @@ static void check_manifest(vstate *v, json_object *manifest)
 
 static void verify_help(void)
 {
-    printf("usage: inspectctl dossier verify FILE\n\n"
+    printf("usage: inspectctl dossier verify FILE [--json]\n\n"
            "Checks a dossier archive offline (no server): every file against the\n"
            "manifest, the manifest against manifest.sha256, every audit entry's\n"
            "hash and link, every record file against its entity's newest audit\n"
-           "entry. Names every file or entry at fault. Exit 0 when all hold, 1 if\n"
-           "anything does not.\n");
+           "entry. FILE \"-\" reads standard input. Names every file or entry at\n"
+           "fault on stderr. Exit 0 when all hold, 1 if anything does not.\n"
+           "  --json   print {\"ok\", \"file\", \"application_id\", \"files\", \"records\",\n"
+           "           \"photos\", \"audit_entries\", \"chain_head\", \"problems\"}\n\n"
+           "example: inspectctl dossier verify case.tar\n");
 }
 
-static int dossier_verify(int argc, char **argv)
+static int dossier_verify(ins_cli *cli, int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-            verify_help();
-            return INS_EXIT_OK;
-        }
-        return ins_cli_usage_error("dossier verify: expected one FILE");
-    }
-    return ins_dossier_verify_file(argv[1]);
+    const char *pos[1];
+    int npos;
+    int rc = ins_cu_args(cli, argc, argv, 1, NULL, pos, 1, 1, &npos, verify_help, "dossier verify");
+    if (rc != INS_EXIT_OK)
+        return rc < 0 ? INS_EXIT_OK : rc;
+    return ins_dossier_verify_file(pos[0], cli->json);
 }
 
-int ins_dossier_verify_file(const char *file)
+/* The result of a verify: one line of text, or one JSON object. */
+static void print_verified(const vstate *v, json_object *manifest, int json)
+{
+    unsigned photos = 0, records = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        photos += strncmp(v->files[i].path, "photos/", 7) == 0 &&
+                  strstr(v->files[i].path, ".json") == NULL;
+        records += strncmp(v->files[i].path, "records/", 8) == 0;
+    }
+    json_object *h = NULL;
+    const char *app = jstr(manifest, "application_id"), *hh = NULL;
+    uint64_t hs = 0;
+    if (json_object_object_get_ex(manifest, "chain_head", &h) && h != NULL) {
+        juint(h, "seq", &hs);
+        hh = jstr(h, "hash");
+    }
+    if (json) {
+        char seq[24];
+        snprintf(seq, sizeof seq, "%" PRIu64, hs);
+        json_object *o = json_object_new_object(), *head = json_object_new_object();
+        json_object_object_add(o, "ok", json_object_new_boolean(v->problems == 0));
+        json_object_object_add(o, "file", json_object_new_string(v->file));
+        json_object_object_add(o, "application_id", json_object_new_string(app ? app : ""));
+        json_object_object_add(o, "files", json_object_new_int64((int64_t)v->n));
+        json_object_object_add(o, "records", json_object_new_int64(records));
+        json_object_object_add(o, "photos", json_object_new_int64(photos));
+        json_object_object_add(o, "audit_entries", json_object_new_int64((int64_t)v->n_entries));
+        json_object_object_add(head, "seq", json_object_new_string(seq));
+        json_object_object_add(head, "hash", json_object_new_string(hh ? hh : ""));
+        json_object_object_add(o, "chain_head", head);
+        json_object_object_add(o, "problems", json_object_new_int64(v->problems));
+        ins_cu_print_json_object(o);
+        json_object_put(o);
+    } else if (v->problems == 0) {
+        printf("OK %s: dossier of %s, %zu files (%u records, %u photos), %zu audit entries; "
+               "chain head seq %" PRIu64 " hash %s\n",
+               v->file, app ? app : "?", v->n, records, photos, v->n_entries, hs, hh ? hh : "-");
+    }
+    if (v->problems != 0)
+        fprintf(stderr, "inspectctl: dossier verify: %s: FAILED, %u problem%s\n", v->file,
+                v->problems, v->problems == 1 ? "" : "s");
+}
+
+int ins_dossier_verify_file(const char *file, int json)
 {
     vstate v = {.file = file};
     json_object *manifest = NULL, *audit = NULL;
@@ -723,27 +740,7 @@ int ins_dossier_verify_file(const char *file)
     } else if (v.problems == 0) {
         problem(&v, "out of memory");
     }
-    if (v.problems == 0) {
-        unsigned photos = 0, records = 0;
-        for (size_t i = 0; i < v.n; i++) {
-            photos += strncmp(v.files[i].path, "photos/", 7) == 0 &&
-                      strstr(v.files[i].path, ".json") == NULL;
-            records += strncmp(v.files[i].path, "records/", 8) == 0;
-        }
-        json_object *h = NULL;
-        const char *app = jstr(manifest, "application_id"), *hh = NULL;
-        uint64_t hs = 0;
-        if (json_object_object_get_ex(manifest, "chain_head", &h) && h != NULL) {
-            juint(h, "seq", &hs);
-            hh = jstr(h, "hash");
-        }
-        printf("OK %s: dossier of %s, %zu files (%u records, %u photos), %zu audit entries; "
-               "chain head seq %" PRIu64 " hash %s\n",
-               v.file, app ? app : "?", v.n, records, photos, v.n_entries, hs, hh ? hh : "-");
-    } else {
-        fprintf(stderr, "inspectctl: dossier verify: %s: FAILED, %u problem%s\n", v.file,
-                v.problems, v.problems == 1 ? "" : "s");
-    }
+    print_verified(&v, manifest, json);
     json_object_put(manifest);
     json_object_put(audit);
     for (size_t i = 0; i < v.n; i++)
@@ -758,14 +755,13 @@ int ins_dossier_verify_file(const char *file)
 
 int ins_cmd_dossier(ins_cli *cli, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        printf("usage: inspectctl dossier export APPLICATION -o FILE\n"
-               "       inspectctl dossier verify FILE      (offline)\n");
-        return argc < 2 ? INS_EXIT_USAGE : INS_EXIT_OK;
-    }
-    if (strcmp(argv[1], "export") == 0)
-        return dossier_export(cli, argc - 1, argv + 1);
-    if (strcmp(argv[1], "verify") == 0)
-        return dossier_verify(argc - 1, argv + 1);
-    return ins_cli_usage_error("dossier: unknown subcommand '%s'", argv[1]);
+    static const ins_cu_sub subs[] = {
+        {"export", "stream a case dossier (tar) into a file or -o - (auditor)", dossier_export},
+        {"verify", "check a dossier offline: files, manifest, audit chain", dossier_verify},
+    };
+    return ins_cu_group(cli, argc, argv,
+                        "usage: inspectctl dossier COMMAND [options]\n\n"
+                        "Case dossiers: a self-verifying tar of every record, photo, report and\n"
+                        "audit entry of one application.\n",
+                        subs, sizeof subs / sizeof subs[0]);
 }

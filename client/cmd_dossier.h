@@ -30,12 +30,13 @@ int ins_cmd_dossier(ins_cli *cli, int argc, char **argv);
 
 /*
  * `dossier verify FILE` without the argument parsing: checks the archive at
- * `file` as above, printing "OK ..." on stdout or every problem and a
- * "FAILED" line on stderr. Reads only `file`; no server, no global state.
+ * `file` ("-": standard input) as above, printing "OK ..." (with `json`,
+ * one JSON object) on stdout, and every problem and a "FAILED" line on
+ * stderr. Reads only `file`; no server, no global state.
  * Returns INS_EXIT_OK when every check holds, INS_EXIT_FAIL otherwise
  * (unreadable, damaged or not a dossier included). The fuzz target
  * tests/fuzz/fuzz_dossier.c calls it on arbitrary archives.
  */
-int ins_dossier_verify_file(const char *file);
+int ins_dossier_verify_file(const char *file, int json);
 
 #endif /* INS_CMD_DOSSIER_H */

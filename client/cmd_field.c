@@ -242,8 +242,9 @@ static int checkin_cmd(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, checkin_help, "field checkin");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (lat == NULL || lon == NULL)
-        return ins_cli_usage_error("field checkin: --lat and --lon are required");
+    if (ins_cu_require("field checkin", "--lat", lat) != INS_EXIT_OK ||
+        ins_cu_require("field checkin", "--lon", lon) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     double la, lo;
     if (ins__field_parse_double("--lat", lat, -90, 90, &la) != 0 ||
         ins__field_parse_double("--lon", lon, -180, 180, &lo) != 0)
@@ -284,26 +285,28 @@ static int checkin_cmd(ins_cli *cli, int argc, char **argv)
 
 static void submit_help(void)
 {
-    printf(
-        "usage: inspectctl field submit FILE.json [--sign-key KEY.pem]\n"
-        "                              [--request-id ID]\n\n"
-        "Submits one department's findings for a task. FILE.json (\"-\": standard\n"
-        "input) holds a FindingsBody, e.g.\n"
-        "  {\"task_id\": \"T-000012\", \"department\": \"market\",\n"
-        "   \"inspector_id\": \"market-005\", \"template_version\": 1,\n"
-        "   \"answers\": [{\"item_code\": \"seats\", \"number\": 40},\n"
-        "               {\"item_code\": \"kitchen_photo\", \"photo_ids\": [\"<sha256 hex>\"]}],\n"
-        "   \"notes\": \"...\"}\n"
-        "or a whole SubmitFindingsRequest ({\"request_id\", \"findings\", \"signature\"}).\n"
-        "Photos may be uploaded before or after. Role: inspector (a team member of\n"
-        "that department).\n"
-        "  --sign-key KEY.pem   sign SHA-256 of the FindingsBody with this Ed25519\n"
-        "                       private key (needed when the inspector has a\n"
-        "                       registered public key)\n"
-        "  --request-id ID      idempotency key (default: derived from the findings,\n"
-        "                       so sending the same file again returns the first\n"
-        "                       answer and stores nothing new)\n\n%s",
-        ins_cli_global_help);
+    printf("usage: inspectctl field submit FILE.json [--sign-key KEY.pem]\n"
+           "                              [--request-id ID]\n\n"
+           "Submits one department's findings for a task. FILE.json (\"-\": standard\n"
+           "input) holds a FindingsBody, e.g. (seeds/examples/findings-market.json,\n"
+           "shortened)\n"
+           "  {\"task_id\": \"T-000001\", \"department\": \"market\",\n"
+           "   \"inspector_id\": \"market-007\", \"template_version\": 1,\n"
+           "   \"answers\": [{\"item_code\": \"seats\", \"number\": 40},\n"
+           "               {\"item_code\": \"kitchen_photo\", \"photo_ids\": [\"7e475ca2...\"]}],\n"
+           "   \"notes\": \"后厨布局合理，设施齐全\"}\n"
+           "or a whole SubmitFindingsRequest ({\"request_id\", \"findings\", \"signature\"}).\n"
+           "Every required item of the pinned template needs an answer; photo ids are\n"
+           "the SHA-256 of the files 'field upload' sends (it prints them).\n"
+           "Photos may be uploaded before or after. Role: inspector (a team member of\n"
+           "that department).\n"
+           "  --sign-key KEY.pem   sign SHA-256 of the FindingsBody with this Ed25519\n"
+           "                       private key (needed when the inspector has a\n"
+           "                       registered public key)\n"
+           "  --request-id ID      idempotency key (default: derived from the findings,\n"
+           "                       so sending the same file again returns the first\n"
+           "                       answer and stores nothing new)\n\n%s",
+           ins_cli_global_help);
 }
 
 /* Signs SHA-256 of the packed body with the Ed25519 key in `pem`. */

@@ -196,7 +196,8 @@ static void upload_help(void)
 {
     printf("usage: inspectctl field upload PHOTO --task T --item I [--upload-id ID]\n"
            "                              [--chunk-bytes N] [--media-type M]\n"
-           "                              [--lat X --lon Y] [--retries N] [--stall D]\n\n"
+           "                              [--lat X --lon Y] [--captured UNIX]\n"
+           "                              [--retries N] [--stall D]\n\n"
            "Uploads a photo of a checklist item in chunks, each committed by the server\n"
            "as it arrives, and prints its photo id (the SHA-256 in hex). Progress shows\n"
            "on stderr: a bar on a terminal, a line every 10 %% otherwise. After a\n"
@@ -210,6 +211,8 @@ static void upload_help(void)
            "  --chunk-bytes N    bytes per chunk (default 65536, at most 1048576)\n"
            "  --media-type M     default from the file name (image/jpeg, image/png, ...)\n"
            "  --lat X, --lon Y   where the photo was taken\n"
+           "  --captured UNIX    when it was taken (seconds since the epoch; default:\n"
+           "                     not given, as a file's time is when it was copied)\n"
            "  --retries N        attempts in a row without progress before giving up\n"
            "                     (default %d)\n"
            "  --stall D          cancel and resume a call that moved nothing for D\n"
@@ -516,21 +519,29 @@ static int upload_run(ins_cli *cli, ins_client *c, upload *u, unsigned retries)
 int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
 {
     const char *task = NULL, *item = NULL, *uid = NULL, *chunk = NULL, *media = NULL;
+    const char *captured = NULL;
     const char *lat = NULL, *lon = NULL, *retries_s = NULL, *stall_s = NULL;
     ins_cu_opt opts[] = {
-        {"--task", &task, NULL},        {"--item", &item, NULL},
-        {"--upload-id", &uid, NULL},    {"--chunk-bytes", &chunk, NULL},
-        {"--media-type", &media, NULL}, {"--lat", &lat, NULL},
-        {"--lon", &lon, NULL},          {"--retries", &retries_s, NULL},
-        {"--stall", &stall_s, NULL},    {NULL, NULL, NULL},
+        {"--task", &task, NULL},
+        {"--item", &item, NULL},
+        {"--upload-id", &uid, NULL},
+        {"--chunk-bytes", &chunk, NULL},
+        {"--media-type", &media, NULL},
+        {"--lat", &lat, NULL},
+        {"--lon", &lon, NULL},
+        {"--retries", &retries_s, NULL},
+        {"--stall", &stall_s, NULL},
+        {"--captured", &captured, NULL},
+        {NULL, NULL, NULL},
     };
     const char *pos[1];
     int npos;
     int rc = ins_cu_args(cli, argc, argv, 1, opts, pos, 1, 1, &npos, upload_help, "field upload");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (task == NULL || item == NULL || !task[0] || !item[0])
-        return ins_cli_usage_error("field upload: --task and --item are required");
+    if (ins_cu_require("field upload", "--task", task) != INS_EXIT_OK ||
+        ins_cu_require("field upload", "--item", item) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
     if (uid != NULL && ins_upload_id_check(uid, 0) != 0)
         return ins_cli_usage_error("field upload: --upload-id must have 1..%d bytes",
                                    INS_UPLOAD_ID_MAX);
@@ -545,6 +556,9 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
     if (stall_s != NULL && (ins_cli_parse_duration_ms(stall_s, &stall_ms) != 0 || stall_ms == 0))
         return ins_cli_usage_error("field upload: --stall: '%s' is not a duration such as 30s",
                                    stall_s);
+    uint64_t capture = 0;
+    if (captured != NULL && ins_cu_parse_u64("--captured", captured, INT64_MAX, &capture) != 0)
+        return INS_EXIT_USAGE;
     double la = 0, lo = 0;
     if ((lat != NULL) != (lon != NULL))
         return ins_cli_usage_error("field upload: give both --lat and --lon, or neither");
@@ -596,7 +610,7 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
     u.hdr.sha256.data = sha;
     u.hdr.sha256.len = 32;
     u.hdr.media_type = (char *)(media != NULL ? media : media_type_of(pos[0]));
-    u.hdr.capture_unix = (int64_t)stt.st_mtime;
+    u.hdr.capture_unix = (int64_t)capture; /* not the file's time: a copy's is when it was copied */
     u.hdr.latitude = la;
     u.hdr.longitude = lo;
     u.timeout_ms = cli->timeout_set ? cli->timeout_ms : INS_TIMEOUT_NONE;

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cliutil.h"
+#include "cmd_token.h"
 #include "inspect/v1/directory.pb-c.h"
 #include "inspect/v1/licensing.pb-c.h"
 #include "ins_pbjson.h"
@@ -426,8 +427,7 @@ static int mint(const ins_cli *cli, const char *data_dir, ins_role role, const c
     p.expires_unix = (int64_t)time(NULL) + 3600;
     int rc = ins_token_issue(data_dir, &p, out, len);
     if (rc != 0) {
-        fprintf(stderr, "inspectctl: seed load: cannot sign a token with the keys of %s: %s\n",
-                data_dir, ins_strerror(rc));
+        ins_token_issue_failed("seed load", data_dir, rc);
         return -1;
     }
     return 0;

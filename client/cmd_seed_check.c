@@ -351,9 +351,23 @@ int ins__seed_check(ins_cli *cli, int argc, char **argv)
     check_calendars(&s, &ck);
     check_inspectors(&s, &ck);
     check_applications(&s, &ck);
-    print_counts(&s);
-    printf("%d error%s, %d warning%s\n", ck.errors, ck.errors == 1 ? "" : "s", ck.warnings,
-           ck.warnings == 1 ? "" : "s");
+    if (cli->json) {
+        json_object *o = json_object_new_object(), *counts = json_object_new_object();
+        for (int k = 0; k < K_COUNT; k++)
+            json_object_object_add(counts, ins__seed_kinds[k].label,
+                                   json_object_new_int64((int64_t)s.n[k]));
+        json_object_object_add(o, "counts", counts);
+        json_object_object_add(o, "errors", json_object_new_int(ck.errors));
+        json_object_object_add(o, "warnings", json_object_new_int(ck.warnings));
+        rc = ins_cu_print_json_object(o);
+        json_object_put(o);
+    } else {
+        print_counts(&s);
+        printf("%d error%s, %d warning%s\n", ck.errors, ck.errors == 1 ? "" : "s", ck.warnings,
+               ck.warnings == 1 ? "" : "s");
+    }
     ins__seed_free(&s);
+    if (rc != INS_EXIT_OK)
+        return rc;
     return ck.errors == 0 ? INS_EXIT_OK : INS_EXIT_FAIL;
 }

@@ -80,21 +80,13 @@ int ins_cmd_whoami(ins_cli *cli, int argc, char **argv)
     char role[32];
     role_name(r->role, role, sizeof role);
     if (cli->json) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "principal", json_object_new_string(r->principal));
-        json_object_object_add(o, "role", json_object_new_string(role));
-        json_object_object_add(o, "department", json_object_new_string(r->department));
-        json_object_object_add(o, "expires_unix", json_object_new_int64(r->expires_unix));
-        json_object_object_add(o, "auth_method", json_object_new_string(r->auth_method));
-        json_object_object_add(o, "districts", json_object_new_string(r->districts));
-        json_object_object_add(o, "node_district", json_object_new_string(r->node_district));
-        ins_cu_print_json_object(o);
-        json_object_put(o);
+        ins_cu_print_json(&r->base);
     } else {
         printf("principal:  %s\nrole:       %s\ndepartment: %s\nauth:       %s\n", r->principal,
                role, r->department, r->auth_method);
+        char when[40];
         if (r->expires_unix != 0)
-            printf("expires:    %" PRId64 "\n", r->expires_unix);
+            printf("expires:    %s\n", ins_cu_fmt_time(r->expires_unix, when, sizeof when));
         printf("districts:  %s\nnode:       district %s\n", ins_district_list_text(r->districts),
                r->node_district);
     }
@@ -121,21 +113,13 @@ int ins_cmd_status(ins_cli *cli, int argc, char **argv)
     if (r == NULL)
         return INS_EXIT_FAIL;
     if (cli->json) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "version", json_object_new_string(r->version));
-        json_object_object_add(o, "started_unix", json_object_new_int64(r->started_unix));
-        json_object_object_add(o, "worker_threads", json_object_new_int64(r->worker_threads));
-        json_object_object_add(o, "calls_started",
-                               json_object_new_int64((int64_t)r->calls_started));
-        json_object_object_add(o, "calls_active", json_object_new_int64((int64_t)r->calls_active));
-        json_object_object_add(o, "draining", json_object_new_boolean(r->draining));
-        ins_cu_print_json_object(o);
-        json_object_put(o);
+        ins_cu_print_json(&r->base);
     } else {
-        printf("version:        %s\nstarted_unix:   %" PRId64 "\nworker_threads: %" PRIu32
+        char started[40];
+        printf("version:        %s\nstarted:        %s\nworker_threads: %" PRIu32
                "\ncalls_started:  %" PRIu64 "\ncalls_active:   %" PRIu64 "\ndraining:       %s\n",
-               r->version, r->started_unix, r->worker_threads, r->calls_started, r->calls_active,
-               r->draining ? "yes" : "no");
+               r->version, ins_cu_fmt_time(r->started_unix, started, sizeof started),
+               r->worker_threads, r->calls_started, r->calls_active, r->draining ? "yes" : "no");
     }
     protobuf_c_message_free_unpacked(&r->base, NULL);
     return INS_EXIT_OK;

@@ -11,6 +11,7 @@
  */
 #include "cmd_token.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,41 +23,42 @@
 #include "ins_error.h"
 #include "ins_principal.h"
 #include "inspect/v1/directory.pb-c.h"
-
-static void usage_token(FILE *f)
-{
-    fputs("usage: inspectctl token <command> [options]\n"
-          "\n"
-          "commands:\n"
-          "  issue        sign a bearer token with the node's signing key\n"
-          "  rotate-key   add a new signing key; older keys still verify\n"
-          "  retire-key   stop accepting tokens signed with an old key\n"
-          "  revoke       refuse a principal's tokens issued before a time (online)\n"
-          "\n"
-          "Run 'inspectctl token <command> --help' for its options.\n",
-          f);
-}
+#include "inspect/v1/session.pb-c.h"
 
 static void usage_issue(FILE *f)
 {
     fputs("usage: inspectctl token issue --data-dir DIR --role ROLE --principal NAME\n"
           "                              [--department DEPT] [--district LIST] --ttl DURATION\n"
+          "                              [--json]\n"
           "\n"
-          "Signs a bearer token with the signing key of DIR (DIR/token.key, created\n"
-          "mode 0600 if missing, or the newest of DIR/token-keys after a rotation)\n"
-          "and prints it on stdout. Clients send it as 'authorization: Bearer <token>'.\n"
+          "Signs a bearer token with the signing key of DIR (DIR/token.key, or the\n"
+          "newest of DIR/token-keys after a rotation) and prints it on stdout. DIR\n"
+          "must be the data folder of the server that will check the token, which\n"
+          "creates the key on its first start; a folder without a key is refused\n"
+          "(exit 1), never given a new one. Clients send the token as\n"
+          "'authorization: Bearer <token>', or inspectctl with --token or\n"
+          "$INSPECT_TOKEN.\n"
+          "\n"
+          "The server checks the principal against its directory on every call:\n"
+          "for the inspector role NAME must be an active inspector's id (e.g.\n"
+          "fire-003), for the department role DEPT an active department's code.\n"
           "\n"
           "  --data-dir DIR     the server's data folder\n"
           "  --role ROLE        inspector, dispatcher, department, auditor or admin\n"
           "  --principal NAME   who the token speaks for (no control characters)\n"
-          "  --department DEPT  the department, for the department role (optional)\n"
+          "  --department DEPT  the department (required for the department role)\n"
           "  --district LIST    the districts the token is valid in: one code, several\n"
           "                     (a,b,c: a city department) or '*' (every district). Without\n"
           "                     it the token holds the default district only, the one of\n"
           "                     a node started without --district. Nodes of a province\n"
           "                     share one keyring (DIR/token-keys on every node)\n"
           "  --ttl DURATION     lifetime: digits and a unit, e.g. 90s, 30m, 12h, 7d\n"
-          "  -h, --help         show this help\n",
+          "  --json             print {\"token\", \"principal\", \"role\", \"department\",\n"
+          "                     \"districts\", \"expires\"} (RFC 3339) instead of the token\n"
+          "  -h, --help         show this help\n"
+          "\n"
+          "example: inspectctl token issue --data-dir data --role dispatcher --principal desk-1 "
+          "--ttl 8h\n",
           f);
 }
 
@@ -67,37 +69,83 @@ static void issue_help(void)
 
 static int usage_error(const char *msg, const char *arg)
 {
-    fprintf(stderr, "inspectctl token issue: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    fputs("Run 'inspectctl token issue --help' for usage.\n", stderr);
-    return INS_EXIT_USAGE;
+    return ins_cli_usage_error("token issue: %s%s%s", msg, arg ? ": " : "", arg ? arg : "");
 }
 
-static int cmd_issue(int argc, char **argv)
+void ins_token_issue_failed(const char *what, const char *data_dir, int rc)
+{
+    if (rc == ENOENT || rc == ENOTDIR)
+        fprintf(stderr,
+                "inspectctl: %s: %s is not a folder: --data-dir must be the data folder of the "
+                "server that will check the token (its --data-dir, default ./data)\n",
+                what, data_dir);
+    else if (rc == INS_ENOTFOUND)
+        fprintf(stderr,
+                "inspectctl: %s: %s holds no token key (token.key or token-keys/): start "
+                "inspectd on it once, which creates the key, then issue tokens\n",
+                what, data_dir);
+    else
+        fprintf(stderr, "inspectctl: %s: cannot sign a token with the keys of %s: %s\n", what,
+                data_dir, ins_strerror(rc));
+}
+
+/* Prints the issued token: bare, or with --json its claims. */
+static int print_issued(const ins_cli *cli, const char *token, const ins_principal *p)
+{
+    if (!cli->json) {
+        if (printf("%s\n", token) < 0 || fflush(stdout) != 0) {
+            perror("inspectctl: token issue: stdout");
+            return INS_EXIT_FAIL;
+        }
+        return INS_EXIT_OK;
+    }
+    char expires[32];
+    time_t t = (time_t)p->expires_unix;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(expires, sizeof expires, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "token", json_object_new_string(token));
+    json_object_object_add(o, "principal", json_object_new_string(p->name));
+    json_object_object_add(
+        o, "role",
+        json_object_new_string(
+            protobuf_c_enum_descriptor_get_value(&inspect__v1__role__descriptor, p->role)->name));
+    json_object_object_add(o, "department", json_object_new_string(p->department));
+    json_object_object_add(o, "districts", json_object_new_string(p->districts));
+    json_object_object_add(o, "expires", json_object_new_string(expires));
+    int rc = ins_cu_print_json_object(o);
+    json_object_put(o);
+    return rc;
+}
+
+static int cmd_issue(ins_cli *cli, int argc, char **argv)
 {
     const char *data_dir = NULL, *role = NULL, *name = NULL, *dept = "", *ttl = NULL;
     const char *districts = NULL;
     ins_cu_opt opts[] = {
-        {"--data-dir", &data_dir, NULL},
-        {"--role", &role, NULL},
-        {"--principal", &name, NULL},
-        {"--department", &dept, NULL},
-        {"--district", &districts, NULL},
-        {"--ttl", &ttl, NULL},
-        {NULL, NULL, NULL},
+        {"--data-dir", &data_dir, NULL}, {"--role", &role, NULL}, {"--principal", &name, NULL},
+        {"--department", &dept, NULL},   {"--ttl", &ttl, NULL},   {NULL, NULL, NULL},
     };
+    /* --district here is the token's claim, not the global option (where a
+     * call is routed), so it is taken out before the global options are. */
+    const char *dvals[INS_CU_MAX_REPEAT];
+    size_t nd;
+    if (ins_cu_take_repeated(&argc, argv, "--district", dvals, &nd, "token issue") != 0)
+        return INS_EXIT_USAGE;
+    if (nd > 1)
+        return ins_cli_usage_error("token issue: give --district once, with a list (a,b,c)");
+    if (nd == 1)
+        districts = dvals[0];
     int npos;
-    /* offline: no global options (cli NULL) */
-    int rc = ins_cu_args(NULL, argc, argv, 1, opts, NULL, 0, 0, &npos, issue_help, "token issue");
+    int rc = ins_cu_args(cli, argc, argv, 1, opts, NULL, 0, 0, &npos, issue_help, "token issue");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (data_dir == NULL || *data_dir == '\0')
-        return usage_error("--data-dir is required", NULL);
-    if (role == NULL)
-        return usage_error("--role is required", NULL);
-    if (name == NULL || *name == '\0')
-        return usage_error("--principal is required", NULL);
-    if (ttl == NULL)
-        return usage_error("--ttl is required", NULL);
+    if (ins_cu_require("token issue", "--data-dir", data_dir) != INS_EXIT_OK ||
+        ins_cu_require("token issue", "--role", role) != INS_EXIT_OK ||
+        ins_cu_require("token issue", "--principal", name) != INS_EXIT_OK ||
+        ins_cu_require("token issue", "--ttl", ttl) != INS_EXIT_OK)
+        return INS_EXIT_USAGE;
 
     ins_principal p;
     memset(&p, 0, sizeof(p));
@@ -105,20 +153,17 @@ static int cmd_issue(int argc, char **argv)
     if (p.role == INS_ROLE_NONE)
         return usage_error("--role must be inspector, dispatcher, department, auditor or admin",
                            role);
-    if (strlen(name) >= sizeof(p.name) || !ins_principal_text_ok(name)) {
-        fprintf(stderr,
-                "inspectctl token issue: --principal must be at most %zu bytes without control "
-                "characters\n",
-                sizeof(p.name) - 1);
-        return INS_EXIT_USAGE;
-    }
-    if (strlen(dept) >= sizeof(p.department) || !ins_principal_text_ok(dept)) {
-        fprintf(stderr,
-                "inspectctl token issue: --department must be at most %zu bytes without control "
-                "characters\n",
-                sizeof(p.department) - 1);
-        return INS_EXIT_USAGE;
-    }
+    if (p.role == INS_ROLE_DEPARTMENT && dept[0] == '\0')
+        return ins_cli_usage_error("token issue: missing --department: the department role "
+                                   "speaks for one department (e.g. --department fire)");
+    if (strlen(name) >= sizeof(p.name) || !ins_principal_text_ok(name))
+        return ins_cli_usage_error("token issue: --principal must be at most %zu bytes without "
+                                   "control characters",
+                                   sizeof(p.name) - 1);
+    if (strlen(dept) >= sizeof(p.department) || !ins_principal_text_ok(dept))
+        return ins_cli_usage_error("token issue: --department must be at most %zu bytes without "
+                                   "control characters",
+                                   sizeof(p.department) - 1);
     int64_t secs;
     if (ins_duration_parse(ttl, &secs) != 0)
         return usage_error("--ttl must be a positive number and a unit (s, m, h, d), e.g. 12h",
@@ -137,21 +182,16 @@ static int cmd_issue(int argc, char **argv)
     char token[INS_TOKEN_MAX];
     rc = ins_token_issue(data_dir, &p, token, sizeof(token));
     if (rc != 0) {
-        fprintf(stderr, "inspectctl token issue: cannot sign the token with the keys of %s: %s\n",
-                data_dir, ins_strerror(rc));
+        ins_token_issue_failed("token issue", data_dir, rc);
         return INS_EXIT_FAIL;
     }
-    if (printf("%s\n", token) < 0 || fflush(stdout) != 0) {
-        perror("inspectctl token issue: stdout");
-        return INS_EXIT_FAIL;
-    }
-    return 0;
+    return print_issued(cli, token, &p);
 }
 
 static void usage_keys(FILE *f)
 {
-    fputs("usage: inspectctl token rotate-key --data-dir DIR\n"
-          "       inspectctl token retire-key --data-dir DIR --key-id N\n"
+    fputs("usage: inspectctl token rotate-key --data-dir DIR [--json]\n"
+          "       inspectctl token retire-key --data-dir DIR --key-id N [--json]\n"
           "\n"
           "rotate-key adds key N+1 to DIR/token-keys and prints N+1: it signs every\n"
           "token issued from now on, while the older keys still verify. retire-key\n"
@@ -166,31 +206,26 @@ static void keys_help(void)
     usage_keys(stdout);
 }
 
-static int cmd_keys(int argc, char **argv, int retire)
+static int cmd_keys(ins_cli *cli, int argc, char **argv, int retire)
 {
     const char *what = retire ? "token retire-key" : "token rotate-key";
     const char *data_dir = NULL, *key_id = NULL;
     ins_cu_opt opts[] = {
         {"--data-dir", &data_dir, NULL}, {"--key-id", &key_id, NULL}, {NULL, NULL, NULL}};
     int npos;
-    int rc = ins_cu_args(NULL, argc, argv, 1, opts, NULL, 0, 0, &npos, keys_help, what);
+    int rc = ins_cu_args(cli, argc, argv, 1, opts, NULL, 0, 0, &npos, keys_help, what);
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (data_dir == NULL || *data_dir == '\0' || (retire != (key_id != NULL))) {
-        fprintf(stderr, "inspectctl %s: %s\n", what,
-                retire ? "--data-dir and --key-id are required"
-                       : "--data-dir is required (and --key-id is for retire-key)");
-        usage_keys(stderr);
+    if (ins_cu_require(what, "--data-dir", data_dir) != INS_EXIT_OK ||
+        (retire && ins_cu_require(what, "--key-id", key_id) != INS_EXIT_OK))
         return INS_EXIT_USAGE;
-    }
+    if (!retire && key_id != NULL)
+        return ins_cli_usage_error("%s: --key-id is for retire-key", what);
     uint32_t id = 0;
     if (retire) {
-        char *end = NULL;
-        unsigned long v = strtoul(key_id, &end, 10);
-        if (*key_id < '0' || *key_id > '9' || *end != '\0' || v > UINT32_MAX) {
-            fprintf(stderr, "inspectctl %s: --key-id must be a key number: %s\n", what, key_id);
+        uint64_t v;
+        if (ins_cu_parse_u64("--key-id", key_id, UINT32_MAX, &v) != 0)
             return INS_EXIT_USAGE;
-        }
         id = (uint32_t)v;
         rc = ins_token_keyring_retire(data_dir, id);
     } else {
@@ -201,13 +236,34 @@ static int cmd_keys(int argc, char **argv, int retire)
                 id);
         return INS_EXIT_FAIL;
     }
+    if (rc == ENOENT || rc == ENOTDIR || (rc == INS_ENOTFOUND && !retire)) {
+        ins_token_issue_failed(what, data_dir, rc);
+        return INS_EXIT_FAIL;
+    }
     if (rc != 0) {
         fprintf(stderr, "inspectctl %s: %s: %s\n", what, data_dir,
                 rc == INS_ENOTFOUND ? "no such key" : ins_strerror(rc));
         return INS_EXIT_FAIL;
     }
+    if (cli->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, retire ? "retired_key_id" : "key_id", json_object_new_int64(id));
+        rc = ins_cu_print_json_object(o);
+        json_object_put(o);
+        return rc;
+    }
     printf(retire ? "retired key %" PRIu32 "\n" : "%" PRIu32 "\n", id);
     return fflush(stdout) == 0 ? 0 : INS_EXIT_FAIL;
+}
+
+static int cmd_rotate(ins_cli *cli, int argc, char **argv)
+{
+    return cmd_keys(cli, argc, argv, 0);
+}
+
+static int cmd_retire(ins_cli *cli, int argc, char **argv)
+{
+    return cmd_keys(cli, argc, argv, 1);
 }
 
 /* ---- revoke (online) --------------------------------------------------- */
@@ -250,10 +306,9 @@ static int cmd_revoke(ins_cli *cli, int argc, char **argv)
     int rc = ins_cu_args(cli, argc, argv, 1, opts, NULL, 0, 0, &npos, revoke_help, "token revoke");
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
-    if (principal == NULL || *principal == '\0' || reason == NULL || *reason == '\0') {
-        fputs("inspectctl token revoke: --principal and --reason are required\n", stderr);
+    if (ins_cu_require("token revoke", "--principal", principal) != INS_EXIT_OK ||
+        ins_cu_require("token revoke", "--reason", reason) != INS_EXIT_OK)
         return INS_EXIT_USAGE;
-    }
     uint64_t secs = 0;
     if (before != NULL && ins_cu_parse_u64("--before", before, INT64_MAX / 1000, &secs) != 0)
         return INS_EXIT_USAGE;
@@ -273,23 +328,15 @@ static int cmd_revoke(ins_cli *cli, int argc, char **argv)
 
 int ins_cmd_token(ins_cli *cli, int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs("inspectctl token: missing command\n", stderr);
-        usage_token(stderr);
-        return INS_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
-        usage_token(stdout);
-        return 0;
-    }
-    if (strcmp(sub, "issue") == 0)
-        return cmd_issue(argc - 1, argv + 1);
-    if (strcmp(sub, "rotate-key") == 0 || strcmp(sub, "retire-key") == 0)
-        return cmd_keys(argc - 1, argv + 1, sub[1] == 'e');
-    if (strcmp(sub, "revoke") == 0)
-        return cmd_revoke(cli, argc - 1, argv + 1);
-    fprintf(stderr, "inspectctl token: unknown command: %s\n", sub);
-    usage_token(stderr);
-    return INS_EXIT_USAGE;
+    static const ins_cu_sub subs[] = {
+        {"issue", "sign a bearer token with the node's signing key (offline)", cmd_issue},
+        {"rotate-key", "add a new signing key; older keys still verify (offline)", cmd_rotate},
+        {"retire-key", "stop accepting tokens signed with an old key (offline)", cmd_retire},
+        {"revoke", "refuse a principal's tokens issued before a time (online)", cmd_revoke},
+    };
+    return ins_cu_group(cli, argc, argv,
+                        "usage: inspectctl token COMMAND [options]\n\n"
+                        "Bearer tokens: issued offline from the server's data folder, revoked\n"
+                        "online (admin).\n",
+                        subs, sizeof subs / sizeof subs[0]);
 }

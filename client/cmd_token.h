@@ -3,7 +3,8 @@
  * revocation online.
  *
  * `inspectctl token issue` signs a token with the node's signing key, read
- * from (or created in) the server's data folder, so an operator on the server
+ * from the server's data folder (never created there: only the server makes
+ * it, on its first start), so an operator on the server
  * host can hand a token to a user or a script without a running server.
  * Whoever can read the data folder's keys can mint any token: this runs with
  * the server's rights on its own folder. `rotate-key` and `retire-key` manage
@@ -34,5 +35,13 @@
  * be loaded or the token cannot be made, or the server refused.
  */
 int ins_cmd_token(ins_cli *cli, int argc, char **argv);
+
+/*
+ * Says on stderr why ins_token_issue() failed with `rc` for `data_dir`, as
+ * "inspectctl: WHAT: ..." with what to do: a folder that does not exist,
+ * one without a key (no server started on it yet), other errors. Shared by
+ * `token issue` and `seed load --data-dir`. This function can't fail.
+ */
+void ins_token_issue_failed(const char *what, const char *data_dir, int rc);
 
 #endif /* INS_CMD_TOKEN_H */

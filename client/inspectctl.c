@@ -2,7 +2,7 @@
  * inspectctl.c - the command-line client: global options, then one command.
  *
  * The dispatcher only knows the command table; each command group lives in
- * its own file (cmd_*.c) and parses its own arguments. Commands that talk to
+ * its own file (cmd_*.c) and parses its own arguments (with cliargs.c). Commands that talk to
  * a server take the global options either before or after the command name;
  * the offline commands (token, backup, restore) get their arguments as given.
  * backup and restore are not compiled in: they need the storage engine, so
@@ -35,7 +35,7 @@
 
 const char ins_cli_global_help[] =
     "Global options (before or after the command):\n"
-    "  --server ADDR        server address (default 127.0.0.1:50051)\n"
+    "  --server ADDR        server address (default: $INSPECT_SERVER, else 127.0.0.1:50051)\n"
     "  --token TOKEN        bearer token (default: $INSPECT_TOKEN)\n"
     "  --ca FILE            CA certificates (PEM): use TLS and verify the server\n"
     "  --cert FILE          client certificate (PEM) for mutual TLS; needs --key\n"
@@ -48,101 +48,13 @@ const char ins_cli_global_help[] =
     "                       (default 10s; none for streams that follow, like --watch)\n"
     "  --json               print results as JSON\n";
 
-void ins_cli_defaults(ins_cli *cli)
-{
-    memset(cli, 0, sizeof *cli);
-    cli->server = "127.0.0.1:50051";
-    const char *tok = getenv("INSPECT_TOKEN");
-    cli->token = (tok != NULL && tok[0] != '\0') ? tok : NULL;
-    const char *district = getenv("INSPECT_DISTRICT");
-    cli->district = (district != NULL && district[0] != '\0') ? district : NULL;
-    cli->timeout_ms = 10000;
-}
-
-int ins_cli_parse_duration_ms(const char *text, int64_t *ms)
-{
-    if (text == NULL || !isdigit((unsigned char)text[0]))
-        return -1;
-    errno = 0;
-    char *end;
-    long long n = strtoll(text, &end, 10);
-    if (errno != 0 || n < 0)
-        return -1;
-    long long mult;
-    if (*end == '\0' || strcmp(end, "s") == 0)
-        mult = 1000;
-    else if (strcmp(end, "ms") == 0)
-        mult = 1;
-    else if (strcmp(end, "m") == 0)
-        mult = 60 * 1000;
-    else if (strcmp(end, "h") == 0)
-        mult = 3600 * 1000;
-    else
-        return -1;
-    if (n > INT64_MAX / mult)
-        return -1;
-    *ms = (int64_t)(n * mult);
-    return 0;
-}
-
-int ins_cli_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("inspectctl: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs(" (see --help)\n", stderr);
-    va_end(ap);
-    return INS_EXIT_USAGE;
-}
-
-int ins_cli_global_option(ins_cli *cli, int argc, char **argv, int *i)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } str_opts[] = {
-        {"--server", offsetof(ins_cli, server)},
-        {"--token", offsetof(ins_cli, token)},
-        {"--ca", offsetof(ins_cli, ca)},
-        {"--cert", offsetof(ins_cli, cert)},
-        {"--key", offsetof(ins_cli, key)},
-        {"--target-name", offsetof(ins_cli, target_name)},
-        {"--district", offsetof(ins_cli, district)},
-    };
-    const char *arg = argv[*i];
-    if (strcmp(arg, "--json") == 0) {
-        cli->json = 1;
-        *i += 1;
-        return 1;
-    }
-    int is_timeout = strcmp(arg, "--timeout") == 0;
-    size_t k;
-    for (k = 0; k < sizeof str_opts / sizeof str_opts[0]; k++)
-        if (strcmp(arg, str_opts[k].name) == 0)
-            break;
-    if (!is_timeout && k == sizeof str_opts / sizeof str_opts[0])
-        return 0;
-    if (*i + 1 >= argc) {
-        ins_cli_usage_error("%s needs a value", arg);
-        return -1;
-    }
-    const char *value = argv[*i + 1];
-    if (is_timeout) {
-        if (ins_cli_parse_duration_ms(value, &cli->timeout_ms) != 0) {
-            ins_cli_usage_error("--timeout: '%s' is not a duration such as 500ms, 10s, 2m", value);
-            return -1;
-        }
-        cli->timeout_set = 1;
-    } else {
-        *(const char **)((char *)cli + str_opts[k].off) = value;
-    }
-    *i += 2;
-    return 1;
-}
+/* The last channel opened was plaintext (no --ca): ins_cli_fail() then
+ * suggests --ca when the server did not speak plaintext HTTP/2. */
+static int last_plaintext;
 
 int ins_cli_connect(const ins_cli *cli, ins_client **out)
 {
+    last_plaintext = cli->ca == NULL && cli->cert == NULL;
     if (cli->district != NULL && !ins_district_code_ok(cli->district)) {
         *out = NULL;
         return ins_cli_usage_error("--district (or $INSPECT_DISTRICT) takes one district code "
@@ -177,6 +89,14 @@ int ins_cli_fail(const char *what, int code, const char *details)
         fprintf(stderr, "inspectctl: %s: %s: %s\n", what, ins_client_status_name(code), details);
     else
         fprintf(stderr, "inspectctl: %s: %s\n", what, ins_client_status_name(code));
+    /* Something answered, but not plaintext HTTP/2: most likely TLS. */
+    if (code == GRPC_STATUS_UNAVAILABLE && last_plaintext &&
+        (details == NULL || strstr(details, "Connection refused") == NULL))
+        fprintf(stderr,
+                "inspectctl: %s: if the server uses TLS, pass --ca FILE (the CA "
+                "certificate that signed the server's), as plaintext is only served "
+                "on loopback\n",
+                what);
     return ins_cli_space_full(code, details) ? INS_EXIT_FULL : INS_EXIT_FAIL;
 }
 
@@ -205,10 +125,11 @@ int ins_cli_busy(int code, const char *details)
 
 /*
  * Runs inspectctl-backup from the directory of this executable with
- * "COMMAND ARGS..." (argv[0] is the command name). Returns only on failure,
- * after saying why: INS_EXIT_FAIL.
+ * "COMMAND ARGS..." (argv[0] is the command name), and --json when it was
+ * given before the command. Returns only on failure, after saying why:
+ * INS_EXIT_FAIL.
  */
-static int run_backup_tool(int argc, char **argv)
+static int run_backup_tool(const ins_cli *cli, int argc, char **argv)
 {
     static const char tool[] = "inspectctl-backup";
     char self[4096], path[4096 + sizeof tool];
@@ -223,7 +144,7 @@ static int run_backup_tool(int argc, char **argv)
     if (slash != NULL)
         *slash = '\0';
     snprintf(path, sizeof path, "%s/%s", slash != NULL ? self : ".", tool);
-    char **args = calloc((size_t)argc + 2, sizeof *args);
+    char **args = calloc((size_t)argc + 3, sizeof *args);
     if (args == NULL) {
         fprintf(stderr, "inspectctl: %s: %s\n", argv[0], strerror(ENOMEM));
         return INS_EXIT_FAIL;
@@ -231,6 +152,8 @@ static int run_backup_tool(int argc, char **argv)
     args[0] = (char *)tool;
     for (int i = 0; i < argc; i++)
         args[i + 1] = argv[i];
+    if (cli->json)
+        args[argc + 1] = "--json";
     fflush(stdout);
     execv(path, args);
     fprintf(stderr, "inspectctl: %s: cannot run %s: %s\n", argv[0], path, strerror(errno));
@@ -243,8 +166,8 @@ static int run_backup_tool(int argc, char **argv)
 typedef struct command {
     const char *name;
     const char *summary;
-    int (*online)(ins_cli *, int, char **); /* takes the global options */
-    int (*offline)(int, char **);           /* gets its argv untouched */
+    int (*online)(ins_cli *, int, char **);        /* takes the global options */
+    int (*offline)(const ins_cli *, int, char **); /* gets its argv untouched */
 } command;
 
 static const command commands[] = {
@@ -324,7 +247,7 @@ int main(int argc, char **argv)
             continue;
         if (commands[k].online != NULL)
             return commands[k].online(&cli, argc - i, argv + i);
-        return commands[k].offline(argc - i, argv + i);
+        return commands[k].offline(&cli, argc - i, argv + i);
     }
     return ins_cli_usage_error("unknown command '%s'", argv[i]);
 }

@@ -15,7 +15,6 @@
 #include <openssl/evp.h>
 
 #include "ins_sha256.h"
-#include <openssl/hmac.h>
 
 #include "ins_base64.h"
 #include "ins_error.h"
@@ -29,12 +28,7 @@
 
 int ins_cursor_key_derive(const void *node, size_t len, ins_cursor_key *out)
 {
-    unsigned int n = 0;
-    if (HMAC(ins_sha256_md(), node, (int)len, (const unsigned char *)DERIVE, strlen(DERIVE),
-             out->bytes, &n) == NULL ||
-        n != INS_CURSOR_KEY_BYTES)
-        return INS_EINTERNAL;
-    return 0;
+    return ins_hmac_sha256(node, len, DERIVE, strlen(DERIVE), out->bytes);
 }
 
 static void put_len(unsigned char b[4], size_t n)
@@ -75,11 +69,7 @@ static int mac(const ins_cursor_key *key, const ins_cursor_query *q, const unsig
     n += sizeof q->digest;
     memcpy(buf + n, body, len);
     n += len;
-    unsigned int outlen = 0;
-    if (HMAC(ins_sha256_md(), key->bytes, INS_CURSOR_KEY_BYTES, buf, n, out, &outlen) == NULL ||
-        outlen != MAC_BYTES)
-        return INS_EINTERNAL;
-    return 0;
+    return ins_hmac_sha256(key->bytes, INS_CURSOR_KEY_BYTES, buf, n, out);
 }
 
 int ins_cursor_make(const ins_cursor_key *key, const ins_cursor_query *q, uint64_t seq,

@@ -25,4 +25,16 @@ const EVP_MD *ins_sha256_md(void);
  * OpenSSL cannot allocate its context (out is then zeroed). */
 int ins_sha256(const void *p, size_t n, uint8_t out[32]);
 
+/*
+ * HMAC-SHA-256 of the `n` bytes at `p` under the `keylen`-byte `key`, into
+ * `out`. Each thread keeps the prepared state of the last few keys it used
+ * (their inner and outer pads), so a bearer token is checked without a
+ * provider lookup and a key schedule per call: OpenSSL's one-shot HMAC()
+ * fetches the MAC and the digest by name every time (about 24,000
+ * instructions, half a small call's cost). Keys longer than 64 bytes are
+ * not kept. Returns 0, or INS_EINTERNAL when OpenSSL fails (out zeroed).
+ * The kept key copies are wiped when their thread exits.
+ */
+int ins_hmac_sha256(const void *key, size_t keylen, const void *p, size_t n, uint8_t out[32]);
+
 #endif /* INS_SHA256_H */

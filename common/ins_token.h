@@ -45,6 +45,10 @@
 
 #define INS_TOKEN_KEYS_MAX 16 /* keys accepted at once */
 
+/* The key files in a data folder (see above); a backup copies both. */
+#define INS_TOKEN_KEY_FILE "token.key"
+#define INS_TOKEN_KEYS_DIR "token-keys"
+
 typedef struct ins_token_key {
     unsigned char bytes[INS_TOKEN_KEY_BYTES];
     uint32_t id; /* 0: DATA_DIR/token.key; n: token-keys/<n>.key */
@@ -85,8 +89,10 @@ const ins_token_key *ins_token_keyring_active(const ins_token_keyring *ring);
  * the folder with key 0 copied into it on the first rotation), which signs
  * every token issued from then on; the older keys still verify until they
  * are retired. A running server sees the change on its next call. Sets
- * `*new_id`. Returns 0; INS_ETOOBIG when INS_TOKEN_KEYS_MAX keys are
- * accepted already (retire one first); errors of ins_token_keyring_load.
+ * `*new_id`. Returns 0; ENOENT or INS_ENOTFOUND as ins_token_issue when
+ * DATA_DIR is no folder or holds no key yet (never creates key 0);
+ * INS_ETOOBIG when INS_TOKEN_KEYS_MAX keys are accepted already (retire
+ * one first); errors of ins_token_keyring_load.
  * Two processes rotating at the same moment agree on one new key.
  */
 int ins_token_keyring_rotate(const char *data_dir, uint32_t *new_id);
@@ -140,10 +146,12 @@ int ins_token_keys_verify(ins_token_keys *k, const char *token, int64_t now_unix
 int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, size_t outlen);
 
 /*
- * Signs a token for `p` with the signing key of DATA_DIR (loading the
- * keyring as ins_token_keyring_load, so key 0 is created on first use):
- * what `inspectctl token issue` does. Returns 0 or an error of
- * ins_token_keyring_load or ins_token_sign.
+ * Signs a token for `p` with the signing key of DATA_DIR: what `inspectctl
+ * token issue` does. Never creates a key: a token signed with a key the
+ * server has not got would be refused by it. Returns 0; ENOENT (or
+ * ENOTDIR) when DATA_DIR is not a folder; INS_ENOTFOUND when it holds
+ * neither token.key nor token-keys/ (no server has started on it); or an
+ * error of ins_token_keyring_load or ins_token_sign.
  */
 int ins_token_issue(const char *data_dir, const ins_principal *p, char *out, size_t outlen);
 

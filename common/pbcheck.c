@@ -13,6 +13,8 @@
  */
 #include "ins_pbcheck.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,33 +26,98 @@
  * (reflection's descriptors) is refused instead of walked without end. */
 #define PB_MAX_DEPTH 32
 
+/* One step of the path from the root to the field being checked. */
+typedef struct step {
+    const char *name;
+    long index; /* -1: not an element of a repeated field */
+} step;
+
+/* The path is kept as steps and written out only when a message needs it:
+ * a request that passes (nearly all of them) costs no formatting. */
 typedef struct walk {
+    step steps[2 * PB_MAX_DEPTH + 4];
+    size_t depth; /* steps in use */
     char path[256];
-    size_t len; /* bytes of path in use */
     char *why;
     size_t whylen;
 } walk;
 
-/* Appends ".name" or "name" (at the root) to the path; returns the old
- * length to restore. A path too long for the buffer is cut, never overrun. */
-static size_t path_push(walk *w, const char *name, long index)
+static void path_push(walk *w, const char *name, long index)
 {
-    size_t old = w->len;
-    int n;
-    if (index >= 0)
-        n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "%s%s[%ld]", old ? "." : "", name,
-                     index);
-    else
-        n = snprintf(w->path + w->len, sizeof(w->path) - w->len, "%s%s", old ? "." : "", name);
-    if (n > 0)
-        w->len += (size_t)n < sizeof(w->path) - w->len ? (size_t)n : sizeof(w->path) - w->len - 1;
-    return old;
+    if (w->depth < sizeof w->steps / sizeof w->steps[0])
+        w->steps[w->depth] = (step){name, index};
+    w->depth++;
 }
 
-static void path_pop(walk *w, size_t old)
+static void path_pop(walk *w)
 {
-    w->len = old;
-    w->path[old] = '\0';
+    w->depth--;
+}
+
+/* Writes the path ("answers[3].text") into w->path and returns it. A path
+ * too long for the buffer is cut, never overrun. */
+static const char *path_text(walk *w)
+{
+    size_t len = 0, n = w->depth < sizeof w->steps / sizeof w->steps[0]
+                            ? w->depth
+                            : sizeof w->steps / sizeof w->steps[0];
+    w->path[0] = '\0';
+    for (size_t i = 0; i < n && len < sizeof w->path - 1; i++) {
+        int k = w->steps[i].index >= 0
+                    ? snprintf(w->path + len, sizeof w->path - len, "%s%s[%ld]", len ? "." : "",
+                               w->steps[i].name, w->steps[i].index)
+                    : snprintf(w->path + len, sizeof w->path - len, "%s%s", len ? "." : "",
+                               w->steps[i].name);
+        if (k < 0)
+            break;
+        len += (size_t)k < sizeof w->path - len ? (size_t)k : sizeof w->path - len - 1;
+    }
+    return w->path;
+}
+
+/*
+ * The limits of field `f` of message `d` (ins_limit_of), looked up once per
+ * field for the life of the process: the table is read by name, which took
+ * more instructions than the rest of a small request's check. A slot is
+ * claimed (state 1), filled, then published (state 2); a reader that finds
+ * no published slot within a few probes computes the limits itself.
+ */
+#define LIMIT_SLOTS  4096u
+#define LIMIT_PROBES 8u
+
+typedef struct limit_slot {
+    atomic_int state; /* 0 empty, 1 being filled, 2 ready */
+    const ProtobufCFieldDescriptor *field;
+    size_t len, count;
+} limit_slot;
+
+static limit_slot limit_cache[LIMIT_SLOTS];
+
+static void field_limits(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f,
+                         size_t *len, size_t *count)
+{
+    size_t h = ((uintptr_t)f >> 4) * 2654435761u;
+    for (unsigned i = 0; i < LIMIT_PROBES; i++) {
+        limit_slot *sl = &limit_cache[(h + i) % LIMIT_SLOTS];
+        int st = atomic_load_explicit(&sl->state, memory_order_acquire);
+        if (st == 2 && sl->field == f) {
+            *len = sl->len;
+            *count = sl->count;
+            return;
+        }
+        if (st == 0) {
+            ins_limit_of(d->name, f->name, len, count);
+            int want = 0;
+            if (atomic_compare_exchange_strong(&sl->state, &want, 1)) {
+                sl->field = f;
+                sl->len = *len;
+                sl->count = *count;
+                atomic_store_explicit(&sl->state, 2, memory_order_release);
+            }
+            return;
+        }
+    }
+    ins_limit_of(d->name, f->name, len, count);
 }
 
 /* Writes `n` with thousands separators ("9,120") into out[0..32). */
@@ -74,8 +141,8 @@ static int over_limit(walk *w, size_t n, size_t max, const char *what)
     if (n <= max)
         return 0;
     char got[32], most[32];
-    snprintf(w->why, w->whylen, "%s %s %s %s; at most %s", w->path, what[0] == 'b' ? "is" : "has",
-             grouped(n, got), what, grouped(max, most));
+    snprintf(w->why, w->whylen, "%s %s %s %s; at most %s", path_text(w),
+             what[0] == 'b' ? "is" : "has", grouped(n, got), what, grouped(max, most));
     return INS_EINVAL;
 }
 
@@ -91,7 +158,8 @@ static int check_string(walk *w, const char *s, size_t max)
     if (ok == len)
         return 0;
     snprintf(w->why, w->whylen,
-             "%s is not valid UTF-8 (bad byte at offset %zu); send text as UTF-8", w->path, ok);
+             "%s is not valid UTF-8 (bad byte at offset %zu); send text as UTF-8", path_text(w),
+             ok);
     return INS_EINVAL;
 }
 
@@ -147,29 +215,29 @@ static int walk_field(walk *w, const ProtobufCMessage *m, const ProtobufCFieldDe
         size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
         if (n == 0)
             return 0;
-        ins_limit_of(m->descriptor->name, f->name, &max_len, &max_count);
-        size_t old = path_push(w, f->name, -1);
+        field_limits(m->descriptor, f, &max_len, &max_count);
+        path_push(w, f->name, -1);
         int rc = over_limit(w, n, max_count, "entries");
         if (rc)
             return rc;
-        path_pop(w, old);
+        path_pop(w);
         const char *items = *(const char *const *)base;
         for (size_t i = 0; esize && i < n; i++) {
-            old = path_push(w, f->name, (long)i);
+            path_push(w, f->name, (long)i);
             rc = walk_value(w, f, items + i * esize, max_len, depth);
             if (rc)
                 return rc;
-            path_pop(w, old);
+            path_pop(w);
         }
         return 0;
     }
     if (!esize || !field_present(m, f))
         return 0;
-    ins_limit_of(m->descriptor->name, f->name, &max_len, &max_count);
-    size_t old = path_push(w, f->name, -1);
+    field_limits(m->descriptor, f, &max_len, &max_count);
+    path_push(w, f->name, -1);
     int rc = walk_value(w, f, base, max_len, depth);
     if (!rc)
-        path_pop(w, old);
+        path_pop(w);
     return rc;
 }
 
@@ -177,7 +245,7 @@ static int walk_message(walk *w, const ProtobufCMessage *m, int depth)
 {
     if (depth > PB_MAX_DEPTH) {
         snprintf(w->why, w->whylen, "messages nest more than %d deep (at %s)", PB_MAX_DEPTH,
-                 w->path);
+                 path_text(w));
         return INS_EINVAL;
     }
     /* protobuf-c accepts a field numbered 0 and keeps it as an unknown
@@ -187,7 +255,7 @@ static int walk_message(walk *w, const ProtobufCMessage *m, int depth)
     for (size_t i = 0; i < m->n_unknown_fields; i++) {
         if (m->unknown_fields[i].tag == 0) {
             snprintf(w->why, w->whylen, "%s%scarries a field numbered 0, which protobuf forbids",
-                     w->path, w->len ? " " : "");
+                     path_text(w), w->depth ? " " : "");
             return INS_EINVAL;
         }
     }
@@ -202,7 +270,10 @@ static int walk_message(walk *w, const ProtobufCMessage *m, int depth)
 
 int ins_pb_check(const ProtobufCMessage *msg, char *why, size_t whylen)
 {
-    walk w = {.why = why, .whylen = whylen};
+    walk w; /* steps and path are written before they are read */
+    w.depth = 0;
+    w.why = why;
+    w.whylen = whylen;
     if (why && whylen)
         why[0] = '\0';
     return msg ? walk_message(&w, msg, 0) : 0;

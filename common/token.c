@@ -36,15 +36,14 @@
 #include <openssl/evp.h>
 
 #include "ins_sha256.h"
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "ins_base64.h"
 #include "ins_district.h"
 #include "ins_error.h"
 
-#define KEY_FILE    "token.key"
-#define KEYS_DIR    "token-keys"
+#define KEY_FILE    INS_TOKEN_KEY_FILE
+#define KEYS_DIR    INS_TOKEN_KEYS_DIR
 #define MAC_BYTES   32
 #define PAYLOAD_MAX 480 /* decoded payload; a valid one is at most ~360 bytes */
 
@@ -236,6 +235,27 @@ static int keys_path(const char *data_dir, const char *name, char *out, size_t l
     return n < 0 || (size_t)n >= len ? ENAMETOOLONG : 0;
 }
 
+/* Does DATA_DIR hold a key (token.key or the key folder)? 0, ENOENT (no
+ * such folder), INS_ENOTFOUND (a folder without keys) or errno. */
+static int keys_present(const char *data_dir)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (data_dir == NULL)
+        return EINVAL;
+    if (stat(data_dir, &st) != 0)
+        return errno;
+    if (!S_ISDIR(st.st_mode))
+        return ENOTDIR;
+    int rc = keys_path(data_dir, NULL, path, sizeof path);
+    if (rc == 0 && access(path, F_OK) == 0)
+        return 0;
+    int n = snprintf(path, sizeof(path), "%s/%s", data_dir, KEY_FILE);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return ENAMETOOLONG;
+    return access(path, F_OK) == 0 ? 0 : INS_ENOTFOUND;
+}
+
 /* Parses a key file name "<id>.key" (decimal, no leading zero). 0 or -1. */
 static int key_name_id(const char *name, uint32_t *id)
 {
@@ -350,6 +370,9 @@ static int keys_dir_create(const char *data_dir, const ins_token_key *key0)
 
 int ins_token_keyring_rotate(const char *data_dir, uint32_t *new_id)
 {
+    int present = keys_present(data_dir);
+    if (present != 0)
+        return present;
     ins_token_keyring ring;
     char dir[PATH_MAX], name[32], path[PATH_MAX];
     int rc = ins_token_keyring_load(data_dir, &ring);
@@ -384,6 +407,9 @@ done:
 
 int ins_token_keyring_retire(const char *data_dir, uint32_t id)
 {
+    int present = keys_present(data_dir);
+    if (present != 0)
+        return present;
     ins_token_keyring ring;
     char dir[PATH_MAX], name[32], path[PATH_MAX];
     int rc = keys_path(data_dir, NULL, dir, sizeof(dir));
@@ -529,11 +555,7 @@ int ins_token_keys_verify(ins_token_keys *k, const char *token, int64_t now_unix
 static int mac(const ins_token_key *key, const unsigned char *data, size_t len,
                unsigned char out[MAC_BYTES])
 {
-    unsigned int outlen = 0;
-    if (HMAC(ins_sha256_md(), key->bytes, INS_TOKEN_KEY_BYTES, data, len, out, &outlen) == NULL ||
-        outlen != MAC_BYTES)
-        return INS_EINTERNAL;
-    return 0;
+    return ins_hmac_sha256(key->bytes, INS_TOKEN_KEY_BYTES, data, len, out);
 }
 
 int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, size_t outlen)
@@ -592,7 +614,10 @@ int ins_token_sign(const ins_token_key *key, const ins_principal *p, char *out, 
 int ins_token_issue(const char *data_dir, const ins_principal *p, char *out, size_t outlen)
 {
     ins_token_keyring ring;
-    int rc = ins_token_keyring_load(data_dir, &ring);
+    int rc = keys_present(data_dir);
+    if (rc != 0)
+        return rc;
+    rc = ins_token_keyring_load(data_dir, &ring);
     if (rc == 0)
         rc = ins_token_sign(ins_token_keyring_active(&ring), p, out, outlen);
     OPENSSL_cleanse(&ring, sizeof(ring));

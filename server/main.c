@@ -20,6 +20,7 @@
 #include "ctx.h"
 #include "tables.h"
 #include "audit.h"
+#include "backup_sched.h"
 #include "ins_token.h"
 #include "directory.h"
 #include "departments.h"
@@ -236,6 +237,7 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
         reload(argc, argv, o, ctx, srv);
     ins_log(INS_LOG_INFO, "%s: draining (grace %d s)", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
+    ins_backup_sched_stop();
     ins_ops_http_stop(http); /* /readyz said "draining" until here */
     ins_ops_gauges_unregister(ctx);
     ins_scheduler_stop(ctx);
@@ -310,8 +312,19 @@ static int run(int argc, char **argv, ins_options *op)
         rc = 1;
         goto unlock;
     }
+    if (o.backup_dir != NULL &&
+        (rc = ins_backup_sched_start(store, o.backup_dir, o.backup_every_seconds, o.backup_keep)) !=
+            0) {
+        ins_log(INS_LOG_ERROR, "--backup-dir %s: %s", o.backup_dir, strerror(rc));
+        ins_scheduler_stop(&ctx);
+        ins_jobs_stop(ctx.jobs);
+        ins_store_close(store);
+        rc = 1;
+        goto unlock;
+    }
     grpc_init();
     rc = serve(argc, argv, &o, keys, &ctx);
+    ins_backup_sched_stop();    /* no-op when serve stopped it */
     ins_scheduler_stop(&ctx);   /* no-op when serve stopped it */
     ins_store_close(ctx.store); /* no-op when serve closed it */
     ins_ctx_destroy(&ctx);

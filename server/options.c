@@ -49,6 +49,12 @@ static const char usage[] =
     "                             (e.g. 20s behind a proxy with idle timeouts; default off)\n"
     "  --trusted-proxy ADDRS      proxies (IP addresses or CIDR blocks, comma-separated) whose\n"
     "                             x-forwarded-for names the caller in the call log\n"
+    "  --backup-dir DIR           scheduled hot backups into DIR/inspectd-<UTC time>, each\n"
+    "                             complete with the token keys and a manifest (see\n"
+    "                             'inspectctl restore --help'); a failure is logged at error\n"
+    "  --backup-every DURATION    time between backups (default 24h; the first is due that\n"
+    "                             long after the newest backup in DIR, at once if none)\n"
+    "  --backup-keep N            complete backups kept in DIR, oldest deleted (default 7)\n"
     "  --config FILE              read settings from FILE first ('name = value' per line,\n"
     "                             every flag above; the command line overrides it)\n"
     "  --quiet                    no per-call log lines (slow calls and errors still)\n"
@@ -97,6 +103,9 @@ enum {
     OPT_DISTRICT,
     OPT_KEEPALIVE,
     OPT_TRUSTED_PROXY,
+    OPT_BACKUP_DIR,
+    OPT_BACKUP_EVERY,
+    OPT_BACKUP_KEEP,
     OPT_CONFIG,
     OPT_LOG_LEVEL,
     OPT_LOG_FORMAT,
@@ -132,6 +141,9 @@ static const struct option longopts[] = {
     {"district", required_argument, NULL, OPT_DISTRICT},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
     {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
+    {"backup-dir", required_argument, NULL, OPT_BACKUP_DIR},
+    {"backup-every", required_argument, NULL, OPT_BACKUP_EVERY},
+    {"backup-keep", required_argument, NULL, OPT_BACKUP_KEEP},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
@@ -354,6 +366,26 @@ static int apply(ins_options *o, int c, char *arg)
             return 2;
         }
         break;
+    case OPT_BACKUP_DIR:
+        if (arg[0] == '\0') {
+            fprintf(stderr, "inspectd: --backup-dir needs a folder\n");
+            return 2;
+        }
+        o->backup_dir = arg;
+        break;
+    case OPT_BACKUP_EVERY:
+        if (ins_duration_parse(arg, &o->backup_every_seconds) != 0) {
+            fprintf(stderr, "inspectd: --backup-every takes a duration like 30m, 24h, 7d\n");
+            return 2;
+        }
+        o->backup_tuned = 1;
+        break;
+    case OPT_BACKUP_KEEP:
+        if (parse_u64("backup-keep", arg, 1, 10000, &v))
+            return 2;
+        o->backup_keep = (unsigned)v;
+        o->backup_tuned = 1;
+        break;
     case OPT_VERSION:
         printf("inspectd %s\n", INSPECT_VERSION);
         return 1;
@@ -481,6 +513,8 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .log_slow_ms = 1000,
         .metrics_listen = "127.0.0.1:9464",
         .max_streams_per_connection = 100,
+        .backup_every_seconds = 24 * 3600,
+        .backup_keep = 7,
     };
     o->config = config_arg(argc, argv);
     if (o->config && read_config(o, o->config) != 0)
@@ -499,6 +533,10 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
     }
     if (optind < argc) {
         fprintf(stderr, "inspectd: unexpected argument '%s'; see --help\n", argv[optind]);
+        return 2;
+    }
+    if (o->backup_tuned && o->backup_dir == NULL) {
+        fprintf(stderr, "inspectd: --backup-every and --backup-keep need --backup-dir\n");
         return 2;
     }
     return 0;

@@ -38,14 +38,18 @@ typedef struct ins_options {
     const char *metrics_listen; /* NULL: off */
     const char *metrics_port_file;
     int max_streams_per_connection;
-    double principal_rate;      /* calls/s; 0: no limit */
-    unsigned principal_burst;   /* 0: the rate */
-    unsigned principal_streams; /* 0: no limit */
-    const char *district;       /* the district this node serves (ins_district.h) */
-    int64_t keepalive_seconds;  /* HTTP/2 keepalive ping interval; 0: gRPC's default */
-    const char *trusted_proxy;  /* proxies whose x-forwarded-for is believed; NULL: none */
-    const char *config;         /* --config FILE, or NULL */
-    char *config_text;          /* the file's text, which string settings point into */
+    double principal_rate;        /* calls/s; 0: no limit */
+    unsigned principal_burst;     /* 0: the rate */
+    unsigned principal_streams;   /* 0: no limit */
+    const char *district;         /* the district this node serves (ins_district.h) */
+    int64_t keepalive_seconds;    /* HTTP/2 keepalive ping interval; 0: gRPC's default */
+    const char *trusted_proxy;    /* proxies whose x-forwarded-for is believed; NULL: none */
+    const char *config;           /* --config FILE, or NULL */
+    char *config_text;            /* the file's text, which string settings point into */
+    const char *backup_dir;       /* --backup-dir: scheduled hot backups, or NULL */
+    int64_t backup_every_seconds; /* --backup-every (default 24h) */
+    unsigned backup_keep;         /* --backup-keep (default 7) */
+    int backup_tuned;             /* --backup-every or --backup-keep was given */
 } ins_options;
 
 /*

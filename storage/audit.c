@@ -205,33 +205,43 @@ static int prev_hash_of(MDB_txn *txn, MDB_dbi dbi, uint64_t seq, uint8_t out[32]
     return rc;
 }
 
-int ins_audit_verify(ins_store *s, uint64_t from, uint64_t to, uint64_t *first_bad)
+int ins__audit_verify_txn(MDB_txn *txn, MDB_dbi dbi, uint64_t from, uint64_t to,
+                          uint64_t *first_bad, uint64_t *last_out)
 {
     verify_state v = {.expect = from ? from : 1};
-    ins_rtxn *r;
     uint64_t last;
     int rc;
 
     *first_bad = 0;
-    if ((rc = ins_store_read_begin(s, &r)) != 0)
+    if ((rc = ins__last_u64(txn, dbi, &last)) != 0)
         return rc;
-    MDB_dbi dbi = s->mdbi[MT_AUDIT];
-    if ((rc = ins__last_u64(r->txn, dbi, &last)) != 0)
-        goto done;
+    if (last_out != NULL)
+        *last_out = last;
     if (!to || to > last)
         to = last;
-    rc = prev_hash_of(r->txn, dbi, v.expect - 1, v.prev);
+    rc = prev_hash_of(txn, dbi, v.expect - 1, v.prev);
     if (rc == INS_ECORRUPT)
         v.first_bad = v.expect;
     if (rc == 0)
-        rc = walk(r->txn, dbi, v.expect, to, verify_one, &v);
+        rc = walk(txn, dbi, v.expect, to, verify_one, &v);
     if (rc == 0 && v.expect <= to) { /* entries missing at the end */
         v.first_bad = v.expect;
         rc = INS_ECORRUPT;
     }
     if (rc == INS_ECORRUPT)
         *first_bad = v.first_bad;
-done:
+    return rc;
+}
+
+int ins_audit_verify(ins_store *s, uint64_t from, uint64_t to, uint64_t *first_bad)
+{
+    ins_rtxn *r;
+    int rc;
+
+    *first_bad = 0;
+    if ((rc = ins_store_read_begin(s, &r)) != 0)
+        return rc;
+    rc = ins__audit_verify_txn(r->txn, s->mdbi[MT_AUDIT], from, to, first_bad, NULL);
     ins_rtxn_end(r);
     return rc;
 }

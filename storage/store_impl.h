@@ -188,6 +188,14 @@ int ins__scan(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, const 
               size_t slen, ins_scan_fn cb, void *arg);
 /* Last key of dbi as u64 BE (0 if empty). */
 int ins__last_u64(MDB_txn *txn, MDB_dbi dbi, uint64_t *out);
+
+/*
+ * ins_audit_verify on a transaction of meta and its `_audit` table (the
+ * store's, or a restored copy's opened raw by backup.c). Sets *last_out
+ * (optional) to the last sequence. Errors as ins_audit_verify.
+ */
+int ins__audit_verify_txn(MDB_txn *txn, MDB_dbi dbi, uint64_t from, uint64_t to,
+                          uint64_t *first_bad, uint64_t *last_out);
 int ins__map_err(int rc); /* MDB_NOTFOUND -> INS_ENOTFOUND, MAP_FULL -> INS_EFULL, ... */
 
 /* feed.c / audit.c / idem.c: state loaded at open, published after commit. */

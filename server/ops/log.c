@@ -185,6 +185,18 @@ static const char *fmt_num(double v, char *out)
     return out;
 }
 
+/* A text line's message as it reads, for people: only line breaks escaped
+ * (so a line stays one line); the fields after it are key=value. */
+static void put_text_message(line *l, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (*p == '\n')
+            put(l, "\\n", 2);
+        else if (*p != '\r')
+            put(l, p, 1);
+    }
+}
+
 static void put_field(line *l, const ins_log_kv *kv)
 {
     char num[32];
@@ -233,7 +245,7 @@ void ins_log_kv_line(ins_log_level level, const char *msg, const ins_log_kv *kv,
         puts_(&l, " ");
         puts_(&l, level_names[level]);
         puts_(&l, " ");
-        put_text_value(&l, msg);
+        put_text_message(&l, msg);
     }
     l.full = 0; /* a long message was cut and closed; fields may follow */
     for (size_t i = 0; i < n; i++)

@@ -5,8 +5,9 @@
  *
  * A line has an RFC 3339 UTC time with milliseconds, a level, a message and
  * fields. Text: `2026-12-02T01:02:03.456Z info call method=/x peer=ipv4:...
- * message="..."` (values with spaces, quotes or '=' are quoted, with \" and
- * \\ escaped). JSON (--log-format json): one object per line, {"time":...,
+ * message="..."`: the message as it reads (line breaks escaped), then the
+ * fields, whose values with spaces, quotes or '=' are quoted, with \" and
+ * \\ escaped. JSON (--log-format json): one object per line, {"time":...,
  * "level":...,"msg":...} followed by the fields in order.
  *
  * Lines from gRPC worker threads are buffered per thread (logbuf.h) and

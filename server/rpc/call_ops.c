@@ -148,14 +148,15 @@ void ins_call_set_retry_ms(ins_call *c, int64_t ms)
     c->retry_ms = grpc_slice_from_copied_string(text);
 }
 
-/* Sends the final status, with `reply` (may be NULL) as the last message.
- * A retry delay goes in the trailing metadata twice: `retry-after-ms` for
+/* Sends the final status, with `reply` (may be NULL) as the last message,
+ * and RECV_CLOSE_ON_SERVER when no batch of its own watches for it. A
+ * retry delay goes in the trailing metadata twice: `retry-after-ms` for
  * people and scripts, `grpc-retry-pushback-ms` for gRPC clients with a
  * retry policy, which wait that long before their next attempt. */
 static void send_status(ins_call *c, grpc_byte_buffer *reply)
 {
     grpc_metadata trailer[2];
-    grpc_op ops[3];
+    grpc_op ops[4];
     size_t n = add_initial_md(c, ops, 0);
     if (reply) {
         c->send_buf = reply;
@@ -179,6 +180,13 @@ static void send_status(ins_call *c, grpc_byte_buffer *reply)
         ops[n].data.send_status_from_server.trailing_metadata = trailer;
     }
     n++;
+    if (!c->close_posted) {
+        memset(&ops[n], 0, sizeof ops[n]);
+        ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+        ops[n].data.recv_close_on_server.cancelled = &c->close_cancelled;
+        c->close_posted = 1;
+        n++;
+    }
     c->done = 1;
     if (start(c, ops, n, &c->t_status) != 0 && c->send_buf) {
         grpc_byte_buffer_destroy(c->send_buf);

@@ -87,7 +87,7 @@ struct ins_call {
     /* State below is touched only on the call's worker thread. */
     int started;         /* arrived and being served */
     int close_cancelled; /* output of RECV_CLOSE_ON_SERVER */
-    int closed;          /* RECV_CLOSE completed */
+    int close_posted;    /* RECV_CLOSE_ON_SERVER started (alone, or with the status) */
     int done;            /* status sent or call cancelled */
     int md_sent;
     int send_in_flight;

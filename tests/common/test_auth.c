@@ -435,6 +435,10 @@ START_TEST(test_token_keyring_rotate_and_retire)
     p.expires_unix = (int64_t)time(NULL) + 600;
     p.issued_ms = 0;
     char old_tok[INS_TOKEN_MAX], new_tok[INS_TOKEN_MAX];
+    ck_assert_int_eq(ins_token_issue(dir, &p, old_tok, sizeof(old_tok)), ENOENT); /* no folder */
+    ck_assert_int_eq(ins_token_keyring_rotate(dir, &(uint32_t){0}), ENOENT);
+    ins_token_key k0;
+    ck_assert_int_eq(ins_token_key_load(dir, &k0), 0); /* as the server's first start */
     ck_assert_int_eq(ins_token_issue(dir, &p, old_tok, sizeof(old_tok)), 0);
     ins_token_keys *live = NULL;
     ck_assert_int_eq(ins_token_keys_open(dir, &live), 0);

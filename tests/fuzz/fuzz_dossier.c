@@ -25,6 +25,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (path[0] == '\0')
         snprintf(path, sizeof path, "%s/dossier.tar", ins_fuzz_dir());
     ins_fuzz_write(path, data, size);
-    ins_dossier_verify_file(path);
+    ins_dossier_verify_file(path, 0);
     return 0;
 }

@@ -299,7 +299,10 @@ void ins_ts_token_for(const char *data_dir, ins_role role, const char *principal
     p.role = role;
     p.expires_unix = (int64_t)time(NULL) + ttl_s;
     p.method = INS_AUTH_BEARER;
-    int rc = ins_token_issue(data_dir, &p, out, INS_TOKEN_MAX);
+    ins_token_key key; /* the node's key, made as its server's first start would */
+    int rc = ins_token_key_load(data_dir, &key);
+    ck_assert_msg(rc == 0, "ins_token_key_load(%s): %d", data_dir, rc);
+    rc = ins_token_issue(data_dir, &p, out, INS_TOKEN_MAX);
     ck_assert_msg(rc == 0, "ins_token_issue(%s): %d", data_dir, rc);
 }
 

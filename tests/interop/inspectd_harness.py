@@ -39,8 +39,8 @@ import grpc
 
 __all__ = [
     "Server", "HarnessError", "call_unary", "call_server_stream",
-    "call_client_stream", "call_bidi", "auth_metadata", "make_certs", "issue_token", "seeded",
-    "SEEDS",
+    "call_client_stream", "call_bidi", "auth_metadata", "make_certs", "issue_token",
+    "make_node_key", "seeded", "SEEDS",
 ]
 
 INSPECTD = os.environ.get("INSPECTD", "")
@@ -233,10 +233,22 @@ def _read(path):
         return f.read()
 
 
+def make_node_key(data_dir):
+    """Writes key 0 (DATA_DIR/token.key: 32 random bytes, mode 0600) as a
+    node's first start does, for a folder no server has started on yet
+    (`token issue` never creates a key)."""
+    os.makedirs(data_dir, exist_ok=True)
+    fd = os.open(os.path.join(data_dir, "token.key"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, os.urandom(32))
+    finally:
+        os.close(fd)
+
+
 def issue_token(data_dir, role, principal, department=None, ttl="1h", districts=None):
     """A bearer token from `inspectctl token issue` with the keys of
-    `data_dir` (key 0 made there if missing), valid in `districts` ("a,b",
-    "*"; None: no district claim)."""
+    `data_dir` (which must hold them: see make_node_key), valid in
+    `districts` ("a,b", "*"; None: no district claim)."""
     argv = [_require(INSPECTCTL, "INSPECTCTL"), "token", "issue", "--data-dir", data_dir,
             "--role", role, "--principal", principal, "--ttl", ttl]
     if department:

@@ -135,12 +135,13 @@ class CliDepartments(unittest.TestCase):
 
     @staticmethod
     def change_lines(text):
-        """(seq, time, kind, id, change) of each change line of `changes`."""
+        """(seq, time, kind, id, change) of each change line of `changes`;
+        the time is "YYYY-MM-DD HH:MM:SS +ZZZZ", inspectctl's one format."""
         out = []
         for line in text.splitlines():
             f = line.split()
-            if len(f) == 5 and f[0].isdigit():
-                out.append((int(f[0]), f[1], f[2], f[3], f[4]))
+            if len(f) == 7 and f[0].isdigit():
+                out.append((int(f[0]), " ".join(f[1:4]), f[4], f[5], f[6]))
         return out
 
     # -- tests -----------------------------------------------------------------
@@ -201,7 +202,7 @@ class CliDepartments(unittest.TestCase):
         self.assertEqual(seqs, sorted(set(seqs)))
         self.assertIn(("report", self.report_id, "reconciled"),
                       [(c[2], c[3], c[4]) for c in lines])
-        self.assertTrue(all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", c[1])
+        self.assertTrue(all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}", c[1])
                             for c in lines), lines)
         self.assertIn(f"({len(lines)} changes; cursor {seqs[-1]})", text)
 
@@ -298,7 +299,7 @@ class CliDepartments(unittest.TestCase):
         self.assertEqual(self.app(APP).stage, L.STAGE_DECISION)
         text = self.ok("report", self.report_id)
         self.assertIn("opinions (3):", text)
-        self.assertRegex(text, r"\nfire +approve +sys-fire +\S+ \S+ +消防: 符合要求\n")
+        self.assertRegex(text, r"\nfire +approve +sys-fire +\S+ \S+ [+-]\d{4} +消防: 符合要求\n")
 
     def test_6_photo(self):
         pid = sorted(self.photos)[0]

@@ -42,7 +42,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from inspectd_harness import (INSPECTCTL, Server, call_server_stream,  # noqa: E402
-                              call_unary, issue_token, make_certs)
+                              call_unary, issue_token, make_certs, make_node_key)
 from nginx_router import SHIPPED, Router, free_port  # noqa: E402
 import test_field  # noqa: E402  (the tablet's helpers; its TestCase is not run here)
 from inspect_pb.v1 import (departments_pb2, dispatch_pb2, field_pb2,  # noqa: E402
@@ -121,8 +121,7 @@ class Province(unittest.TestCase):
         cls.ca = os.path.join(certs, "ca.pem")
         dirs = {d: os.path.join(cls.tmp, d) for d in (A, B, C)}
         # One keyring for the province: key 0 made in A's folder, copied.
-        os.makedirs(dirs[A])
-        issue_token(dirs[A], "admin", "keymaker")
+        make_node_key(dirs[A])
         for d in (B, C):
             os.makedirs(dirs[d])
             shutil.copy2(os.path.join(dirs[A], "token.key"), dirs[d])
@@ -327,12 +326,13 @@ class Province(unittest.TestCase):
             _, err = proc.communicate(timeout=20)
             reader.join(5)
         self.assertEqual(proc.returncode, 0, err)
+        # SEQ  DATE TIME OFFSET  DISTRICT  KIND  ID  CHANGE (times in one local format)
         rows = [ln.split() for ln in lines if ln.strip()]
-        seen = {(r[2], r[4]) for r in rows}  # (district, task id)
+        seen = {(r[4], r[6]) for r in rows}  # (district, task id)
         self.assertIn((A, ta.id), seen, lines)
         self.assertIn((C, tc.id), seen, lines)
         self.assertIn((C, tc2.id), seen, lines)  # after the idle spell
-        self.assertNotIn(B, {r[2] for r in rows}, lines)
+        self.assertNotIn(B, {r[4] for r in rows}, lines)
         self.assertNotIn((A, other.id), seen, lines)
         # task ids are per district: B's own id may exist in A or C, but
         # never as a change of B

@@ -18,7 +18,7 @@ from google.protobuf import descriptor_pb2
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from inspectd_harness import (Server, call_bidi, call_server_stream,  # noqa: E402
-                              call_unary)
+                              call_unary, make_node_key)
 from grpc_pb.health.v1 import health_pb2  # noqa: E402
 from grpc_pb.reflection.v1alpha import reflection_pb2  # noqa: E402
 from inspect_pb.v1 import directory_pb2, session_pb2  # noqa: E402
@@ -186,6 +186,7 @@ class AuthTest(ServerTestCase):
 
     def test_whoami_token_from_other_key_unauthenticated(self):
         with tempfile.TemporaryDirectory(prefix="inspectd-otherkey-") as other:
+            make_node_key(other)  # another node's key
             tok = self.server.token("admin", "root", data_dir=other)
         self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, self.whoami, tok)
 

@@ -140,8 +140,8 @@ class Soak:
 
     def run(self):
         os.makedirs(self.data)
+        self.start()  # the server makes the token key on its first start
         admin, auditor = self.token("admin", "soak-admin"), self.token("auditor", "soak-auditor")
-        self.start()
         threads = [threading.Thread(target=self.writer, args=(w, admin)) for w in range(WRITERS)]
         threads += [threading.Thread(target=self.reader, args=(r, admin, auditor))
                     for r in range(READERS)]

@@ -479,8 +479,8 @@ START_TEST(test_blob_stripes_resume_outside_home_stripe)
         ck_assert_int_eq(ins_store_exec(s, ref_apply, sha[u]), 0);
     ins_store_close(s);
     snprintf(path, sizeof(path), "%s/copy", bak);
-    ck_assert_int_eq(ins_store_backup(dir, path), 0);
-    ck_assert_int_eq(ins_store_restore(path, dst), 0);
+    ck_assert_int_eq(ins_store_backup(dir, path, NULL), 0);
+    ck_assert_int_eq(ins_store_restore(path, dst, NULL), 0);
     s = open_store(dst);
     for (int u = 0; u < U; u++) {
         ck_assert_int_eq(ins_blob_read(s, sha[u], 0, back, SZ, &n), 0);

@@ -731,12 +731,12 @@ START_TEST(test_backup_restore_roundtrip)
     int fd;
     ck_assert_int_eq(ins_store_lock_dir(dir, &fd), 0); /* the "server" */
     snprintf(path, sizeof(path), "%s/copy", bak);
-    ck_assert_int_eq(ins_store_backup(dir, path), 0); /* while open and locked */
-    ck_assert_int_eq(ins_store_backup(dir, path), INS_EEXIST);
-    ck_assert_int_eq(ins_store_restore(path, dir), INS_EBUSY);
+    ck_assert_int_eq(ins_store_backup_live(s, path, NULL), 0); /* while open and locked */
+    ck_assert_int_eq(ins_store_backup_live(s, path, NULL), INS_EEXIST);
+    ck_assert_int_eq(ins_store_restore(path, dir, NULL), INS_EBUSY);
     ins_store_close(s);
     ins_store_unlock_dir(fd);
-    ck_assert_int_eq(ins_store_restore(path, dst), 0);
+    ck_assert_int_eq(ins_store_restore(path, dst, NULL), 0);
     s = open_store(dst);
     ck_assert_int_eq(read_rec(s, "k", buf, sizeof(buf)), 0);
     uint8_t back[1000];
