@@ -6,6 +6,7 @@
  * thread, so no code runs in signal context at all.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 #include "scheduler.h"
 #include "server.h"
 #include "session.h"
+#include "web.h"
 
 /* Writes the bound port to `path` atomically (temp file, then rename), so a
  * reader never sees a half-written number. */
@@ -105,6 +107,59 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
     return rc;
 }
 
+/* The installed console: PREFIX/INSPECT_CONSOLE_RELDIR for the PREFIX/bin
+ * this binary runs from. Writes "" when /proc/self/exe cannot be read. */
+static void installed_console(char *out, size_t cap)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    out[0] = '\0';
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0'; /* PREFIX/bin */
+    slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0'; /* PREFIX */
+    snprintf(out, cap, "%s/%s", exe, INSPECT_CONSOLE_RELDIR);
+}
+
+/* Starts the gRPC-Web listener and the console on --web-listen. */
+static int start_web(const ins_options *o, ins_server *srv, ins_web **out)
+{
+    char err[512] = "";
+    char root[PATH_MAX + 64];
+    if (o->web_root)
+        snprintf(root, sizeof root, "%s", o->web_root);
+    else
+        installed_console(root, sizeof root);
+    ins_web_config wc = {
+        .listen = o->web_listen,
+        .root = root,
+        .origins = o->web_origins,
+        .n_origins = o->n_web_origins,
+        .max_message_bytes = o->max_message_bytes,
+        .tls_cert = o->tls_cert,
+        .tls_key = o->tls_key,
+        .tls_client_ca = o->tls_client_ca,
+    };
+    int port = 0;
+    int rc = ins_web_start(&wc, srv, out, &port, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        return rc;
+    }
+    if (o->web_port_file && (rc = write_port_file(o->web_port_file, port)) != 0)
+        fprintf(stderr, "inspectd: cannot write %s: %s\n", o->web_port_file, strerror(rc));
+    const char *colon = strrchr(o->web_listen, ':');
+    fprintf(stderr, "inspectd: web console and gRPC-Web on %s://%.*s:%d/\n",
+            o->tls_cert ? "https" : "http", colon ? (int)(colon - o->web_listen) : 0, o->web_listen,
+            port);
+    return 0;
+}
+
 /* Names a setting that differs between `o` and `n` but only changes at a
  * restart (`a`, `b` its two values as text; NULL counts as ""). */
 static void note_restart(const char *name, const char *a, const char *b)
@@ -140,6 +195,10 @@ static void reload(int argc, char **argv, ins_options *o, ins_ctx *ctx, ins_serv
     note_restart("data-dir", o->data_dir, n.data_dir);
     note_restart("district", o->district, n.district);
     note_restart("trusted-proxy", o->trusted_proxy, n.trusted_proxy);
+    note_restart("web-listen", o->web_listen, n.web_listen);
+    note_restart("web-root", o->web_root, n.web_root);
+    if (o->web_listen && o->tls_cert)
+        fprintf(stderr, "inspectd: reload: the web listener keeps its TLS files until a restart\n");
     if ((n.tls_cert == NULL) != (o->tls_cert == NULL))
         note_restart("tls-cert", o->tls_cert, n.tls_cert);
     if (n.threads != o->threads || n.keepalive_seconds != o->keepalive_seconds ||
@@ -227,6 +286,13 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
         ins_log(INS_LOG_INFO, "metrics on %s (port %d): /metrics, /healthz, /readyz",
                 o->metrics_listen, ins_ops_http_port(http));
 
+    ins_web *web = NULL;
+    if (o->web_listen && start_web(o, srv, &web) != 0) {
+        ins_server_shutdown(srv);
+        ins_server_destroy(srv);
+        return 1;
+    }
+
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -237,6 +303,7 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
         reload(argc, argv, o, ctx, srv);
     ins_log(INS_LOG_INFO, "%s: draining (grace %d s)", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
+    ins_web_stop(web); /* its calls ended with the server's grace */
     ins_backup_sched_stop();
     ins_ops_http_stop(http); /* /readyz said "draining" until here */
     ins_ops_gauges_unregister(ctx);

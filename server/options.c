@@ -43,6 +43,13 @@ static const char usage[] =
     "                             ahead of the server's clock than this (default 10m)\n"
     "  --time-warp FACTOR         run the store's clock FACTOR times faster than real time,\n"
     "                             from start-up (tests and demos of deadlines; default 1)\n"
+    "  --web-listen ADDR          also serve gRPC-Web and the web console on ADDR (HTTP/1.1;\n"
+    "                             off by default; beyond loopback TLS is required)\n"
+    "  --web-port-file FILE       write the bound web port here once listening\n"
+    "  --web-root DIR             the console's built files (default: " INSPECT_CONSOLE_RELDIR "\n"
+    "                             under the installation prefix, beside bin/)\n"
+    "  --web-origin ORIGIN        let pages from ORIGIN (https://host:port) call gRPC-Web too\n"
+    "                             (CORS; repeatable, at most 8)\n"
     "  --district CODE            the district this node serves (default 'default'); the\n"
     "                             store remembers it at first start and refuses another\n"
     "  --keepalive DURATION       send HTTP/2 keepalive pings this often while calls are open\n"
@@ -99,6 +106,10 @@ enum {
     OPT_MAX_PHOTO,
     OPT_CHECKIN_RADIUS,
     OPT_CLOCK_SKEW,
+    OPT_WEB_LISTEN,
+    OPT_WEB_ROOT,
+    OPT_WEB_PORT_FILE,
+    OPT_WEB_ORIGIN,
     OPT_QUIET,
     OPT_DISTRICT,
     OPT_KEEPALIVE,
@@ -137,6 +148,10 @@ static const struct option longopts[] = {
     {"max-photo-bytes", required_argument, NULL, OPT_MAX_PHOTO},
     {"checkin-radius-m", required_argument, NULL, OPT_CHECKIN_RADIUS},
     {"max-clock-skew", required_argument, NULL, OPT_CLOCK_SKEW},
+    {"web-listen", required_argument, NULL, OPT_WEB_LISTEN},
+    {"web-root", required_argument, NULL, OPT_WEB_ROOT},
+    {"web-port-file", required_argument, NULL, OPT_WEB_PORT_FILE},
+    {"web-origin", required_argument, NULL, OPT_WEB_ORIGIN},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"district", required_argument, NULL, OPT_DISTRICT},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
@@ -283,6 +298,27 @@ static int apply(ins_options *o, int c, char *arg)
         break;
     case OPT_TLS_CA:
         o->tls_client_ca = arg;
+        break;
+    case OPT_WEB_LISTEN:
+        o->web_listen = arg;
+        break;
+    case OPT_WEB_PORT_FILE:
+        o->web_port_file = arg;
+        break;
+    case OPT_WEB_ROOT:
+        o->web_root = arg;
+        break;
+    case OPT_WEB_ORIGIN:
+        if (o->n_web_origins == INS_OPTIONS_MAX_ORIGINS ||
+            (strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0) ||
+            strchr(arg + 8, '/')) {
+            fprintf(stderr,
+                    "inspectd: --web-origin takes an origin like https://host:port "
+                    "(scheme, host, optional port; at most 8), not '%s'\n",
+                    arg);
+            return 2;
+        }
+        o->web_origins[o->n_web_origins++] = arg;
         break;
     case OPT_QUIET:
         o->quiet = 1;

@@ -16,6 +16,8 @@
 
 #include "log.h"
 
+#define INS_OPTIONS_MAX_ORIGINS 8
+
 typedef struct ins_options {
     const char *listen;
     const char *data_dir;
@@ -50,6 +52,11 @@ typedef struct ins_options {
     int64_t backup_every_seconds; /* --backup-every (default 24h) */
     unsigned backup_keep;         /* --backup-keep (default 7) */
     int backup_tuned;             /* --backup-every or --backup-keep was given */
+    const char *web_listen;       /* gRPC-Web and the console; NULL: off */
+    const char *web_port_file;    /* the bound web port, once listening */
+    const char *web_root;         /* the console's built files */
+    const char *web_origins[INS_OPTIONS_MAX_ORIGINS]; /* CORS: other origins allowed */
+    size_t n_web_origins;
 } ins_options;
 
 /*

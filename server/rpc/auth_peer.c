@@ -324,6 +324,30 @@ done:
 }
 
 /* The first value of property `name`, or NULL. Valid while `ctx` is. */
+int ins_auth_pem_principal(const char *pem, int64_t now, ins_principal *out, char *why,
+                           size_t whylen)
+{
+    int rc = ins_auth_cert_check(pem, now, why, whylen);
+    if (rc != 0 || out == NULL)
+        return rc;
+    BIO *in = BIO_new_mem_buf(pem, -1);
+    X509 *x = in ? PEM_read_bio_X509(in, NULL, NULL, NULL) : NULL;
+    BIO *text = BIO_new(BIO_s_mem());
+    char subject[1024] = "";
+    if (x && text && X509_NAME_print_ex(text, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0) {
+        int n = BIO_read(text, subject, sizeof subject - 1);
+        subject[n > 0 ? n : 0] = '\0';
+    }
+    X509_free(x);
+    BIO_free(in);
+    BIO_free(text);
+    const char *reason = NULL;
+    rc = ins_auth_subject_principal(subject, out, &reason);
+    if (rc != 0)
+        snprintf(why, whylen, "%s", reason ? reason : "client certificate subject is unusable");
+    return rc;
+}
+
 static const char *property(const grpc_auth_context *ctx, const char *name)
 {
     grpc_auth_property_iterator it = grpc_auth_context_find_properties_by_name(ctx, name);

@@ -58,6 +58,16 @@ int ins_auth_peer_principal(grpc_call *call, int64_t now, ins_principal *out, ch
 int ins_auth_cert_check(const char *pem, int64_t now, char *why, size_t whylen);
 
 /*
+ * ins_auth_peer_principal() for a certificate another part of this process
+ * verified (the web listener's TLS handshake): `pem` is the leaf. Checks it
+ * with ins_auth_cert_check() at `now` and, when `out` is not NULL, fills it
+ * from the subject printed as gRPC prints it (RFC 2253). Returns 0 or
+ * INS_EAUTH with the reason in `why` (`whylen` bytes). Thread-safe.
+ */
+int ins_auth_pem_principal(const char *pem, int64_t now, ins_principal *out, char *why,
+                           size_t whylen);
+
+/*
  * The parsing half of ins_auth_peer_principal(), without gRPC: fills `out`
  * from an RFC 2253 subject as OpenSSL's XN_FLAG_RFC2253 prints it (attributes
  * separated by ',' or '+', special characters escaped as "\," and non-ASCII

@@ -10,6 +10,7 @@
  */
 #include "runtime.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "ins_district.h"
 #include "ins_token.h"
 #include "auth_peer.h"
+#include "inproc.h"
 #include "ins_error.h"
 #include "log.h"
 #include "plimit.h"
@@ -197,6 +199,32 @@ grpc_slice ins__call_md(const ins_call *c, const char *key)
 }
 
 /*
+ * ins_auth_peer_principal() for this call: the certificate of its TLS
+ * connection, or, for a call the web listener relays (inproc.h), the
+ * certificate that listener verified, believed only with its MAC.
+ */
+static int peer_principal(ins_call *c, ins_principal *out, char *why, size_t whylen)
+{
+    int64_t now = (int64_t)time(NULL);
+    grpc_slice cert = ins__call_md(c, INS_RELAY_CERT_MD);
+    size_t n = GRPC_SLICE_LENGTH(cert);
+    if (n == 0)
+        return ins_auth_peer_principal(c->call, now, out, why, whylen);
+    grpc_slice mac = ins__call_md(c, INS_RELAY_MAC_MD);
+    if (!ins_server_relay_verify(c->server, GRPC_SLICE_START_PTR(cert), n,
+                                 GRPC_SLICE_START_PTR(mac), GRPC_SLICE_LENGTH(mac))) {
+        snprintf(why, whylen, "%s is set only by this server's web listener", INS_RELAY_CERT_MD);
+        return INS_EAUTH;
+    }
+    char *pem = strndup((const char *)GRPC_SLICE_START_PTR(cert), n);
+    if (!pem)
+        return ENOMEM;
+    int rc = ins_auth_pem_principal(pem, now, out, why, whylen);
+    free(pem);
+    return rc;
+}
+
+/*
  * Establishes the principal: a bearer token if one is presented, else a
  * verified client certificate, else anonymous. A client certificate the
  * connection presents meets the policy (ins_auth_cert_check) either way. Returns 0, or INS_EAUTH
@@ -218,7 +246,7 @@ static int call_authenticate(ins_call *c, char *why, size_t whylen)
         token[len - 7] = '\0';
         /* the token names the principal, but a client certificate the
          * connection presents must still meet the policy */
-        int rc = ins_auth_peer_principal(c->call, (int64_t)time(NULL), NULL, why, whylen);
+        int rc = peer_principal(c, NULL, why, whylen);
         if (rc != 0 && rc != INS_ENOTFOUND)
             return rc;
         rc = ins_token_keys_verify(ins_server_token_keys(c->server), token, (int64_t)time(NULL),
@@ -229,7 +257,7 @@ static int call_authenticate(ins_call *c, char *why, size_t whylen)
         }
         return rc;
     }
-    int rc = ins_auth_peer_principal(c->call, (int64_t)time(NULL), &c->principal, why, whylen);
+    int rc = peer_principal(c, &c->principal, why, whylen);
     if (rc == INS_ENOTFOUND) {
         memset(&c->principal, 0, sizeof c->principal);
         return 0;

@@ -159,5 +159,8 @@ int ins_server_log_calls(const ins_server *s);
 const struct ins_proxy_list *ins_server_trusted_proxies(const ins_server *s);
 void ins_server_count_call(ins_server *s, int delta);
 grpc_server *ins_server_grpc(const ins_server *s);
+int ins_server_started(const ins_server *s);
+/* The in-process key of inproc.h (32 bytes, random per server). */
+const unsigned char *ins_server_relay_key(const ins_server *s);
 
 #endif /* INS_RUNTIME_H */

@@ -25,6 +25,7 @@
 
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
+#include <openssl/rand.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -73,6 +74,7 @@ struct ins_server {
     int64_t started_unix;
     atomic_uint_fast64_t calls_started;
     atomic_int_fast64_t calls_active;
+    unsigned char relay_key[32]; /* inproc.h: MACs what the web listener vouches for */
 };
 
 static char *dup_or_null(const char *s)
@@ -80,10 +82,7 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Non-zero when `addr` ("host:port", "[v6]:port", optionally with an
- * ipv4:/ipv6: scheme) names a loopback address: 127.0.0.0/8, ::1 or
- * "localhost". Host names are not resolved: anything else needs TLS. */
-static int is_loopback(const char *addr)
+int ins_addr_is_loopback(const char *addr)
 {
     if (strncmp(addr, "ipv4:", 5) == 0 || strncmp(addr, "ipv6:", 5) == 0)
         addr += 5;
@@ -159,7 +158,7 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
         snprintf(err, errlen, "listen address and token key are required");
         return INS_EINVAL;
     }
-    if (!is_loopback(cfg->listen) && (!cfg->tls_cert || !cfg->tls_key)) {
+    if (!ins_addr_is_loopback(cfg->listen) && (!cfg->tls_cert || !cfg->tls_key)) {
         snprintf(err, errlen,
                  "refusing to listen on %s without TLS: plaintext is allowed only on loopback; "
                  "pass --tls-cert and --tls-key",
@@ -202,6 +201,15 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     s->cfg.tls_key = s->tls_key;
     s->cfg.tls_client_ca = s->tls_client_ca;
     s->n_workers = cfg->threads > 0 ? (unsigned)cfg->threads : default_threads();
+    if (RAND_bytes(s->relay_key, sizeof s->relay_key) != 1) {
+        snprintf(err, errlen, "no random bytes for the in-process key");
+        free(s->listen);
+        free(s->tls_cert);
+        free(s->tls_key);
+        free(s->tls_client_ca);
+        free(s);
+        return INS_EINTERNAL;
+    }
     atomic_init(&s->draining, 0);
     atomic_init(&s->calls_started, 0);
     atomic_init(&s->calls_active, 0);
@@ -316,6 +324,16 @@ ins_worker *ins__server_workers(const ins_server *s, unsigned *n)
 grpc_server *ins_server_grpc(const ins_server *s)
 {
     return s->server;
+}
+
+const unsigned char *ins_server_relay_key(const ins_server *s)
+{
+    return s->relay_key;
+}
+
+int ins_server_started(const ins_server *s)
+{
+    return s->started;
 }
 
 void ins_server_count_call(ins_server *s, int delta)

@@ -149,6 +149,14 @@ void ins_server_shutdown(ins_server *s);
 /* Frees the server. NULL is fine. After ins_server_shutdown only. */
 void ins_server_destroy(ins_server *s);
 
+/*
+ * Non-zero when `addr` ("host:port", "[v6]:port", optionally with an
+ * ipv4:/ipv6: scheme) names a loopback address: 127.0.0.0/8, ::1 or
+ * "localhost". Host names are not resolved: anything else needs TLS (the
+ * gRPC port and the gRPC-Web listener apply the same rule). Can't fail.
+ */
+int ins_addr_is_loopback(const char *addr);
+
 /* Counters for ServerStatus. Any thread. */
 typedef struct ins_server_stats {
     int64_t started_unix;

@@ -15,9 +15,30 @@
 #include "ctx.h"
 #include "dispatch.h"
 #include "inspect/v1/field.pb-c.h"
+#include "rec_photos.h"
 #include "rec_tasks.h"
 
 /* ---- GetReconciliation --------------------------------------------------- */
+
+/* Appends each photo of the report's task to `rep->photos` (ins_id_fn). */
+static int add_photo(void *arg, const char *id)
+{
+    void **a = arg;
+    ins_rtxn *r = a[0];
+    Inspect__V1__Report *rep = a[1];
+    Inspect__V1__Photo *p = NULL;
+    int rc = ins_photo_get(r, id, &p);
+    if (rc != 0)
+        return rc;
+    Inspect__V1__Photo **grown = realloc(rep->photos, (rep->n_photos + 1) * sizeof *grown);
+    if (!grown) {
+        protobuf_c_message_free_unpacked(&p->base, NULL);
+        return ENOMEM;
+    }
+    rep->photos = grown;
+    rep->photos[rep->n_photos++] = p;
+    return 0;
+}
 
 static void get_report_start(ins_call *call, const ProtobufCMessage *msg)
 {
@@ -44,6 +65,8 @@ static void get_report_start(ins_call *call, const ProtobufCMessage *msg)
         if (rc == 0 && !ins_dsp_may_see(who, task))
             rc = INS_EPERM;
     }
+    if (rc == 0)
+        rc = ins_task_photo_scan(r, rep->task_id, add_photo, (void *[]){r, rep});
     ins_rtxn_end(r);
     if (rc == 0)
         ins_call_reply(call, &rep->base);
