@@ -119,6 +119,14 @@ void ins_call_fail(ins_call *call, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Puts a retry delay of `ms` milliseconds (at least 1) in the trailing
+ * metadata of the call's failure status (`retry-after-ms` and
+ * `grpc-retry-pushback-ms`), for RESOURCE_EXHAUSTED "the server is busy"
+ * answers. Call before ins_call_fail; ignored on an OK status.
+ */
+void ins_call_set_retry_ms(ins_call *call, int64_t ms);
+
+/*
  * Streaming: sends one message. At most one send is in flight: wait for
  * on_sent before the next. Returns 0; INS_EBUSY when a send is still in
  * flight; INS_ECANCELLED when the call is done. `msg` stays the caller's.

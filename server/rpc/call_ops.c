@@ -69,6 +69,7 @@ static grpc_byte_buffer *pack(ins_call *c, const ProtobufCMessage *msg)
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
     c->bytes_out += len;
+    ins__stats_msg_out(c);
     return bb;
 }
 
@@ -82,6 +83,7 @@ ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char
     grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
     grpc_byte_buffer_reader_destroy(&reader);
     c->bytes_in += GRPC_SLICE_LENGTH(all);
+    ins__stats_msg_in(c);
     ProtobufCMessage *msg = protobuf_c_message_unpack(
         c->method->input, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
     if (!msg) {
@@ -134,13 +136,26 @@ static grpc_byte_buffer *wrap(ins_call *c, const void *data, size_t len)
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
     c->bytes_out += len;
+    ins__stats_msg_out(c);
     return bb;
 }
 
+void ins_call_set_retry_ms(ins_call *c, int64_t ms)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)(ms > 0 ? ms : 1));
+    grpc_slice_unref(c->retry_ms);
+    c->retry_ms = grpc_slice_from_copied_string(text);
+}
+
 /* Sends the final status, with `reply` (may be NULL) as the last message,
- * and RECV_CLOSE_ON_SERVER when no batch of its own watches for it. */
+ * and RECV_CLOSE_ON_SERVER when no batch of its own watches for it. A
+ * retry delay goes in the trailing metadata twice: `retry-after-ms` for
+ * people and scripts, `grpc-retry-pushback-ms` for gRPC clients with a
+ * retry policy, which wait that long before their next attempt. */
 static void send_status(ins_call *c, grpc_byte_buffer *reply)
 {
+    grpc_metadata trailer[2];
     grpc_op ops[4];
     size_t n = add_initial_md(c, ops, 0);
     if (reply) {
@@ -155,6 +170,15 @@ static void send_status(ins_call *c, grpc_byte_buffer *reply)
     ops[n].data.send_status_from_server.status = c->status;
     ops[n].data.send_status_from_server.status_details =
         c->status == GRPC_STATUS_OK ? NULL : &c->status_details;
+    if (GRPC_SLICE_LENGTH(c->retry_ms) > 0 && c->status != GRPC_STATUS_OK) {
+        memset(trailer, 0, sizeof trailer);
+        trailer[0].key = grpc_slice_from_static_string("retry-after-ms");
+        trailer[0].value = c->retry_ms;
+        trailer[1].key = grpc_slice_from_static_string("grpc-retry-pushback-ms");
+        trailer[1].value = c->retry_ms;
+        ops[n].data.send_status_from_server.trailing_metadata_count = 2;
+        ops[n].data.send_status_from_server.trailing_metadata = trailer;
+    }
     n++;
     if (!c->close_posted) {
         memset(&ops[n], 0, sizeof ops[n]);

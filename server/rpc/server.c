@@ -31,9 +31,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "calllog.h"
 #include "ins_district.h"
 #include "ins_error.h"
+#include "log.h"
+#include "logbuf.h"
+#include "plimit.h"
 #include "peer.h"
 #include "ins_file.h"
 
@@ -66,6 +68,7 @@ struct ins_server {
     void *ctx;
     ins_admit_fn admit;
     void *admit_arg;
+    ins_plimits *plimits; /* NULL when no per-principal limit is set */
     atomic_int draining;
     int started;
     int64_t started_unix;
@@ -259,7 +262,7 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     atomic_init(&s->calls_started, 0);
     atomic_init(&s->calls_active, 0);
 
-    grpc_arg args[3 + LINK_ARGS + KEEPALIVE_ARGS];
+    grpc_arg args[4 + LINK_ARGS + KEEPALIVE_ARGS];
     args[0].type = GRPC_ARG_INTEGER;
     args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
     args[0].value.integer = (int)cfg->max_message_bytes;
@@ -270,7 +273,14 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
     args[2].type = GRPC_ARG_INTEGER;
     args[2].key = GRPC_ARG_ALLOW_REUSEPORT;
     args[2].value.integer = 0;
-    size_t nargs = 3 + link_args(args + 3);
+    /* Advertised in SETTINGS: a client opens at most this many streams at
+     * once on one connection; beyond, its HTTP/2 stack queues them. */
+    args[3].type = GRPC_ARG_INTEGER;
+    args[3].key = GRPC_ARG_MAX_CONCURRENT_STREAMS;
+    args[3].value.integer = cfg->max_streams_per_connection > 0
+                                ? cfg->max_streams_per_connection
+                                : INS_DEFAULT_MAX_STREAMS_PER_CONNECTION;
+    size_t nargs = 4 + link_args(args + 4);
     nargs += keepalive_args(cfg, args + nargs);
     grpc_channel_args ch = {.num_args = nargs, .args = args};
     s->server = grpc_server_create(&ch, NULL);
@@ -282,6 +292,12 @@ int ins_server_create(const ins_server_config *cfg, ins_server **out, char *err,
         s->workers[i].index = i;
         s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
         grpc_server_register_completion_queue(s->server, s->workers[i].cq, NULL);
+    }
+    if ((cfg->principal_rate > 0 || cfg->principal_streams > 0) &&
+        ins_plimits_create(cfg->principal_rate, cfg->principal_burst, cfg->principal_streams,
+                           &s->plimits) != 0) {
+        ins_server_destroy(s);
+        return ENOMEM;
     }
     *out = s;
     return 0;
@@ -331,6 +347,28 @@ const char *ins_server_district(const ins_server *s)
 const struct ins_proxy_list *ins_server_trusted_proxies(const ins_server *s)
 {
     return s->proxies;
+}
+
+int64_t ins_server_log_slow_ns(const ins_server *s)
+{
+    return s->cfg.log_slow_ms * 1000000;
+}
+
+ins_plimits *ins_server_plimits(const ins_server *s)
+{
+    return s->plimits;
+}
+
+const ins_method *ins__server_methods(const ins_server *s, size_t *n)
+{
+    *n = s->n_methods;
+    return s->methods;
+}
+
+ins_worker *ins__server_workers(const ins_server *s, unsigned *n)
+{
+    *n = s->n_workers;
+    return s->workers;
 }
 
 grpc_server *ins_server_grpc(const ins_server *s)
@@ -412,7 +450,7 @@ int ins_server_add_service(ins_server *s, const ins_service_def *svc)
         return INS_ESTATE;
     for (size_t i = 0; i < svc->n_methods; i++) {
         if (!protobuf_c_service_descriptor_get_method_by_name(d, svc->methods[i].name)) {
-            fprintf(stderr, "inspectd: %s has no method %s\n", d->name, svc->methods[i].name);
+            ins_log(INS_LOG_ERROR, "%s has no method %s", d->name, svc->methods[i].name);
             return INS_EINVAL;
         }
     }
@@ -427,7 +465,7 @@ int ins_server_add_service(ins_server *s, const ins_service_def *svc)
     for (unsigned i = 0; i < d->n_methods; i++) {
         const ins_method_def *def = find_def(svc, d->methods[i].name);
         if (!def || !def->ops || !def->ops->start) {
-            fprintf(stderr, "inspectd: %s.%s has no handler\n", d->name, d->methods[i].name);
+            ins_log(INS_LOG_ERROR, "%s.%s has no handler", d->name, d->methods[i].name);
             return INS_EINVAL;
         }
     }
@@ -435,7 +473,13 @@ int ins_server_add_service(ins_server *s, const ins_service_def *svc)
         ins_method *m = &s->methods[s->n_methods++];
         memset(m, 0, sizeof *m);
         m->def = *find_def(svc, d->methods[i].name);
+        m->index = s->n_methods - 1;
+        m->service = d->name;
         m->input = d->methods[i].input;
+        m->request_id = protobuf_c_message_descriptor_get_field_by_name(m->input, "request_id");
+        if (m->request_id && (m->request_id->type != PROTOBUF_C_TYPE_STRING ||
+                              m->request_id->label == PROTOBUF_C_LABEL_REPEATED))
+            m->request_id = NULL;
         m->output = d->methods[i].output;
         if (asprintf(&m->path, "/%s/%s", d->name, d->methods[i].name) < 0)
             return ENOMEM;
@@ -604,6 +648,11 @@ int ins_server_start(ins_server *s, int *port, char *err, size_t errlen)
         snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", s->cfg.listen);
         return INS_EINVAL;
     }
+    int rc = s->cfg.count_calls ? ins__stats_start(s) : 0;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot set up call metrics: %s", ins_strerror(rc));
+        return rc;
+    }
     grpc_server_start(s->server);
     s->started = 1;
     s->started_unix = (int64_t)time(NULL);
@@ -614,7 +663,7 @@ int ins_server_start(ins_server *s, int *port, char *err, size_t errlen)
         ins_call_arm(&s->workers[w], NULL);
     }
     for (unsigned w = 0; w < s->n_workers; w++) {
-        int rc = pthread_create(&s->workers[w].thread, NULL, worker_main, &s->workers[w]);
+        rc = pthread_create(&s->workers[w].thread, NULL, worker_main, &s->workers[w]);
         if (rc != 0) {
             snprintf(err, errlen, "cannot start worker thread: %s", strerror(rc));
             return rc;
@@ -665,6 +714,8 @@ void ins_server_destroy(ins_server *s)
     }
     for (unsigned w = 0; w < s->n_workers; w++)
         grpc_completion_queue_destroy(s->workers[w].cq);
+    ins__stats_stop(s);
+    ins_plimits_destroy(s->plimits);
     grpc_completion_queue_shutdown(s->shutdown_cq);
     while (
         grpc_completion_queue_next(s->shutdown_cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=

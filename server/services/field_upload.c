@@ -603,6 +603,7 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
         sl->cap = cap;
     }
     memcpy(sl->buf + u->fill_len, data, len);
+    atomic_fetch_add_explicit(&ins_ctx_of(u->call)->upload_bytes, len, memory_order_relaxed);
     u->fill_len = need;
     u->last_len = len;
     u->next = off + len;

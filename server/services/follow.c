@@ -31,6 +31,14 @@ void ins_followers_notify(ins_followers *fs)
     pthread_mutex_unlock(&fs->lock);
 }
 
+size_t ins_followers_count(ins_followers *fs)
+{
+    pthread_mutex_lock(&fs->lock);
+    size_t n = fs->n;
+    pthread_mutex_unlock(&fs->lock);
+    return n;
+}
+
 static int registry_add(ins_followers *fs, ins_call *call)
 {
     int rc = 0;

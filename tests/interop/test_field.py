@@ -141,7 +141,7 @@ class KillableServer(Server):
         os.unlink(port_file)
         self._stderr = open(self._stderr_path, "ab")
         argv = [INSPECTD, "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
-                "--port-file", port_file] + self.args
+                "--port-file", port_file, "--metrics-listen", "127.0.0.1:0"] + self.args
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._stderr,
                                      stderr=self._stderr)
         deadline = time.monotonic() + self.start_timeout
