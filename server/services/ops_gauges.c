@@ -8,10 +8,12 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "ins_audit.h"
 #include "ins_feed.h"
 #include "ins_pbjson.h"
+#include "ins_tier.h"
 #include "inspect/v1/dispatch.pb-c.h"
 #include "metrics.h"
 #include "ready.h"
@@ -113,6 +115,34 @@ static void collect_records(ins_store *st, ins_metrics_out *out)
     ins_rtxn_end(r);
 }
 
+/* The photo tier's backlog, moves and failures, when one is configured. */
+static void collect_tier(ins_store *st, ins_metrics_out *out)
+{
+    ins_tier_status ts;
+    if (ins_tier_status_get(st, &ts) != 0 || !ts.enabled)
+        return;
+    gauge(out, "inspectd_tier_backlog_photos", "Photos waiting to move to the object store.",
+          (double)ts.backlog_count);
+    gauge(out, "inspectd_tier_backlog_bytes", "Bytes of the photos waiting to move.",
+          (double)ts.backlog_bytes);
+    gauge(out, "inspectd_tier_oldest_waiting_timestamp_seconds",
+          "When the oldest waiting photo was queued, Unix seconds; 0 when none waits.",
+          (double)ts.oldest_waiting_unix);
+    gauge(out, "inspectd_tier_remote_photos", "Photos recorded as held by the object store.",
+          (double)ts.remote_count);
+    gauge(out, "inspectd_tier_local_bytes", "Photo bytes held in the local blob stripes.",
+          (double)ts.local_bytes);
+    ins_metrics_family(out, "inspectd_tier_moved_total", "Photos moved since the start.",
+                       "counter");
+    ins_metrics_sample_u64(out, "inspectd_tier_moved_total", NULL, ts.moved);
+    ins_metrics_family(out, "inspectd_tier_data_loss_total",
+                       "Object-store reads that failed their SHA-256 check.", "counter");
+    ins_metrics_sample_u64(out, "inspectd_tier_data_loss_total", NULL, ts.data_loss);
+    gauge(out, "inspectd_tier_unreachable_since_timestamp_seconds",
+          "Since when the object store has not answered, Unix seconds; 0 when it answers.",
+          (double)ts.unreachable_since_unix);
+}
+
 static void collect(void *arg, ins_metrics_out *out)
 {
     ins_ctx *ctx = arg;
@@ -120,6 +150,7 @@ static void collect(void *arg, ins_metrics_out *out)
     if (!st)
         return;
     collect_envs(st, out);
+    collect_tier(st, out);
     ins_store_counts c;
     if (ins_store_counts_get(st, &c) == 0) {
         gauge(out, "inspectd_uploads_staged", "Photo uploads begun and not yet finished.",
@@ -166,11 +197,34 @@ static int store_ready(void *arg, char *why, size_t whylen)
     return 0;
 }
 
+/* Ready while the object store answers (or no tier is configured); the
+ * landing zone takes uploads meanwhile, but an operator should know. */
+static int tier_ready(void *arg, char *why, size_t whylen)
+{
+    ins_ctx *ctx = arg;
+    ins_tier_status ts;
+    if (!ctx->store || ins_tier_status_get(ctx->store, &ts) != 0 || !ts.enabled ||
+        ts.unreachable_since_unix == 0)
+        return 0;
+    char when[40] = "?";
+    time_t t = (time_t)ts.unreachable_since_unix;
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(why, whylen,
+             "the object store %s has not answered since %s (%s); uploads land "
+             "locally, %llu photos wait",
+             ts.store, when, ts.last_error, (unsigned long long)ts.backlog_count);
+    return 1;
+}
+
 int ins_ops_gauges_register(ins_ctx *ctx)
 {
     int rc = ins_metrics_collector_register(collect, ctx);
     if (rc == 0)
         rc = ins_ready_register("store", store_ready, ctx);
+    if (rc == 0)
+        rc = ins_ready_register("objectstore", tier_ready, ctx);
     if (rc != 0)
         ins_ops_gauges_unregister(ctx);
     return rc;

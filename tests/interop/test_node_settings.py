@@ -31,8 +31,8 @@ WHO = "/inspect.v1.Session/WhoAmI"
 
 
 def run_inspectd(*args, timeout=30):
-    return subprocess.run([INSPECTD] + list(args), capture_output=True, text=True,
-                          timeout=timeout)
+    argv = [INSPECTD, "--metrics-listen", "off"] + list(args)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
 
 
 def wait_for(pred, timeout=10.0):
