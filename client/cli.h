@@ -34,6 +34,10 @@ typedef struct ins_cli {
     int64_t timeout_ms;      /* --timeout DURATION, default 10s */
     int timeout_set;         /* --timeout was given */
     int json;                /* --json */
+    /* `field outbox`: */
+    struct ins_outbox *outbox; /* add: checkin, submit, upload queue their request here */
+    int64_t keepalive_ms;      /* run: ins_client_opts.keepalive_ms (0: none) */
+    int64_t reconnect_ms;      /* run: ins_client_opts.reconnect_ms (0: gRPC's) */
 } ins_cli;
 
 /* Text of the global options, for --help output. */
@@ -79,15 +83,6 @@ int ins_cli_space_full(int code, const char *details);
 /* Is (code, details) a busy writer (RESOURCE_EXHAUSTED, INS_MSG_BUSY):
  * worth retrying with the same request id? Can't fail. */
 int ins_cli_busy(int code, const char *details);
-
-/*
- * Is `code` a lost link worth resuming from where the client stands:
- * UNAVAILABLE (no node answers, or the router found none up) or INTERNAL
- * (how a router such as nginx reports a backend that died in the middle of
- * a stream; README "province deployment")? The one rule the resuming
- * commands (field upload, changes --follow) share. Can't fail.
- */
-int ins_cli_link_lost(int code);
 
 /* Prints "inspectctl: <message>" on stderr and returns INS_EXIT_USAGE. */
 int ins_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,7 +8,7 @@
  * and its own cursor. Without --follow each feed is read to its end; with
  * --follow the feeds stay open until Ctrl-C (SIGINT only sets a flag; each
  * stream is then cancelled and finished) and a feed whose link is lost
- * (ins_cli_link_lost: its node stopped, or the router lost the backend in
+ * (ins_client_link_lost: its node stopped, or the router lost the backend in
  * the middle of the stream) is opened again from its own cursor after a
  * backoff, while the others go on. The end says on stderr the cursors to
  * resume from, in the form --cursor takes them.
@@ -210,7 +210,7 @@ static void *feed_main(void *arg)
             free(details);
             break;
         }
-        if (!all->follow || !ins_cli_link_lost(code)) {
+        if (!all->follow || !ins_client_link_lost(code)) {
             pthread_mutex_lock(&all->out_lock);
             f->rc = ins_cli_fail(what, code, details);
             pthread_mutex_unlock(&all->out_lock);

@@ -24,6 +24,7 @@
 
 #include "cliutil.h"
 #include "inspect/v1/field.pb-c.h"
+#include "ins_outbox.h"
 #include "ins_pbjson.h"
 
 int ins__field_parse_double(const char *opt, const char *text, double lo, double hi, double *out)
@@ -253,9 +254,6 @@ static int checkin_cmd(ins_cli *cli, int argc, char **argv)
         return ins_cli_usage_error("field checkin: --request-id must not be empty");
     char id[INS_CU_REQUEST_ID_LEN];
     ins_cu_random_request_id(id);
-    ins_client *c;
-    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
-        return INS_EXIT_FAIL;
     Inspect__V1__CheckInRequest req = INSPECT__V1__CHECK_IN_REQUEST__INIT;
     req.request_id = (char *)(rid != NULL ? rid : id);
     req.task_id = (char *)pos[0];
@@ -263,6 +261,11 @@ static int checkin_cmd(ins_cli *cli, int argc, char **argv)
     req.longitude = lo;
     req.device_unix = (int64_t)time(NULL);
     req.reason = (char *)(reason != NULL ? reason : "");
+    if (cli->outbox != NULL)
+        return ins__field_enqueue(cli, INS_OB_CHECKIN, &req.base, NULL);
+    ins_client *c;
+    if (ins_cli_connect(cli, &c) != INS_EXIT_OK)
+        return INS_EXIT_FAIL;
     ProtobufCMessage *resp;
     int code = ins_cu_call(c, "field checkin", FLD_METHOD("CheckIn"), &req.base,
                            &inspect__v1__check_in_response__descriptor, &resp);
@@ -417,6 +420,11 @@ static int submit_cmd(ins_cli *cli, int argc, char **argv)
         if (ins_cu_set_string(&req->base, "request_id", rid != NULL ? rid : id) != 0)
             rc = INS_EXIT_FAIL;
     }
+    if (rc == INS_EXIT_OK && cli->outbox != NULL) {
+        rc = ins__field_enqueue(cli, INS_OB_FINDINGS, &req->base, NULL);
+        protobuf_c_message_free_unpacked(&req->base, NULL);
+        return rc;
+    }
     ins_client *c = NULL;
     if (rc == INS_EXIT_OK && ins_cli_connect(cli, &c) != INS_EXIT_OK)
         rc = INS_EXIT_FAIL;
@@ -504,6 +512,8 @@ int ins_cmd_field(ins_cli *cli, int argc, char **argv)
         {"upload", "upload a photo in chunks; resumes by itself after a dropped link",
          ins__field_upload_cmd},
         {"status", "where an upload stands (committed offset or photo id)", status_cmd},
+        {"outbox", "the tablet's outbox: queue offline, drain when the link is up",
+         ins__field_outbox_cmd},
     };
     return ins_cu_group(cli, argc, argv,
                         "usage: inspectctl field COMMAND [options]\n\n"

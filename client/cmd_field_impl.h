@@ -4,8 +4,8 @@
  *
  * cmd_field.c holds sync, respond, checkin, submit, status and the group's
  * dispatch; cmd_field_upload.c the resumable photo upload with its progress
- * display, stall watchdog and retries. Nothing here is for use outside
- * client/cmd_field*.c.
+ * display, stall watchdog and retries; cmd_field_outbox.c the tablet's
+ * outbox (ins_outbox.h). Nothing here is for use outside client/cmd_field*.c.
  */
 #ifndef INS_CMD_FIELD_IMPL_H
 #define INS_CMD_FIELD_IMPL_H
@@ -27,5 +27,18 @@ int ins__field_parse_double(const char *opt, const char *text, double lo, double
  * the exit code of cli.h.
  */
 int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv);
+
+/*
+ * `inspectctl field outbox` (see cmd_field.h); argv[0] is "outbox". Returns
+ * the exit code of cli.h.
+ */
+int ins__field_outbox_cmd(ins_cli *cli, int argc, char **argv);
+
+/*
+ * For `field outbox add`: queues `req` (an ins_ob_kind's request, copied;
+ * `path` the photo of an upload) in cli->outbox instead of sending it, and
+ * says so on stdout. Returns the exit code of cli.h.
+ */
+int ins__field_enqueue(ins_cli *cli, int kind, const ProtobufCMessage *req, const char *path);
 
 #endif /* INS_CMD_FIELD_IMPL_H */

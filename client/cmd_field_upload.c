@@ -3,16 +3,17 @@
  * resumable photo upload, with its progress display, stall watchdog and
  * retries. The rest of the group is in cmd_field.c.
  *
- * Every attempt starts by asking
- * GetUploadStatus where the server stands (nothing yet, committed up to N,
- * or complete), then streams the header and the chunks from there. A lost
- * connection (UNAVAILABLE, or INTERNAL from a router whose backend died:
- * ins_cli_link_lost), a deadline, a cancelled call or a chunk the
- * server no longer expects (FAILED_PRECONDITION naming the offset) ends the
- * attempt; the next one waits (backoff doubling from 250 ms to 8 s, with
- * jitter) and asks again. --retries bounds the attempts in a row that make
- * no progress. A watchdog thread cancels a call that has moved no byte for
- * --stall (a link that went silent without a reset), which the loop then
+ * Every attempt (ins_photo_upload.h) streams the header and learns from the
+ * call's initial metadata where the server stands, then sends the chunks
+ * from there: no GetUploadStatus round trip. A lost connection
+ * (ins_client_link_lost: UNAVAILABLE, or INTERNAL from a router whose
+ * backend died), a deadline, a cancelled call or a chunk the server no
+ * longer expects (FAILED_PRECONDITION naming the offset) ends the attempt;
+ * the next one waits (backoff doubling from 250 ms to 8 s, with jitter) and
+ * resumes from the committed offset. --retries bounds the attempts in a row
+ * that make no progress. A watchdog thread cancels a call that has moved no
+ * byte for --stall (a link that went silent without a reset), which the loop
+ * then
  * treats like any other dropped connection.
  */
 #include "cmd_field_impl.h"
@@ -30,16 +31,16 @@
 #include <unistd.h>
 
 #include <grpc/status.h>
-#include <openssl/evp.h>
 
-#include "ins_sha256.h"
 #include "cliutil.h"
 #include "ins_hex.h"
+#include "ins_outbox.h"
+#include "ins_photo_upload.h"
 #include "ins_upload.h"
 #include "inspect/v1/field.pb-c.h"
 
 #define CHUNK_DEFAULT (64u * 1024)
-#define CHUNK_MAX     (1u << 20) /* the server's limit per chunk */
+#define CHUNK_MAX     INS_UPLOAD_CHUNK_MAX
 #define RETRIES       8
 #define STALL_MS      30000
 
@@ -189,7 +190,9 @@ typedef struct upload {
     int64_t timeout_ms;
     progress prog;
     watchdog wd;
-    int read_err; /* errno of a failed read of the photo */
+    int read_err;       /* errno of a failed read of the photo */
+    uint64_t committed; /* the server's offset, as its last attempt reported */
+    int stalled;        /* the watchdog cancelled the last attempt */
 } upload;
 
 static void upload_help(void)
@@ -201,8 +204,9 @@ static void upload_help(void)
            "Uploads a photo of a checklist item in chunks, each committed by the server\n"
            "as it arrives, and prints its photo id (the SHA-256 in hex). Progress shows\n"
            "on stderr: a bar on a terminal, a line every 10 %% otherwise. After a\n"
-           "dropped connection it asks the server for the committed offset and goes on\n"
-           "from there by itself. Role: inspector (a team member).\n"
+           "dropped connection it goes on by itself from the committed offset, which\n"
+           "the server gives as the next attempt starts. Role: inspector (a team\n"
+           "member).\n"
            "  --task T           the task the photo belongs to\n"
            "  --item I           the template item it documents\n"
            "  --upload-id ID     1..%d bytes, less your inspector id's length + 1;\n"
@@ -236,136 +240,54 @@ static const char *media_type_of(const char *path)
     return "application/octet-stream";
 }
 
-static int read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
+/* The hooks of an attempt: the watchdog watches its stream, progress shows. */
+static void hook_stream(void *arg, ins_stream *s)
 {
-    while (len > 0) {
-        ssize_t n = pread(fd, buf, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : EIO; /* EIO: the file shrank */
-        buf += n, len -= (size_t)n, off += (uint64_t)n;
-    }
-    return 0;
-}
-
-/* SHA-256 of the whole file. */
-static int hash_file(upload *u, uint8_t sha[32])
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, ins_sha256_md(), NULL) == 1;
-    for (uint64_t off = 0; ok && off < u->total; off += u->chunk) {
-        size_t n = u->total - off < u->chunk ? (size_t)(u->total - off) : u->chunk;
-        if ((u->read_err = read_at(u->fd, u->buf, n, off)) != 0)
-            ok = 0;
-        else
-            ok = EVP_DigestUpdate(ctx, u->buf, n) == 1;
-    }
-    unsigned len = 0;
-    ok = ok && EVP_DigestFinal_ex(ctx, sha, &len) == 1 && len == 32;
-    EVP_MD_CTX_free(ctx);
-    return ok ? 0 : -1;
-}
-
-/* Worth another attempt after asking where the upload stands. */
-static int retryable(int code, const char *details)
-{
-    if (ins_cli_link_lost(code))
-        return 1;
-    switch (code) {
-    case GRPC_STATUS_DEADLINE_EXCEEDED:
-    case GRPC_STATUS_CANCELLED:
-    case GRPC_STATUS_ABORTED:
-        return 1;
-    case GRPC_STATUS_RESOURCE_EXHAUSTED: /* only a busy writer; a full store or disk is final */
-        return ins_cli_busy(code, details);
-    case GRPC_STATUS_FAILED_PRECONDITION: /* a chunk the server no longer expects */
-        return details != NULL && strstr(details, "offset") != NULL;
-    default:
-        return 0;
+    upload *u = arg;
+    if (s != NULL) {
+        watchdog_set(&u->wd, s);
+        u->prog.t0 = now_s();
+    } else {
+        u->stalled = watchdog_set(&u->wd, NULL);
     }
 }
 
-/*
- * One UploadPhoto call from `from`: the header, the chunks, the answer.
- * Returns the call's status (*resp set on OK), or -1 when the photo could
- * not be read (u->read_err).
- */
-static int upload_attempt(ins_client *c, upload *u, uint64_t from,
+static void hook_progress(void *arg, uint64_t sent)
+{
+    upload *u = arg;
+    watchdog_touch(&u->wd);
+    progress_show(&u->prog, sent, 0);
+}
+
+static void hook_committed(void *arg, uint64_t offset)
+{
+    upload *u = arg;
+    watchdog_touch(&u->wd);
+    u->prog.b0 = offset;
+    u->committed = offset;
+    if (offset > 0) {
+        progress_break(&u->prog);
+        fprintf(stderr,
+                "inspectctl: field upload: resuming %s at offset %" PRIu64 " of %" PRIu64
+                " (%d%%)\n",
+                u->hdr.upload_id, offset, u->total, u->total ? (int)(offset * 100 / u->total) : 0);
+    }
+}
+
+/* One attempt from where the server stands (ins_upload_attempt). */
+static int upload_attempt(ins_client *c, upload *u, int wait,
                           Inspect__V1__UploadPhotoResponse **resp, char **details)
 {
-    *resp = NULL;
-    *details = NULL;
-    ins_stream *s = NULL;
-    int code = ins_stream_start(c, FLD_METHOD("UploadPhoto"),
-                                &inspect__v1__upload_photo_response__descriptor, u->timeout_ms, &s);
-    if (code != 0) {
-        *details = strdup("gRPC refused to start the call");
-        return code;
-    }
-    watchdog_set(&u->wd, s);
-    u->prog.t0 = now_s();
-    u->prog.b0 = from;
-    Inspect__V1__UploadPhotoRequest req = INSPECT__V1__UPLOAD_PHOTO_REQUEST__INIT;
-    Inspect__V1__UploadChunk chunk = INSPECT__V1__UPLOAD_CHUNK__INIT;
-    req.part_case = INSPECT__V1__UPLOAD_PHOTO_REQUEST__PART_HEADER;
-    req.header = &u->hdr;
-    int ok = ins_stream_send(s, &req.base) == 0;
-    req.part_case = INSPECT__V1__UPLOAD_PHOTO_REQUEST__PART_CHUNK;
-    req.chunk = &chunk;
-    for (uint64_t off = from; ok && off < u->total;) {
-        size_t n = u->total - off < u->chunk ? (size_t)(u->total - off) : u->chunk;
-        if ((u->read_err = read_at(u->fd, u->buf, n, off)) != 0) {
-            ins_stream_cancel(s);
-            ok = 0;
-            break;
-        }
-        chunk.offset = off;
-        chunk.data.data = u->buf;
-        chunk.data.len = n;
-        ok = ins_stream_send(s, &req.base) == 0;
-        if (ok) {
-            off += n;
-            watchdog_touch(&u->wd);
-            progress_show(&u->prog, off, 0);
-        }
-    }
-    if (ok)
-        ok = ins_stream_close_send(s) == 0;
-    ProtobufCMessage *m = NULL;
-    if (ok) {
-        watchdog_touch(&u->wd);
-        ins_stream_recv(s, INS_TIMEOUT_NONE, &m);
-    }
-    int stalled = watchdog_set(&u->wd, NULL);
-    if (!ok) {
-        /* A send failed: the call is over, and the server's status (if it
-         * ended the call) is on its way; give it a moment. Then cancel:
-         * after a connection reset gRPC core (1.51) may otherwise never
-         * complete the status, and a cancel after the status changes
-         * nothing. */
-        if (ins_stream_recv(s, 2000, &m) == 1) {
-            protobuf_c_message_free_unpacked(m, NULL);
-            m = NULL;
-        }
-        ins_stream_cancel(s);
-    }
-    code = ins_stream_finish(s, details);
-    if (u->read_err != 0) {
-        if (m != NULL)
-            protobuf_c_message_free_unpacked(m, NULL);
-        return -1;
-    }
-    if (code == 0 && m == NULL) {
-        free(*details);
-        *details = strdup("the server finished the upload without an answer");
-        code = GRPC_STATUS_INTERNAL;
-    }
-    if (code == 0)
-        *resp = (Inspect__V1__UploadPhotoResponse *)m;
-    else if (m != NULL)
-        protobuf_c_message_free_unpacked(m, NULL);
-    if (code == GRPC_STATUS_CANCELLED && stalled) {
+    ins_upload_req req = {.fd = u->fd,
+                          .hdr = &u->hdr,
+                          .chunk = u->chunk,
+                          .timeout_ms = u->timeout_ms,
+                          .from = u->committed,
+                          .wait = wait};
+    ins_upload_hooks hooks = {hook_stream, hook_progress, hook_committed, u};
+    u->stalled = 0;
+    int code = ins_upload_attempt(c, &req, u->buf, &hooks, resp, details, &u->read_err);
+    if (code == GRPC_STATUS_CANCELLED && u->stalled) {
         free(*details);
         char msg[96];
         snprintf(msg, sizeof msg, "nothing moved for %.0f s; the call was cancelled", u->wd.stall);
@@ -412,89 +334,34 @@ static int upload_run(ins_cli *cli, ins_client *c, upload *u, unsigned retries)
     unsigned failures = 0;
     double backoff = 0.25;
     uint64_t best = 0;
-    int code = 0, attempts = 0;
     char *details = NULL;
-    for (;;) {
-        /* Where does the server stand? */
-        Inspect__V1__GetUploadStatusRequest sreq = INSPECT__V1__GET_UPLOAD_STATUS_REQUEST__INIT;
-        sreq.upload_id = u->hdr.upload_id;
-        ProtobufCMessage *m = NULL;
+    for (int attempts = 0;; attempts++) {
+        Inspect__V1__UploadPhotoResponse *r = NULL;
         free(details);
-        details = NULL;
-        code = ins_client_unary(c, FLD_METHOD("GetUploadStatus"), &sreq.base,
-                                &inspect__v1__get_upload_status_response__descriptor,
-                                INS_TIMEOUT_DEFAULT, &m, &details);
-        uint64_t from = 0;
-        int ask_again = 0;
+        /* A first attempt sends at once; a resume waits for the offset. */
+        int code = upload_attempt(c, u, attempts > 0, &r, &details);
         if (code == 0) {
-            Inspect__V1__GetUploadStatusResponse *st = (Inspect__V1__GetUploadStatusResponse *)m;
-            if (st->state == INSPECT__V1__UPLOAD_STATE__UPLOAD_STATE_COMPLETE) {
-                Inspect__V1__UploadPhotoResponse r = INSPECT__V1__UPLOAD_PHOTO_RESPONSE__INIT;
-                r.photo_id = st->photo_id;
-                r.size = u->total;
-                r.duplicate = 1;
-                int rc = upload_done(cli, u, &r);
-                protobuf_c_message_free_unpacked(m, NULL);
-                free(details);
-                return rc;
-            }
-            from = st->committed_offset;
-            uint64_t declared = st->total_size;
-            protobuf_c_message_free_unpacked(m, NULL);
-            if (declared != u->total || from > u->total) {
-                char msg[200];
-                snprintf(msg, sizeof msg,
-                         "upload %s was started with %" PRIu64 " bytes, this photo has %" PRIu64
-                         "; choose another --upload-id",
-                         u->hdr.upload_id, declared, u->total);
-                free(details);
-                return ins_cli_fail("field upload", GRPC_STATUS_ALREADY_EXISTS, msg);
-            }
-        } else if (code != GRPC_STATUS_NOT_FOUND) {
-            if (!retryable(code, details)) {
-                int rc = give_up(u, code, details);
-                free(details);
-                return rc;
-            }
-            ask_again = 1;
-        }
-        if (!ask_again) {
-            if (from > best || attempts == 0) {
-                failures = 0;
-                backoff = 0.25;
-            }
-            if (from > best)
-                best = from;
-            if (attempts > 0 || from > 0) {
-                progress_break(&u->prog);
-                fprintf(stderr,
-                        "inspectctl: field upload: resuming %s at offset %" PRIu64 " of %" PRIu64
-                        " (%d%%)\n",
-                        u->hdr.upload_id, from, u->total,
-                        u->total ? (int)(from * 100 / u->total) : 0);
-            }
-            attempts++;
-            Inspect__V1__UploadPhotoResponse *r = NULL;
+            int rc = upload_done(cli, u, r);
+            protobuf_c_message_free_unpacked(&r->base, NULL);
             free(details);
-            code = upload_attempt(c, u, from, &r, &details);
-            if (code == 0) {
-                int rc = upload_done(cli, u, r);
-                protobuf_c_message_free_unpacked(&r->base, NULL);
-                free(details);
-                return rc;
-            }
-            if (code < 0) {
-                progress_break(&u->prog);
-                fprintf(stderr, "inspectctl: field upload: reading the photo: %s\n",
-                        strerror(u->read_err));
-                free(details);
-                return INS_EXIT_FAIL;
-            }
-            if (!retryable(code, details)) {
-                int rc = give_up(u, code, details);
-                free(details);
-                return rc;
-            }
+            return rc;
+        }
+        if (code < 0) {
+            progress_break(&u->prog);
+            fprintf(stderr, "inspectctl: field upload: reading the photo: %s\n",
+                    strerror(u->read_err));
+            free(details);
+            return INS_EXIT_FAIL;
+        }
+        if (!ins_upload_retryable(code, details)) {
+            int rc = give_up(u, code, details);
+            free(details);
+            return rc;
+        }
+        if (u->committed > best) { /* progress: the count starts again */
+            best = u->committed;
+            failures = 0;
+            backoff = 0.25;
         }
         if (++failures > retries) {
             progress_break(&u->prog);
@@ -585,7 +452,8 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
     u.chunk = (size_t)chunk_bytes;
     u.buf = malloc(u.chunk > (1u << 20) ? u.chunk : (1u << 20));
     uint8_t sha[32];
-    if (u.buf == NULL || hash_file(&u, sha) != 0) {
+    if (u.buf == NULL ||
+        ins_upload_hash_file(u.fd, u.total, u.buf, u.chunk, sha, &u.read_err) != 0) {
         fprintf(stderr, "inspectctl: %s: %s\n", pos[0],
                 u.read_err ? strerror(u.read_err) : "cannot hash it");
         free(u.buf);
@@ -618,11 +486,22 @@ int ins__field_upload_cmd(ins_cli *cli, int argc, char **argv)
     u.prog.total = u.total;
     u.wd.stall = (double)stall_ms / 1000.0;
     srand((unsigned)(time(NULL) ^ getpid()));
-    if (!cli->json)
+    if (!cli->json && cli->outbox == NULL)
         fprintf(stderr,
                 "inspectctl: field upload: %s, %" PRIu64 " bytes, sha256 %s, upload id %s\n",
                 pos[0], u.total, u.sha_hex, uid);
 
+    if (cli->outbox != NULL) { /* queued with the photo's full path, sent by `outbox run` */
+        char *full = realpath(pos[0], NULL);
+        rc = full != NULL ? ins__field_enqueue(cli, INS_OB_UPLOAD, &u.hdr.base, full)
+                          : INS_EXIT_FAIL;
+        if (full == NULL)
+            fprintf(stderr, "inspectctl: %s: %s\n", pos[0], strerror(errno));
+        free(full);
+        free(u.buf);
+        close(u.fd);
+        return rc;
+    }
     ins_client *c = NULL;
     pthread_t th;
     int have_thread = 0;

@@ -47,17 +47,19 @@ struct ins_stream {
     const ProtobufCMessageDescriptor *resp_desc;
 
     /* Tags: only their addresses matter. */
-    char tag_start, tag_send, tag_recv, tag_status;
+    char tag_start, tag_send, tag_recv, tag_status, tag_md;
 
     grpc_metadata md[2]; /* token, district: own refs to the client's slices */
     size_t n_md;
 
-    int start_pending; /* SEND_INITIAL_METADATA not plucked yet */
-    int recv_pending;  /* RECV_MESSAGE started, not plucked yet */
-    int recv_over;     /* end of stream seen, or the call failed */
-    int send_over;     /* a send failed: the call is over for sending */
-    int send_closed;   /* SEND_CLOSE_FROM_CLIENT done */
-    int got_initial_md;
+    int start_pending;  /* SEND_INITIAL_METADATA not plucked yet */
+    int recv_pending;   /* RECV_MESSAGE started, not plucked yet */
+    int recv_over;      /* end of stream seen, or the call failed */
+    int send_over;      /* a send failed: the call is over for sending */
+    int send_closed;    /* SEND_CLOSE_FROM_CLIENT done */
+    int got_initial_md; /* RECV_INITIAL_METADATA started (alone or with a receive) */
+    int md_pending;     /* started alone (ins_stream_metadata), not plucked yet */
+    int md_arrived;     /* initial_md holds the server's initial metadata */
 
     grpc_byte_buffer *recv_buf;
     grpc_metadata_array initial_md;
@@ -166,6 +168,11 @@ static const struct {
     {GRPC_STATUS_UNAUTHENTICATED, "UNAUTHENTICATED"},
 };
 
+int ins_client_link_lost(int code)
+{
+    return code == GRPC_STATUS_UNAVAILABLE || code == GRPC_STATUS_INTERNAL;
+}
+
 const char *ins_client_status_name(int code)
 {
     for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
@@ -237,6 +244,35 @@ int ins_client_set_token(ins_client *c, const char *token)
     return GRPC_STATUS_OK;
 }
 
+/* The channel arguments of opts->keepalive_ms and opts->reconnect_ms (see
+ * ins_client_opts): fills `args` (room for LINK_ARGS), returns how many. */
+#define LINK_ARGS 6
+static size_t link_args(const ins_client_opts *opts, grpc_arg *args)
+{
+    size_t n = 0;
+    struct {
+        const char *key;
+        int64_t value;
+    } set[LINK_ARGS];
+    if (opts->keepalive_ms > 0) {
+        int64_t timeout = opts->keepalive_ms < 5000 ? opts->keepalive_ms : 5000;
+        set[n].key = GRPC_ARG_KEEPALIVE_TIME_MS, set[n++].value = opts->keepalive_ms;
+        set[n].key = GRPC_ARG_KEEPALIVE_TIMEOUT_MS, set[n++].value = timeout;
+        set[n].key = GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, set[n++].value = 1;
+        set[n].key = GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, set[n++].value = 0;
+    }
+    if (opts->reconnect_ms > 0) {
+        set[n].key = GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, set[n++].value = opts->reconnect_ms;
+        set[n].key = GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, set[n++].value = 8 * opts->reconnect_ms;
+    }
+    for (size_t i = 0; i < n; i++) {
+        args[i].type = GRPC_ARG_INTEGER;
+        args[i].key = (char *)set[i].key;
+        args[i].value.integer = set[i].value > INT32_MAX ? INT32_MAX : (int)set[i].value;
+    }
+    return n;
+}
+
 int ins_client_open(const ins_client_opts *opts, ins_client **out, char **details)
 {
     int rc = GRPC_STATUS_OK;
@@ -306,7 +342,7 @@ int ins_client_open(const ins_client_opts *opts, ins_client **out, char **detail
         goto fail;
     }
 
-    grpc_arg args[3];
+    grpc_arg args[3 + LINK_ARGS];
     size_t nargs = 0;
     if (opts->target_name_override != NULL) {
         args[nargs].type = GRPC_ARG_STRING;
@@ -326,6 +362,7 @@ int ins_client_open(const ins_client_opts *opts, ins_client **out, char **detail
         args[nargs].value.integer = 1;
         nargs++;
     }
+    nargs += link_args(opts, args + nargs);
     grpc_channel_args chargs = {.num_args = nargs, .args = args};
     c->channel = grpc_channel_create(opts->target, creds, &chargs);
     grpc_channel_credentials_release(creds);
@@ -636,6 +673,35 @@ int ins_stream_recv(ins_stream *s, int64_t timeout_ms, ProtobufCMessage **msg)
     return 1;
 }
 
+int ins_stream_metadata(ins_stream *s, const char *key, int64_t timeout_ms, char **value)
+{
+    *value = NULL;
+    if (!s->got_initial_md) {
+        grpc_op op;
+        memset(&op, 0, sizeof op);
+        op.op = GRPC_OP_RECV_INITIAL_METADATA;
+        op.data.recv_initial_metadata.recv_initial_metadata = &s->initial_md;
+        if (grpc_call_start_batch(s->call, &op, 1, &s->tag_md, NULL) != GRPC_CALL_OK)
+            return 0;
+        s->got_initial_md = s->md_pending = 1;
+    }
+    if (s->md_pending) {
+        int r = pluck(s, &s->tag_md, deadline_after(timeout_ms));
+        if (r < 0)
+            return -1;
+        s->md_pending = 0;
+        s->md_arrived = r == 1;
+    }
+    for (size_t i = 0; s->md_arrived && i < s->initial_md.count; i++) {
+        const grpc_metadata *m = &s->initial_md.metadata[i];
+        if (grpc_slice_str_cmp(m->key, key) == 0) {
+            *value = slice_to_string(m->value);
+            return *value != NULL ? 1 : 0;
+        }
+    }
+    return 0;
+}
+
 void ins_stream_cancel(ins_stream *s)
 {
     if (s != NULL)
@@ -661,6 +727,8 @@ int ins_stream_finish(ins_stream *s, char **details)
     /* The call is over: every pending batch completes now. */
     if (s->start_pending)
         pluck(s, &s->tag_start, forever);
+    if (s->md_pending)
+        pluck(s, &s->tag_md, forever);
     if (s->recv_pending) {
         pluck(s, &s->tag_recv, forever);
         if (s->recv_buf != NULL)

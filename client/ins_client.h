@@ -62,6 +62,12 @@ typedef struct ins_client_opts {
                                          -1 = unlimited */
     int private_connection;           /* 1: do not share a connection with other clients
                                          to the same target (load tests) */
+    /* A weak field link (field.proto, "On a weak link"): */
+    int64_t keepalive_ms; /* > 0: ping every so often, also while idle, and take the
+                             connection for dead when a ping goes unanswered for
+                             min(this, 5 s); 0: gRPC's default (no pings) */
+    int64_t reconnect_ms; /* > 0: first reconnect backoff after a lost connection,
+                             growing to 8 x this; 0: gRPC's default (1 s to 120 s) */
 } ins_client_opts;
 
 /*
@@ -173,6 +179,19 @@ int ins_stream_close_send(ins_stream *s);
 int ins_stream_recv(ins_stream *s, int64_t timeout_ms, ProtobufCMessage **msg);
 
 /*
+ * Waits for the server's initial metadata of the call, at most `timeout_ms`
+ * (INS_TIMEOUT_NONE: as long as the call lasts), and looks up `key` in it:
+ * UploadPhoto's committed offset (ins_upload.h), say. Messages may be sent
+ * meanwhile; receiving works as before.
+ * Returns 1 with the value as a malloc'd string in `*value` (caller frees);
+ * 0 when the metadata came without `key` or the call ended first (a failed
+ * call: ins_stream_finish() gives the status); -1 when `timeout_ms` passed:
+ * the wait stays pending and the next call picks it up. `*value` is NULL
+ * whenever the result is not 1.
+ */
+int ins_stream_metadata(ins_stream *s, const char *key, int64_t timeout_ms, char **value);
+
+/*
  * Cancels the call: the server sees CANCELLED, pending and later
  * sends/receives fail. The stream must still be finished. Thread-safe;
  * harmless on a finished call. This function can't fail.
@@ -188,6 +207,15 @@ void ins_stream_cancel(ins_stream *s);
  * on. Accepts NULL (returns OK).
  */
 int ins_stream_finish(ins_stream *s, char **details);
+
+/*
+ * Is `code` a lost link worth resuming from where the client stands:
+ * UNAVAILABLE (no node answers, or the router found none up) or INTERNAL
+ * (how a router such as nginx reports a backend that died in the middle of
+ * a stream; README "province deployment")? The one rule of everything that
+ * resumes (the upload, the outbox, changes --follow). Can't fail.
+ */
+int ins_client_link_lost(int code);
 
 /*
  * The canonical name of a gRPC status code ("OK", "UNAUTHENTICATED", ...),

@@ -71,6 +71,8 @@ int ins_cli_connect(const ins_cli *cli, ins_client **out)
         .token = cli->token,
         .district = cli->district,
         .timeout_ms = cli->timeout_ms,
+        .keepalive_ms = cli->keepalive_ms,
+        .reconnect_ms = cli->reconnect_ms,
     };
     char *details = NULL;
     int rc = ins_client_open(&o, out, &details);
@@ -109,11 +111,6 @@ int ins_cli_space_full(int code, const char *details)
 {
     return code == GRPC_STATUS_RESOURCE_EXHAUSTED &&
            (starts_with(details, INS_MSG_STORE_FULL) || starts_with(details, INS_MSG_DISK_FULL));
-}
-
-int ins_cli_link_lost(int code)
-{
-    return code == GRPC_STATUS_UNAVAILABLE || code == GRPC_STATUS_INTERNAL;
 }
 
 int ins_cli_busy(int code, const char *details)

@@ -1,5 +1,5 @@
 /*
- * ins_upload.h - the one rule on upload ids, shared by the tablet client,
+ * ins_upload.h - the one rule on upload ids and the resume metadata, shared by the tablet client,
  * the Field service and the blob store so that all three answer the same
  * condition the same way.
  *
@@ -13,6 +13,13 @@
 #define INS_UPLOAD_H
 
 #include <stddef.h>
+
+/*
+ * The initial-metadata key by which UploadPhoto tells the tablet where to
+ * continue as soon as the header is staged: the committed offset in ASCII
+ * decimal (field.proto, "Resuming an upload").
+ */
+#define INS_UPLOAD_OFFSET_MD "inspect-committed-offset"
 
 /* The longest upload id the store keeps, in bytes, as the caller passes it. */
 #define INS_UPLOAD_ID_MAX 128

@@ -9,7 +9,7 @@ PACKAGES=(
     clang libclang-rt-14-dev
     libgrpc-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
     liblmdb-dev lmdb-utils libssl-dev check
-    libjson-c-dev libarchive-dev
+    libjson-c-dev libarchive-dev prometheus
     python3 python3-grpcio python3-protobuf
     nghttp2-client openssl procps
     libmicrohttpd-dev libgnutls28-dev nodejs chromium fonts-wqy-microhei

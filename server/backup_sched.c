@@ -23,6 +23,9 @@
 
 #include "ins_backup.h"
 #include "ins_error.h"
+#include "log.h"
+#include "metrics.h"
+#include "ready.h"
 
 #define PREFIX       "inspectd-"
 #define NAME_MAX_LEN 64
@@ -48,17 +51,58 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One log line in the server's style: RFC 3339 UTC time, level, text. */
+/* One log line through the server's log module (log.h). */
 static void log_line(const char *level, const char *fmt, const char *a, const char *b)
 {
-    char when[40], msg[1024];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    char msg[1024];
+    ins_log_level lv = INS_LOG_INFO;
     snprintf(msg, sizeof msg, fmt, a, b);
-    fprintf(stderr, "%s.%03ldZ %s backup: %s\n", when, ts.tv_nsec / 1000000, level, msg);
+    ins_log_level_parse(level, &lv);
+    ins_log(lv, "backup: %s", msg);
+}
+
+/* ---- metrics and readiness (metrics.h, ready.h) ------------------------ */
+
+static double gauge_last_ok(void *arg)
+{
+    (void)arg;
+    return (double)ins_backup_sched_last_ok_ms() / 1000.0;
+}
+
+static double gauge_made(void *arg)
+{
+    (void)arg;
+    return (double)ins_backup_sched_count(0);
+}
+
+static double gauge_failed(void *arg)
+{
+    (void)arg;
+    return (double)ins_backup_sched_count(1);
+}
+
+/* Not ready while the last scheduled backup failed. */
+static int backup_ready(void *arg, char *why, size_t whylen)
+{
+    char err[400];
+    (void)arg;
+    if (ins_backup_sched_last_error(err, sizeof err) == 0)
+        return 0;
+    snprintf(why, whylen, "the last scheduled backup failed: %s", err);
+    return 1;
+}
+
+/* Registers the schedule's figures and check under the key &g. */
+static void ops_register(void)
+{
+    ins_metrics_gauge_register("inspectd_backup_last_success_timestamp_seconds",
+                               "When the last backup succeeded, Unix seconds (0: none).",
+                               gauge_last_ok, &g);
+    ins_metrics_gauge_register("inspectd_backups_made", "Scheduled backups made since start.",
+                               gauge_made, &g);
+    ins_metrics_gauge_register("inspectd_backups_failed", "Scheduled backups failed since start.",
+                               gauge_failed, &g);
+    ins_ready_register("backup", backup_ready, &g);
 }
 
 /* Is `name` one of our backup folders (by name only)? */
@@ -260,6 +304,8 @@ int ins_backup_sched_start(ins_store *s, const char *dir, int64_t every_s, unsig
         g.dir = NULL;
     }
     pthread_mutex_unlock(&g.mu);
+    if (rc == 0)
+        ops_register(); /* after the unlock: a scrape takes the registry's lock, then g.mu */
     return rc;
 }
 
@@ -273,6 +319,8 @@ void ins_backup_sched_stop(void)
     g.stop = 1;
     pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
+    ins_metrics_unregister(&g);
+    ins_ready_unregister(&g);
     pthread_join(g.th, NULL);
     pthread_mutex_lock(&g.mu);
     g.running = 0;

@@ -29,8 +29,11 @@
 #include "dispatch.h"
 #include "field.h"
 #include "health.h"
+#include "http.h"
 #include "jobs.h"
 #include "ins_error.h"
+#include "log.h"
+#include "ops_gauges.h"
 #include "options.h"
 #include "tier_start.h"
 #include "licensing.h"
@@ -61,6 +64,7 @@ static int add_services(ins_server *srv)
     static const ins_service_def *const services[] = {
         &ins_health_service,      /* grpc.health.v1 */
         &ins_reflection_service,  /* grpc.reflection.v1alpha */
+        &ins_reflection_v1_service, /* grpc.reflection.v1 */
         &ins_session_service,
         &ins_directory_service,
         &ins_licensing_service,
@@ -101,7 +105,7 @@ static int open_store(const ins_options *o, ins_ctx *ctx, ins_store **out)
     };
     int rc = ins_store_open(&so, out);
     if (rc != 0)
-        fprintf(stderr, "inspectd: cannot open the store in %s: %s\n", o->data_dir,
+        ins_log(INS_LOG_ERROR, "cannot open the store in %s: %s", o->data_dir,
                 detail[0] ? detail : ins_strerror(rc));
     return rc;
 }
@@ -164,7 +168,7 @@ static int start_web(const ins_options *o, ins_server *srv, ins_web **out)
 static void note_restart(const char *name, const char *a, const char *b)
 {
     if (strcmp(a ? a : "", b ? b : "") != 0)
-        fprintf(stderr, "inspectd: reload: %s changes only at a restart (still %s)\n", name,
+        ins_log(INS_LOG_WARN, "reload: %s changes only at a restart (still %s)", name,
                 a ? a : "unset");
 }
 
@@ -179,14 +183,14 @@ static void reload(int argc, char **argv, ins_options *o, ins_ctx *ctx, ins_serv
 {
     ins_options n;
     if (ins_options_parse(argc, argv, &n) != 0) {
-        fprintf(stderr, "inspectd: reload: settings not changed\n");
+        ins_log(INS_LOG_WARN, "reload: settings not changed");
         ins_options_free(&n);
         return;
     }
     char err[512] = "";
     if (n.tls_cert && o->tls_cert &&
         ins_server_reload_tls(srv, n.tls_cert, n.tls_key, n.tls_client_ca, err, sizeof err) != 0) {
-        fprintf(stderr, "inspectd: reload: TLS files not changed: %s\n", err);
+        ins_log(INS_LOG_WARN, "reload: TLS files not changed: %s", err);
         ins_options_free(&n);
         return;
     }
@@ -204,9 +208,9 @@ static void reload(int argc, char **argv, ins_options *o, ins_ctx *ctx, ins_serv
         n.max_message_bytes != o->max_message_bytes || n.max_store_bytes != o->max_store_bytes ||
         n.grace_seconds != o->grace_seconds || n.idempotency_days != o->idempotency_days ||
         n.upload_ttl_seconds != o->upload_ttl_seconds || n.time_warp != o->time_warp)
-        fprintf(stderr, "inspectd: reload: threads, keepalive, max-message-bytes, "
-                        "max-store-bytes, grace, idempotency-days, upload-ttl and time-warp "
-                        "change only at a restart\n");
+        ins_log(INS_LOG_WARN, "reload: threads, keepalive, max-message-bytes, "
+                              "max-store-bytes, grace, idempotency-days, upload-ttl and time-warp "
+                              "change only at a restart");
     ins_server_set_log_calls(srv, !n.quiet);
     ctx->max_photo_bytes = n.max_photo_bytes;
     ctx->checkin_radius_m = n.checkin_radius_m;
@@ -217,7 +221,7 @@ static void reload(int argc, char **argv, ins_options *o, ins_ctx *ctx, ins_serv
     o->max_photo_bytes = n.max_photo_bytes;
     o->checkin_radius_m = n.checkin_radius_m;
     o->max_clock_skew_seconds = n.max_clock_skew_seconds;
-    fprintf(stderr, "inspectd: reloaded the settings%s%s\n", o->config ? " of " : "",
+    ins_log(INS_LOG_INFO, "reloaded the settings%s%s", o->config ? " of " : "",
             o->config ? o->config : "");
     ins_options_free(&n);
 }
@@ -238,33 +242,52 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
         .district = o->district,
         .keepalive_ms = o->keepalive_seconds * 1000,
         .trusted_proxy = o->trusted_proxy,
+        .count_calls = o->metrics_listen != NULL,
+        .log_slow_ms = o->log_slow_ms,
+        .max_streams_per_connection = o->max_streams_per_connection,
+        .principal_rate = o->principal_rate,
+        .principal_burst = o->principal_burst,
+        .principal_streams = o->principal_streams,
     };
     ins_server *srv = NULL;
     int rc = ins_server_create(&cfg, &srv, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "%s", err[0] ? err : ins_strerror(rc));
         return 1;
     }
     ctx->server = srv;
     ins_server_set_ctx(srv, ctx);
     ins_server_set_admit(srv, ins_directory_admit, ctx);
     rc = add_services(srv);
+    if (rc == 0)
+        rc = ins_ops_gauges_register(ctx);
     int port = 0;
     if (rc == 0)
         rc = ins_server_start(srv, &port, err, sizeof err);
+    ins_ops_http *http = NULL;
+    if (rc == 0 && o->metrics_listen)
+        rc = ins_ops_http_start(o->metrics_listen, &http, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: %s\n", err[0] ? err : ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "%s", err[0] ? err : ins_strerror(rc));
+        ins_ops_gauges_unregister(ctx);
         ins_server_destroy(srv);
         return 1;
     }
+    /* The metrics port first: a reader that saw the gRPC port finds it. */
+    if (http && o->metrics_port_file &&
+        (rc = write_port_file(o->metrics_port_file, ins_ops_http_port(http))) != 0)
+        ins_log(INS_LOG_ERROR, "cannot write %s: %s", o->metrics_port_file, strerror(rc));
     if (o->port_file && (rc = write_port_file(o->port_file, port)) != 0)
-        fprintf(stderr, "inspectd: cannot write %s: %s\n", o->port_file, strerror(rc));
+        ins_log(INS_LOG_ERROR, "cannot write %s: %s", o->port_file, strerror(rc));
     const char *colon = strrchr(o->listen, ':');
-    fprintf(stderr,
+    ins_log(INS_LOG_INFO,
             "inspectd %s: district %s, listening on %.*s:%d, data in %s; stop with Ctrl-C or "
-            "kill -TERM %d, reload with kill -HUP %d\n",
+            "kill -TERM %d, reload with kill -HUP %d",
             INSPECT_VERSION, o->district, colon ? (int)(colon - o->listen) : 0, o->listen, port,
             o->data_dir, (int)getpid(), (int)getpid());
+    if (http)
+        ins_log(INS_LOG_INFO, "metrics on %s (port %d): /metrics, /healthz, /readyz",
+                o->metrics_listen, ins_ops_http_port(http));
 
     ins_web *web = NULL;
     if (o->web_listen && start_web(o, srv, &web) != 0) {
@@ -281,10 +304,12 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
     int sig = 0;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
         reload(argc, argv, o, ctx, srv);
-    fprintf(stderr, "inspectd: %s: draining (grace %d s)\n", strsignal(sig), o->grace_seconds);
+    ins_log(INS_LOG_INFO, "%s: draining (grace %d s)", strsignal(sig), o->grace_seconds);
     ins_server_shutdown(srv);
     ins_web_stop(web); /* its calls ended with the server's grace */
     ins_backup_sched_stop();
+    ins_ops_http_stop(http); /* /readyz said "draining" until here */
+    ins_ops_gauges_unregister(ctx);
     ins_scheduler_stop(ctx);
     ins_jobs_stop(ctx->jobs); /* blob work of calls in flight completes */
     ctx->jobs = NULL;
@@ -293,7 +318,7 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
     ins_store_close(ctx->store);
     ctx->store = NULL;
     ins_server_destroy(srv);
-    fprintf(stderr, "inspectd: stopped\n");
+    ins_log(INS_LOG_INFO, "stopped");
     return 0;
 }
 
@@ -316,13 +341,13 @@ static int run(int argc, char **argv, ins_options *op)
     ins_token_keys *keys = NULL;
     rc = ins_token_keys_open(o.data_dir, &keys);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: token keys in %s: %s\n", o.data_dir, ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "token keys in %s: %s", o.data_dir, ins_strerror(rc));
         return 1;
     }
     int lock_fd = -1;
     rc = ins_store_lock_dir(o.data_dir, &lock_fd);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: %s is in use by another inspectd (%s)\n", o.data_dir,
+        ins_log(INS_LOG_ERROR, "%s is in use by another inspectd (%s)", o.data_dir,
                 ins_strerror(rc));
         ins_token_keys_close(keys);
         return 1;
@@ -338,7 +363,7 @@ static int run(int argc, char **argv, ins_options *op)
         rc = ins_cursor_key_derive(key0.bytes, sizeof key0.bytes, &ctx.cursor_key);
     OPENSSL_cleanse(&key0, sizeof key0);
     if (rc != 0) {
-        fprintf(stderr, "inspectd: deriving the cursor key: %s\n", ins_strerror(rc));
+        ins_log(INS_LOG_ERROR, "deriving the cursor key: %s", ins_strerror(rc));
         ins_store_unlock_dir(lock_fd);
         return 1;
     }
@@ -355,7 +380,7 @@ static int run(int argc, char **argv, ins_options *op)
     }
     ins_ctx_init(&ctx, store);
     if ((rc = ins_jobs_start(2, &ctx.jobs)) != 0 || (rc = ins_scheduler_start(&ctx)) != 0) {
-        fprintf(stderr, "inspectd: cannot start background threads: %s\n", strerror(rc));
+        ins_log(INS_LOG_ERROR, "cannot start background threads: %s", strerror(rc));
         ins_jobs_stop(ctx.jobs);
         ins_store_close(store);
         rc = 1;
@@ -364,7 +389,7 @@ static int run(int argc, char **argv, ins_options *op)
     if (o.backup_dir != NULL &&
         (rc = ins_backup_sched_start(store, o.backup_dir, o.backup_every_seconds, o.backup_keep)) !=
             0) {
-        fprintf(stderr, "inspectd: --backup-dir %s: %s\n", o.backup_dir, strerror(rc));
+        ins_log(INS_LOG_ERROR, "--backup-dir %s: %s", o.backup_dir, strerror(rc));
         ins_scheduler_stop(&ctx);
         ins_jobs_stop(ctx.jobs);
         ins_store_close(store);
@@ -389,9 +414,11 @@ int main(int argc, char **argv)
 {
     ins_options o;
     int rc = ins_options_parse(argc, argv, &o);
-    if (rc == 0)
+    if (rc == 0) {
+        ins_log_configure(o.log_level, o.log_format);
+        ins_log_grpc_install();
         rc = run(argc, argv, &o);
-    else
+    } else
         rc = rc == 1 ? 0 : 2;
     ins_options_free(&o);
     return rc;

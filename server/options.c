@@ -75,7 +75,24 @@ static const char usage[] =
     "  --backup-keep N            complete backups kept in DIR, oldest deleted (default 7)\n"
     "  --config FILE              read settings from FILE first ('name = value' per line,\n"
     "                             every flag above; the command line overrides it)\n"
-    "  --quiet                    no per-call log lines\n"
+    "  --quiet                    no per-call log lines (slow calls and errors still)\n"
+    "  --log-level LEVEL          error, warn, info (default) or debug; per-call lines are info\n"
+    "  --log-format FORMAT        text (default) or json, one object per line\n"
+    "  --log-slow DURATION        unary calls slower than this log at warn even with --quiet\n"
+    "                             (default 1s; like 250ms, 2s; off disables)\n"
+    "  --metrics-listen ADDR      HTTP endpoint with /metrics (Prometheus), /healthz and /readyz\n"
+    "                             (default 127.0.0.1:9464; port 0 picks one; off disables)\n"
+    "  --metrics-port-file FILE   write the metrics endpoint's bound port here\n"
+    "  --max-streams-per-connection N\n"
+    "                             concurrent calls one connection may have open, advertised in\n"
+    "                             HTTP/2 SETTINGS (default 100)\n"
+    "  --principal-rate N         calls a second one principal may make; more are answered\n"
+    "                             RESOURCE_EXHAUSTED with a retry delay (default 0: no limit)\n"
+    "  --principal-burst N        calls above the rate a principal may make at once\n"
+    "                             (default: the rate)\n"
+    "  --principal-streams N      streaming calls one principal may have open; more are\n"
+    "                             answered like --principal-rate (default 0: no limit; a\n"
+    "                             tablet needs 2 or 3, a department's feed reader a few)\n"
     "  --version                  print the version\n"
     "  --help                     this text\n"
     "\n"
@@ -118,6 +135,15 @@ enum {
     OPT_S3_CRED,
     OPT_BLOB_CACHE,
     OPT_BLOB_LANDING,
+    OPT_LOG_LEVEL,
+    OPT_LOG_FORMAT,
+    OPT_LOG_SLOW,
+    OPT_METRICS_LISTEN,
+    OPT_METRICS_PORT_FILE,
+    OPT_MAX_STREAMS,
+    OPT_PRINCIPAL_RATE,
+    OPT_PRINCIPAL_BURST,
+    OPT_PRINCIPAL_STREAMS,
     OPT_VERSION,
     OPT_HELP,
 };
@@ -157,6 +183,15 @@ static const struct option longopts[] = {
     {"s3-credentials", required_argument, NULL, OPT_S3_CRED},
     {"blob-cache-bytes", required_argument, NULL, OPT_BLOB_CACHE},
     {"blob-landing-bytes", required_argument, NULL, OPT_BLOB_LANDING},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"log-slow", required_argument, NULL, OPT_LOG_SLOW},
+    {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+    {"metrics-port-file", required_argument, NULL, OPT_METRICS_PORT_FILE},
+    {"max-streams-per-connection", required_argument, NULL, OPT_MAX_STREAMS},
+    {"principal-rate", required_argument, NULL, OPT_PRINCIPAL_RATE},
+    {"principal-burst", required_argument, NULL, OPT_PRINCIPAL_BURST},
+    {"principal-streams", required_argument, NULL, OPT_PRINCIPAL_STREAMS},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -177,11 +212,97 @@ static int parse_u64(const char *flag, const char *text, uint64_t lo, uint64_t h
     return 0;
 }
 
+/* A duration in milliseconds: "250ms", or what ins_duration_parse takes
+ * ("2s", "1m"); "off" is 0. Returns 0 or -1. */
+static int parse_ms(const char *text, int64_t *ms)
+{
+    size_t n = strlen(text);
+    if (strcmp(text, "off") == 0) {
+        *ms = 0;
+        return 0;
+    }
+    if (n > 2 && strcmp(text + n - 2, "ms") == 0) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        if (errno || end != text + n - 2 || text[0] < '0' || text[0] > '9' || v <= 0)
+            return -1;
+        *ms = v;
+        return 0;
+    }
+    int64_t secs;
+    if (ins_duration_parse(text, &secs) != 0 || secs > 86400)
+        return -1;
+    *ms = secs * 1000;
+    return 0;
+}
+
+/* The flags of the operations side (logs, metrics, limits). Same contract as
+ * apply(); -1 when `c` is none of them. */
+static int apply_ops(ins_options *o, int c, char *arg)
+{
+    uint64_t v;
+    switch (c) {
+    case OPT_LOG_LEVEL:
+        if (ins_log_level_parse(arg, &o->log_level) != 0) {
+            fprintf(stderr, "inspectd: --log-level takes error, warn, info or debug, not '%s'\n",
+                    arg);
+            return 2;
+        }
+        return 0;
+    case OPT_LOG_FORMAT:
+        if (ins_log_format_parse(arg, &o->log_format) != 0) {
+            fprintf(stderr, "inspectd: --log-format takes text or json, not '%s'\n", arg);
+            return 2;
+        }
+        return 0;
+    case OPT_LOG_SLOW:
+        if (parse_ms(arg, &o->log_slow_ms) != 0) {
+            fprintf(stderr,
+                    "inspectd: --log-slow takes a duration like 250ms, 2s, 1m (at most "
+                    "1d) or off, not '%s'\n",
+                    arg);
+            return 2;
+        }
+        return 0;
+    case OPT_METRICS_LISTEN:
+        o->metrics_listen = strcmp(arg, "off") == 0 ? NULL : arg;
+        return 0;
+    case OPT_METRICS_PORT_FILE:
+        o->metrics_port_file = arg;
+        return 0;
+    case OPT_MAX_STREAMS:
+        if (parse_u64("max-streams-per-connection", arg, 1, 100000, &v))
+            return 2;
+        o->max_streams_per_connection = (int)v;
+        return 0;
+    case OPT_PRINCIPAL_RATE:
+        if (parse_u64("principal-rate", arg, 0, 1000000, &v))
+            return 2;
+        o->principal_rate = (double)v;
+        return 0;
+    case OPT_PRINCIPAL_BURST:
+        if (parse_u64("principal-burst", arg, 1, 1000000, &v))
+            return 2;
+        o->principal_burst = (unsigned)v;
+        return 0;
+    case OPT_PRINCIPAL_STREAMS:
+        if (parse_u64("principal-streams", arg, 0, 1000000, &v))
+            return 2;
+        o->principal_streams = (unsigned)v;
+        return 0;
+    }
+    return -1;
+}
+
 /* Sets one flag (`c`, an OPT_* code) to `arg`. Returns 0, or 2 after saying
  * what is wrong on stderr; 1 for --help and --version (printed). */
 static int apply(ins_options *o, int c, char *arg)
 {
     uint64_t v;
+    int rc = apply_ops(o, c, arg);
+    if (rc >= 0)
+        return rc;
     switch (c) {
     case OPT_LISTEN:
         o->listen = arg;
@@ -468,6 +589,11 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .checkin_radius_m = 300,
         .max_clock_skew_seconds = 600,
         .district = INS_DISTRICT_DEFAULT,
+        .log_level = INS_LOG_INFO,
+        .log_format = INS_LOG_TEXT,
+        .log_slow_ms = 1000,
+        .metrics_listen = "127.0.0.1:9464",
+        .max_streams_per_connection = 100,
         .backup_every_seconds = 24 * 3600,
         .backup_keep = 7,
     };
@@ -480,6 +606,11 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         int rc = apply(o, c, optarg); /* '?' (already reported) too */
         if (rc != 0)
             return rc;
+    }
+    if (o->metrics_port_file && !o->metrics_listen) {
+        fprintf(stderr, "inspectd: --metrics-port-file needs the metrics endpoint; drop "
+                        "--metrics-listen off\n");
+        return 2;
     }
     if (optind < argc) {
         fprintf(stderr, "inspectd: unexpected argument '%s'; see --help\n", argv[optind]);

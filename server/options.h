@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
+
 #define INS_OPTIONS_MAX_ORIGINS 8
 
 typedef struct ins_options {
@@ -32,18 +34,27 @@ typedef struct ins_options {
     uint64_t max_photo_bytes;
     double checkin_radius_m;
     int64_t max_clock_skew_seconds; /* device times further ahead are refused */
-    const char *district;           /* the district this node serves (ins_district.h) */
-    int64_t keepalive_seconds;      /* HTTP/2 keepalive ping interval; 0: gRPC's default */
-    const char *trusted_proxy;      /* proxies whose x-forwarded-for is believed; NULL: none */
-    const char *config;             /* --config FILE, or NULL */
-    char *config_text;              /* the file's text, which string settings point into */
-    const char *backup_dir;         /* --backup-dir: scheduled hot backups, or NULL */
-    int64_t backup_every_seconds;   /* --backup-every (default 24h) */
-    unsigned backup_keep;           /* --backup-keep (default 7) */
-    int backup_tuned;               /* --backup-every or --backup-keep was given */
-    const char *web_listen;         /* gRPC-Web and the console; NULL: off */
-    const char *web_port_file;      /* the bound web port, once listening */
-    const char *web_root;           /* the console's built files */
+    ins_log_level log_level;
+    ins_log_format log_format;
+    int64_t log_slow_ms;        /* 0: off */
+    const char *metrics_listen; /* NULL: off */
+    const char *metrics_port_file;
+    int max_streams_per_connection;
+    double principal_rate;        /* calls/s; 0: no limit */
+    unsigned principal_burst;     /* 0: the rate */
+    unsigned principal_streams;   /* 0: no limit */
+    const char *district;         /* the district this node serves (ins_district.h) */
+    int64_t keepalive_seconds;    /* HTTP/2 keepalive ping interval; 0: gRPC's default */
+    const char *trusted_proxy;    /* proxies whose x-forwarded-for is believed; NULL: none */
+    const char *config;           /* --config FILE, or NULL */
+    char *config_text;            /* the file's text, which string settings point into */
+    const char *backup_dir;       /* --backup-dir: scheduled hot backups, or NULL */
+    int64_t backup_every_seconds; /* --backup-every (default 24h) */
+    unsigned backup_keep;         /* --backup-keep (default 7) */
+    int backup_tuned;             /* --backup-every or --backup-keep was given */
+    const char *web_listen;       /* gRPC-Web and the console; NULL: off */
+    const char *web_port_file;    /* the bound web port, once listening */
+    const char *web_root;         /* the console's built files */
     const char *web_origins[INS_OPTIONS_MAX_ORIGINS]; /* CORS: other origins allowed */
     size_t n_web_origins;
     /* The photo tier (storage/ins_tier.h): NULL or "lmdb" keeps every photo

@@ -1,6 +1,6 @@
 /*
- * blob_read.c - reading the blob store: the status of a staging, the size and
- * bytes of content, and the reference counts that records in `meta` hold on
+ * blob_read.c - reading the blob store: the status and committed bytes of a
+ * staging, the size and bytes of content, and the reference counts that records in `meta` hold on
  * content (kept in meta's _blobref table, changed in the record's own
  * transaction).
  *
@@ -118,6 +118,29 @@ static int copy_out(MDB_txn *txn, ins_bstripe *b, uint64_t obj, uint64_t offset,
     *nread = got;
     if (rc == MDB_NOTFOUND)
         rc = got < len ? INS_ECORRUPT : 0;
+    return rc;
+}
+
+int ins_blob_stage_read(ins_store *s, const char *upload_id, uint64_t offset, void *buf, size_t len)
+{
+    Inspect__Storage__Staging *st = NULL;
+    ins_bstripe *b;
+    MDB_txn *txn;
+    ins_key k;
+    size_t got = 0;
+    int rc = ins__blob_stage_key(upload_id, &k);
+    if (rc || (rc = ins__blob_locate(s, upload_id, &b)) != 0 ||
+        (rc = ins__env_rd_begin(&b->env, &txn)) != 0)
+        return rc;
+    rc = ins__blob_get_stage(txn, b, &k, &st);
+    if (rc == 0 && (offset > st->offset || len > st->offset - offset))
+        rc = INS_ERANGE; /* only the committed prefix is read */
+    if (rc == 0 && len > 0 && (rc = copy_out(txn, b, st->object, offset, buf, len, &got)) == 0 &&
+        got != len)
+        rc = INS_ECORRUPT;
+    if (st)
+        inspect__storage__staging__free_unpacked(st, NULL);
+    ins__env_rd_end(&b->env, txn);
     return rc;
 }
 

@@ -84,6 +84,17 @@ int ins_blob_append_async(ins_store *s, const char *upload_id, uint64_t offset, 
 int ins_blob_status(ins_store *s, const char *upload_id, uint64_t *offset, uint64_t *total);
 
 /*
+ * Copies `len` bytes at `offset` of the committed prefix of staging
+ * `upload_id` into `buf`: what a resent chunk is checked against before it
+ * is skipped. The range must lie within the committed offset.
+ * Errors: INS_ENOTFOUND (no such staging), INS_ERANGE (the range reaches
+ * past the committed offset), INS_EINVAL (bad id), INS_ECORRUPT (a chunk is
+ * missing), LMDB errors. Reads in its own read transaction.
+ */
+int ins_blob_stage_read(ins_store *s, const char *upload_id, uint64_t offset, void *buf,
+                        size_t len);
+
+/*
  * Completes an upload: the committed size must equal the declared size and
  * the bytes must hash to the declared SHA-256. On success the content exists
  * under its hash (copied to sha_out if non-NULL) and the staging stays,

@@ -211,6 +211,35 @@ void ins_store_map_sizes(ins_store *s, size_t *meta, size_t *blobs);
  */
 void ins_store_space(ins_store *s, size_t *used, size_t *limit);
 
+/* ---- figures for metrics (stats.c) ----------------------------------- */
+
+/* One environment's figures. Pointers stay valid until ins_store_close. */
+typedef struct ins_store_env_stats {
+    const char *name;                   /* "meta", "blobs", "blobs-1", ... */
+    size_t map_bytes;                   /* the map as sized now (charged to max_store_bytes) */
+    size_t used_bytes;                  /* pages in use (last page number + 1) x page size */
+    size_t queue_depth;                 /* mutations waiting for its writer */
+    const struct ins_histo *commit_ns;  /* per batch: start to durable commit, ns */
+    const struct ins_histo *batch_size; /* mutations per committed batch */
+} ins_store_env_stats;
+
+/* Number of environments (meta and every blob stripe). Can't fail. */
+size_t ins_store_env_count(const ins_store *s);
+
+/* Figures of environment `i` (0 = meta). Returns 0, INS_EINVAL for an index
+ * out of range, or an LMDB error from reading its page count. */
+int ins_store_env_stats_get(ins_store *s, size_t i, ins_store_env_stats *out);
+
+/* Entries in the engine's own tables: idempotency results kept, uploads
+ * staged and not finished (every stripe), blobs stored. Returns 0 or an
+ * LMDB error. */
+typedef struct ins_store_counts {
+    uint64_t idem_entries;
+    uint64_t uploads_staged;
+    uint64_t blobs_stored;
+} ins_store_counts;
+int ins_store_counts_get(ins_store *s, ins_store_counts *out);
+
 /*
  * Takes the data folder's lock: creates `data_dir/inspectd.pid`, locks it
  * (flock, exclusive, non-blocking) and writes the pid. A running server holds
@@ -279,6 +308,10 @@ void ins_rtxn_end(ins_rtxn *r);
 /* As ins_wtxn_get; out->data stays valid until ins_rtxn_end. */
 int ins_rtxn_get(ins_rtxn *r, ins_table table, const void *key, size_t klen, ins_val *out);
 /* As ins_wtxn_scan. */
+/* Entries in `table` in the snapshot (constant time: LMDB keeps the count).
+ * Returns 0, INS_EINVAL for an unknown table, or an LMDB error. */
+int ins_rtxn_count(ins_rtxn *r, ins_table table, uint64_t *n);
+
 int ins_rtxn_scan(ins_rtxn *r, ins_table table, const void *prefix, size_t plen, const void *start,
                   size_t slen, ins_scan_fn cb, void *arg);
 

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "ins_histo.h"
 #include "ins_store.h"
 #include "records.pb-c.h"
 
@@ -59,6 +60,8 @@ typedef struct ins_writer {
     int started;
     int is_meta;
     pthread_t th;
+    ins_histo commit_ns;  /* one batch: first attempt to durable commit, ns */
+    ins_histo batch_size; /* mutations per batch */
 } ins_writer;
 
 enum { MT_SCHEMA, MT_FEED, MT_AUDIT, MT_IDEM, MT_IDEM_EXP, MT_BLOBREF, MT_TIERQ, MT_TIER, MT_N };
@@ -175,6 +178,8 @@ int ins__writer_init(ins_writer *w, ins_store *s, ins_env *env, size_t cap, int 
 int ins__writer_start(ins_writer *w);
 void ins__writer_stop(ins_writer *w); /* drains, joins, destroys */
 int ins__writer_submit(ins_writer *w, ins_mutation *m, int block);
+/* Mutations waiting in the queue now. */
+size_t ins__writer_depth(ins_writer *w);
 /* Submits and waits; returns the mutation's error. */
 int ins__writer_exec(ins_writer *w, int (*apply)(ins_wtxn *, void *), void *arg);
 

@@ -252,3 +252,15 @@ int ins_rtxn_scan(ins_rtxn *r, ins_table table, const void *prefix, size_t plen,
     int rc = table_dbi(r->s, table, &dbi);
     return rc ? rc : ins__scan(r->txn, dbi, prefix, plen, start, slen, cb, arg);
 }
+
+int ins_rtxn_count(ins_rtxn *r, ins_table table, uint64_t *n)
+{
+    MDB_dbi dbi;
+    MDB_stat st;
+    int rc = table_dbi(r->s, table, &dbi);
+    if (rc == 0)
+        rc = mdb_stat(r->txn, dbi, &st);
+    if (rc == 0)
+        *n = st.ms_entries;
+    return rc;
+}

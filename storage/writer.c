@@ -23,6 +23,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Mutations per batch: 1, 2, 4 .. 4096 (the default queue capacity). */
+static const uint64_t batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
 
 typedef struct counters {
     uint64_t feed_next, audit_next;
@@ -212,8 +216,17 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         if (!batch)
             break; /* stopping and drained */
+        uint64_t n = 0;
+        for (ins_mutation *m = batch; m; m = m->next_)
+            n++;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         while (attempt(w, batch))
             ;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ins_histo_observe(&w->commit_ns, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
+                                                    (t1.tv_nsec - t0.tv_nsec)));
+        ins_histo_observe(&w->batch_size, n);
         complete(w, batch);
     }
     return NULL;
@@ -226,6 +239,8 @@ int ins__writer_init(ins_writer *w, ins_store *s, ins_env *env, size_t cap, int 
     w->env = env;
     w->cap = cap;
     w->is_meta = is_meta;
+    ins_histo_init(&w->commit_ns, ins_histo_latency_ns, ins_histo_latency_n);
+    ins_histo_init(&w->batch_size, batch_bounds, sizeof batch_bounds / sizeof batch_bounds[0]);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->space, NULL);
@@ -253,6 +268,14 @@ void ins__writer_stop(ins_writer *w)
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->space);
+}
+
+size_t ins__writer_depth(ins_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    size_t n = w->n;
+    pthread_mutex_unlock(&w->mu);
+    return n;
 }
 
 int ins__writer_submit(ins_writer *w, ins_mutation *m, int block)

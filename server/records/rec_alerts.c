@@ -123,3 +123,31 @@ int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1_
         memcpy(out_id, id, strlen(id) + 1);
     return rc;
 }
+
+typedef struct kind_tally {
+    ins_rtxn *r;
+    uint64_t *counts;
+    size_t n;
+} kind_tally;
+
+static int tally_alert(void *arg, const char *id)
+{
+    kind_tally *kt = arg;
+    Inspect__V1__Alert *a = NULL;
+    int rc = ins_alert_get(kt->r, id, &a);
+    if (rc == INS_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (a->kind >= 0 && (size_t)a->kind < kt->n)
+        kt->counts[a->kind]++;
+    protobuf_c_message_free_unpacked(&a->base, NULL);
+    return 0;
+}
+
+int ins_alert_count_open_by_kind(ins_rtxn *r, uint64_t *counts, size_t n)
+{
+    memset(counts, 0, n * sizeof *counts);
+    kind_tally kt = {r, counts, n};
+    return ins_alert_scan(r, 0, tally_alert, &kt);
+}

@@ -41,4 +41,9 @@ int ins_alert_raise(ins_wtxn *t, Inspect__V1__AlertKind kind, const Inspect__V1_
  */
 int ins_alert_ack(ins_wtxn *t, const Inspect__V1__Alert *a, const char *actor);
 
+/* Counts the open (unacknowledged) alerts by kind: counts[kind] for kind <
+ * n (zeroed first). Reads every open alert: for metrics at scrape. Returns
+ * 0 or a storage error. */
+int ins_alert_count_open_by_kind(ins_rtxn *r, uint64_t *counts, size_t n);
+
 #endif /* INS_REC_ALERTS_H */

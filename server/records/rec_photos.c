@@ -87,3 +87,8 @@ int ins_task_photo_scan(ins_rtxn *r, const char *task_id, ins_id_fn fn, void *ar
     ins_id_scan s = {fn, arg, 1};
     return ins_rtxn_scan(r, T_TASK_PHOTOS, prefix.buf, prefix.len, NULL, 0, ins_recio_id_row, &s);
 }
+
+int ins_photo_count(ins_rtxn *r, uint64_t *n)
+{
+    return ins_rtxn_count(r, T_PHOTOS, n);
+}

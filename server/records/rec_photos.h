@@ -53,4 +53,8 @@ int ins_upload_photo(ins_rtxn *r, const char *upload_id, char photo_id[65]);
  * Returns what `fn` stopped with, 0, INS_ECORRUPT or an LMDB error. */
 int ins_task_photo_scan(ins_rtxn *r, const char *task_id, ins_id_fn fn, void *arg);
 
+/* Photos stored (entries of the photos table, constant time). Returns 0 or
+ * a storage error. */
+int ins_photo_count(ins_rtxn *r, uint64_t *n);
+
 #endif /* INS_REC_PHOTOS_H */

@@ -321,3 +321,30 @@ int ins_task_timers_scan(ins_rtxn *r, ins_timer_fn fn, void *arg)
     timer_scan s = {fn, arg};
     return ins_rtxn_scan(r, T_TASK_TIMERS, NULL, 0, NULL, 0, timer_row, &s);
 }
+
+typedef struct state_tally {
+    uint64_t *counts;
+    size_t n;
+} state_tally;
+
+static int tally_task(void *arg, const ins_val *key, const ins_val *val)
+{
+    state_tally *st = arg;
+    ProtobufCMessage *m = NULL;
+    (void)key;
+    int rc = ins_rec_decode(val->data, val->len, K_TASKS.rec, K_TASKS.wire, &m);
+    if (rc != 0)
+        return rc;
+    int state = ((const Inspect__V1__Task *)m)->state;
+    if (state >= 0 && (size_t)state < st->n)
+        st->counts[state]++;
+    protobuf_c_message_free_unpacked(m, NULL);
+    return 0;
+}
+
+int ins_task_count_by_state(ins_rtxn *r, uint64_t *counts, size_t n)
+{
+    memset(counts, 0, n * sizeof *counts);
+    state_tally st = {counts, n};
+    return ins_rtxn_scan(r, T_TASKS, NULL, 0, NULL, 0, tally_task, &st);
+}

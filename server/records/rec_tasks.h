@@ -89,4 +89,9 @@ typedef int (*ins_timer_fn)(void *arg, int64_t when, const char *task_id);
 int ins_task_timers_wscan(ins_wtxn *t, ins_timer_fn fn, void *arg);
 int ins_task_timers_scan(ins_rtxn *r, ins_timer_fn fn, void *arg);
 
+/* Counts every task by state: counts[state] for state < n (zeroed first;
+ * states >= n are not counted). Reads every task: for metrics at scrape,
+ * not for a call path. Returns 0, INS_ECORRUPT or a storage error. */
+int ins_task_count_by_state(ins_rtxn *r, uint64_t *counts, size_t n);
+
 #endif /* INS_REC_TASKS_H */

@@ -25,9 +25,10 @@
 #include "ins_district.h"
 #include "ins_token.h"
 #include "auth_peer.h"
-#include "calllog.h"
 #include "inproc.h"
 #include "ins_error.h"
+#include "log.h"
+#include "plimit.h"
 #include "status.h"
 
 int64_t ins_now_ns(void)
@@ -61,6 +62,7 @@ int ins_call_arm(ins_worker *w, const ins_method *m)
     tag_init(c, &c->t_wake, INS_TAG_WAKE);
     c->status = GRPC_STATUS_OK;
     c->status_details = grpc_empty_slice();
+    c->retry_ms = grpc_empty_slice();
     grpc_metadata_array_init(&c->request_md);
 
     grpc_call_error rc;
@@ -84,49 +86,93 @@ int ins_call_arm(ins_worker *w, const ins_method *m)
     return rc;
 }
 
-/* One line per call on stderr: method, principal, peer, status, duration,
- * bytes (buffered per worker, see calllog.h). */
-static void call_log(const ins_call *c)
+/* Statuses that say the server failed, not the caller: logged at error. */
+static int server_fault(grpc_status_code code)
 {
-    char line[768], peer[160];
-    ins_call_peer(c, peer, sizeof peer);
-    double ms = (double)(ins_now_ns() - c->started_ns) / 1e6;
-    const char *method = c->method ? c->method->path : "-";
+    return code == GRPC_STATUS_INTERNAL || code == GRPC_STATUS_UNKNOWN ||
+           code == GRPC_STATUS_DATA_LOSS;
+}
+
+/*
+ * The level of the call's line, or -1 for none: error for a server fault,
+ * warn for a unary call slower than --log-slow (streams last as long as
+ * their client wants), info for the rest while per-call lines are on.
+ */
+static int call_log_level(const ins_call *c, int64_t elapsed_ns)
+{
+    int64_t slow = ins_server_log_slow_ns(c->server);
+    if (server_fault(c->status))
+        return INS_LOG_ERROR;
+    if (slow > 0 && elapsed_ns >= slow && c->method && c->method->def.kind == INS_UNARY)
+        return INS_LOG_WARN;
+    return ins_server_log_calls(c->server) ? INS_LOG_INFO : -1;
+}
+
+/* One line per call: method, peer, principal, request id, status (and on
+ * failure the message the client got), duration, bytes. */
+static void call_log(const ins_call *c, int64_t elapsed_ns)
+{
+    int level = call_log_level(c, elapsed_ns);
+    if (level < 0 || !ins_log_on((ins_log_level)level))
+        return;
     char unknown[256];
-    if (!c->method) {
+    const char *method = c->method ? c->method->path : unknown;
+    if (!c->method)
         snprintf(unknown, sizeof unknown, "%.*s", (int)GRPC_SLICE_LENGTH(c->details.method),
                  (const char *)GRPC_SLICE_START_PTR(c->details.method));
-        method = unknown;
+    char peer[160];
+    ins_call_peer(c, peer, sizeof peer);
+    char message[1024] = "";
+    if (c->status != GRPC_STATUS_OK)
+        snprintf(message, sizeof message, "%.*s", (int)GRPC_SLICE_LENGTH(c->status_details),
+                 (const char *)GRPC_SLICE_START_PTR(c->status_details));
+    ins_log_kv kv[12];
+    size_t n = 0;
+    kv[n++] = (ins_log_kv){.key = "method", .str = method};
+    kv[n++] =
+        (ins_log_kv){.key = "principal", .str = c->principal.name[0] ? c->principal.name : "-"};
+    kv[n++] = (ins_log_kv){.key = "role", .str = ins_role_name(c->principal.role)};
+    kv[n++] = (ins_log_kv){.key = "peer", .str = peer};
+    if (c->request_id)
+        kv[n++] = (ins_log_kv){.key = "request_id", .str = c->request_id};
+    kv[n++] = (ins_log_kv){.key = "status", .str = ins_status_name(c->status)};
+    if (c->status != GRPC_STATUS_OK) {
+        kv[n++] = (ins_log_kv){.key = "code", .num = (double)c->status};
+        kv[n++] = (ins_log_kv){.key = "message", .str = message};
     }
-    int n = snprintf(line, sizeof line,
-                     "inspectd call method=%s principal=%s role=%s peer=\"%s\" status=%s "
-                     "ms=%.3f in=%" PRIu64 " out=%" PRIu64 "\n",
-                     method, c->principal.name[0] ? c->principal.name : "-",
-                     ins_role_name(c->principal.role), peer, ins_status_name(c->status), ms,
-                     c->bytes_in, c->bytes_out);
-    if (n > 0) {
-        size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
-        line[len - 1] = '\n';
-        ins_calllog_line(line, len);
-    }
+    kv[n++] = (ins_log_kv){.key = "ms", .num = (double)elapsed_ns / 1e6};
+    kv[n++] = (ins_log_kv){.key = "in", .num = (double)c->bytes_in};
+    kv[n++] = (ins_log_kv){.key = "out", .num = (double)c->bytes_out};
+    ins_log_kv_line((ins_log_level)level, level == INS_LOG_WARN ? "slow call" : "call", kv, n);
 }
 
 static void call_free(ins_call *c)
 {
     if (c->started) {
-        if (ins_server_log_calls(c->server))
-            call_log(c);
+        int64_t elapsed = ins_now_ns() - c->started_ns;
+        ins__stats_handled(c, elapsed);
+        call_log(c, elapsed);
         if (c->method && c->method->def.ops->cleanup)
             c->method->def.ops->cleanup(c);
+        if (c->stream_slot)
+            ins_plimits_stream_closed(ins_server_plimits(c->server), c->principal.name);
         ins_server_count_call(c->server, -1);
     }
+    free(c->request_id);
+    grpc_slice_unref(c->retry_ms);
     if (c->payload)
         grpc_byte_buffer_destroy(c->payload);
     if (c->send_buf)
         grpc_byte_buffer_destroy(c->send_buf);
     if (c->recv_buf)
         grpc_byte_buffer_destroy(c->recv_buf);
+    if (c->reply_pending)
+        grpc_byte_buffer_destroy(c->reply_pending);
     grpc_slice_unref(c->status_details);
+    if (c->md_out_set) {
+        grpc_slice_unref(c->md_out.key);
+        grpc_slice_unref(c->md_out.value);
+    }
     grpc_metadata_array_destroy(&c->request_md);
     if (!c->method)
         grpc_call_details_destroy(&c->details);
@@ -242,6 +288,35 @@ static void roles_text(unsigned mask, char *out, size_t outlen)
     }
 }
 
+/* The per-principal limits: call rate and open streams. Returns 0, or -1
+ * with the call failed RESOURCE_EXHAUSTED and a retry delay trailing. */
+static int call_limit(ins_call *c)
+{
+    ins_plimits *l = ins_server_plimits(c->server);
+    if (!l)
+        return 0;
+    int stream = c->method->def.kind != INS_UNARY;
+    int64_t retry_ms = 0;
+    const char *what = "";
+    if (ins_plimits_take(l, c->principal.name, stream, ins_now_ns(), &retry_ms, &what) == 0) {
+        c->stream_slot = stream && ins_plimits_max_streams(l) > 0;
+        return 0;
+    }
+    ins_call_set_retry_ms(c, retry_ms);
+    if (strcmp(what, "streams") == 0)
+        ins_call_fail(c, INS_EBUSY,
+                      INS_MSG_BUSY ": %s has %u streams open, the most one principal may "
+                                   "(--principal-streams); close one, or retry in %lld ms",
+                      c->principal.name, ins_plimits_max_streams(l), (long long)retry_ms);
+    else
+        ins_call_fail(c, INS_EBUSY,
+                      INS_MSG_BUSY ": %s is over %g calls a second (burst %u, "
+                                   "--principal-rate); retry in %lld ms",
+                      c->principal.name, ins_plimits_rate(l), ins_plimits_burst(l),
+                      (long long)retry_ms);
+    return -1;
+}
+
 /*
  * The district a call asks for (`x-district`, set by clients behind the
  * router) must be the node's own: a misrouted call is refused before
@@ -326,6 +401,8 @@ static int call_admit(ins_call *c)
             ins_call_fail(c, rc, "%s", why);
             return -1;
         }
+        if (call_limit(c) != 0)
+            return -1;
     }
     if (ins_call_deadline_left_ms(c) <= 0) {
         ins_call_fail(c, INS_ETIMEDOUT, "deadline passed before %s started", m->path);
@@ -360,7 +437,14 @@ static ProtobufCMessage *call_decode_request(ins_call *c)
         ins_call_fail(c, INS_EINVAL, "%s needs a request message; none was sent", c->method->path);
         return NULL;
     }
-    return ins__call_decode(c, c->payload, "request");
+    ProtobufCMessage *req = ins__call_decode(c, c->payload, "request");
+    const ProtobufCFieldDescriptor *f = c->method->request_id;
+    if (req && f) {
+        const char *id = *(const char *const *)((const char *)req + f->offset);
+        if (id && *id)
+            c->request_id = strdup(id); /* NULL when out of memory: the log omits it */
+    }
+    return req;
 }
 
 static void call_dispatch(ins_call *c)
@@ -390,6 +474,7 @@ static void call_arrived(ins_call *c)
     c->started = 1;
     c->started_ns = ins_now_ns();
     ins_server_count_call(c->server, +1);
+    ins__stats_started(c);
     call_dispatch(c);
     call_watch_close(c);
 }

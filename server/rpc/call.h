@@ -98,7 +98,8 @@ int64_t ins_call_deadline_left_ms(const ins_call *call);
 /*
  * Unary and client-streaming: sends `resp` and status OK, ending the call.
  * `resp` stays the caller's; it is serialized before return. A second reply
- * or a reply after cancellation is ignored.
+ * or a reply after cancellation or a failure is ignored; if a send is in
+ * flight (ins_call_send_headers) the reply follows it.
  */
 void ins_call_reply(ins_call *call, const ProtobufCMessage *resp);
 
@@ -118,6 +119,14 @@ void ins_call_fail(ins_call *call, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Puts a retry delay of `ms` milliseconds (at least 1) in the trailing
+ * metadata of the call's failure status (`retry-after-ms` and
+ * `grpc-retry-pushback-ms`), for RESOURCE_EXHAUSTED "the server is busy"
+ * answers. Call before ins_call_fail; ignored on an OK status.
+ */
+void ins_call_set_retry_ms(ins_call *call, int64_t ms);
+
+/*
  * Streaming: sends one message. At most one send is in flight: wait for
  * on_sent before the next. Returns 0; INS_EBUSY when a send is still in
  * flight; INS_ECANCELLED when the call is done. `msg` stays the caller's.
@@ -125,14 +134,18 @@ void ins_call_fail(ins_call *call, int err, const char *fmt, ...)
 int ins_call_send(ins_call *call, const ProtobufCMessage *msg);
 
 /*
- * Streaming: sends the response headers (initial metadata) now, before any
- * message, as a send of its own (on_sent follows). A server stream with
- * nothing to say yet does so, so that a proxy in between sees the response
- * begin: nginx applies grpc_read_timeout to the wait for the headers, which
- * keepalive pings do not cover. Returns 0; INS_EEXIST when the headers are
- * out already; INS_EBUSY, INS_ECANCELLED as ins_call_send.
+ * Sends the response headers (initial metadata) now, before any message,
+ * as a send of its own (on_sent follows), with one entry `key: value` when
+ * `key` is not NULL (`key` lowercase ASCII, `value` printable ASCII; both
+ * copied). A server stream with nothing to say yet does so, so that a proxy
+ * in between sees the response begin: nginx applies grpc_read_timeout to
+ * the wait for the headers, which keepalive pings do not cover. An upload
+ * tells the tablet where to resume with it, before any chunk. Works for
+ * every kind: a reply or a failure asked for meanwhile follows once it left. Returns 0; INS_EEXIST
+ * when the headers are out already; INS_EBUSY, INS_ECANCELLED as
+ * ins_call_send.
  */
-int ins_call_send_headers(ins_call *call);
+int ins_call_send_headers(ins_call *call, const char *key, const char *value);
 
 /* Streaming: ends the call with status OK after any message in flight. */
 void ins_call_finish(ins_call *call);

@@ -69,6 +69,7 @@ static grpc_byte_buffer *pack(ins_call *c, const ProtobufCMessage *msg)
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
     c->bytes_out += len;
+    ins__stats_msg_out(c);
     return bb;
 }
 
@@ -82,6 +83,7 @@ ProtobufCMessage *ins__call_decode(ins_call *c, grpc_byte_buffer *bb, const char
     grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
     grpc_byte_buffer_reader_destroy(&reader);
     c->bytes_in += GRPC_SLICE_LENGTH(all);
+    ins__stats_msg_in(c);
     ProtobufCMessage *msg = protobuf_c_message_unpack(
         c->method->input, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
     if (!msg) {
@@ -134,13 +136,26 @@ static grpc_byte_buffer *wrap(ins_call *c, const void *data, size_t len)
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
     grpc_slice_unref(s);
     c->bytes_out += len;
+    ins__stats_msg_out(c);
     return bb;
 }
 
+void ins_call_set_retry_ms(ins_call *c, int64_t ms)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)(ms > 0 ? ms : 1));
+    grpc_slice_unref(c->retry_ms);
+    c->retry_ms = grpc_slice_from_copied_string(text);
+}
+
 /* Sends the final status, with `reply` (may be NULL) as the last message,
- * and RECV_CLOSE_ON_SERVER when no batch of its own watches for it. */
+ * and RECV_CLOSE_ON_SERVER when no batch of its own watches for it. A
+ * retry delay goes in the trailing metadata twice: `retry-after-ms` for
+ * people and scripts, `grpc-retry-pushback-ms` for gRPC clients with a
+ * retry policy, which wait that long before their next attempt. */
 static void send_status(ins_call *c, grpc_byte_buffer *reply)
 {
+    grpc_metadata trailer[2];
     grpc_op ops[4];
     size_t n = add_initial_md(c, ops, 0);
     if (reply) {
@@ -155,6 +170,15 @@ static void send_status(ins_call *c, grpc_byte_buffer *reply)
     ops[n].data.send_status_from_server.status = c->status;
     ops[n].data.send_status_from_server.status_details =
         c->status == GRPC_STATUS_OK ? NULL : &c->status_details;
+    if (GRPC_SLICE_LENGTH(c->retry_ms) > 0 && c->status != GRPC_STATUS_OK) {
+        memset(trailer, 0, sizeof trailer);
+        trailer[0].key = grpc_slice_from_static_string("retry-after-ms");
+        trailer[0].value = c->retry_ms;
+        trailer[1].key = grpc_slice_from_static_string("grpc-retry-pushback-ms");
+        trailer[1].value = c->retry_ms;
+        ops[n].data.send_status_from_server.trailing_metadata_count = 2;
+        ops[n].data.send_status_from_server.trailing_metadata = trailer;
+    }
     n++;
     if (!c->close_posted) {
         memset(&ops[n], 0, sizeof ops[n]);
@@ -170,20 +194,32 @@ static void send_status(ins_call *c, grpc_byte_buffer *reply)
     }
 }
 
+/* Sends status OK with `reply`, now or (held in reply_pending) once the
+ * send in flight completed: that send's buffer is send_buf until then.
+ * Takes ownership of `reply`. */
+static void reply_with(ins_call *c, grpc_byte_buffer *reply)
+{
+    c->status = GRPC_STATUS_OK;
+    if (c->send_in_flight) {
+        c->reply_pending = reply;
+        c->status_pending = 1;
+        return;
+    }
+    send_status(c, reply);
+}
+
 void ins_call_reply(ins_call *c, const ProtobufCMessage *resp)
 {
-    if (c->done)
+    if (c->done || c->status_pending)
         return;
-    c->status = GRPC_STATUS_OK;
-    send_status(c, pack(c, resp));
+    reply_with(c, pack(c, resp));
 }
 
 void ins_call_reply_bytes(ins_call *c, const void *data, size_t len)
 {
-    if (c->done)
+    if (c->done || c->status_pending)
         return;
-    c->status = GRPC_STATUS_OK;
-    send_status(c, wrap(c, data, len));
+    reply_with(c, wrap(c, data, len));
 }
 
 /* Records the final status; sends it now, or after the message in flight. */
@@ -244,7 +280,7 @@ int ins_call_send(ins_call *c, const ProtobufCMessage *msg)
     return 0;
 }
 
-int ins_call_send_headers(ins_call *c)
+int ins_call_send_headers(ins_call *c, const char *key, const char *value)
 {
     if (c->done || c->status_pending)
         return INS_ECANCELLED;
@@ -253,7 +289,16 @@ int ins_call_send_headers(ins_call *c)
     if (c->send_in_flight)
         return INS_EBUSY;
     grpc_op op;
-    if (add_initial_md(c, &op, 0) != 1 || start(c, &op, 1, &c->t_send) != 0)
+    if (add_initial_md(c, &op, 0) != 1)
+        return INS_ECANCELLED;
+    if (key) { /* the slices live until call_free: gRPC may read them until the tag */
+        c->md_out.key = grpc_slice_from_copied_string(key);
+        c->md_out.value = grpc_slice_from_copied_string(value);
+        c->md_out_set = 1;
+        op.data.send_initial_metadata.count = 1;
+        op.data.send_initial_metadata.metadata = &c->md_out;
+    }
+    if (start(c, &op, 1, &c->t_send) != 0)
         return INS_ECANCELLED;
     c->send_in_flight = 1;
     return 0;
@@ -290,8 +335,10 @@ void ins_call_sent(ins_call *c, int ok)
     c->send_buf = NULL;
     c->send_in_flight = 0;
     if (c->status_pending) {
+        grpc_byte_buffer *reply = c->reply_pending;
         c->status_pending = 0;
-        send_status(c, NULL);
+        c->reply_pending = NULL;
+        send_status(c, reply);
         return;
     }
     if (!c->done && c->method->def.ops->on_sent)

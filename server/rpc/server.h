@@ -43,12 +43,23 @@ typedef struct ins_server_config {
     const char *tls_key;
     const char *tls_client_ca;  /* non-NULL: mutual TLS, client cert required */
     ins_token_keys *token_keys; /* verifies bearer tokens; must outlive the server */
-    int log_calls;              /* one line per call to stderr (ins_server_set_log_calls) */
-    const char *district;       /* the district served (ins_district.h); NULL: the default */
-    int64_t keepalive_ms;       /* HTTP/2 keepalive ping interval while calls are open;
-                                   0: gRPC's default (none in practice) */
-    const char *trusted_proxy;  /* proxy list of peer.h (--trusted-proxy); NULL: none */
+    int count_calls;            /* keep the grpc-prometheus counters (metrics.h) */
+    int64_t log_slow_ms;        /* unary calls this slow log at warn anyway; 0: off */
+    /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; <= 0: the default below. */
+    int max_streams_per_connection;
+    /* Per principal (plimit.h): calls a second and burst (0: no rate
+     * limit), open streaming calls (0: no limit). */
+    double principal_rate;
+    unsigned principal_burst;
+    unsigned principal_streams;
+    int log_calls;             /* one info line per call (log.h; ins_server_set_log_calls) */
+    const char *district;      /* the district served (ins_district.h); NULL: the default */
+    int64_t keepalive_ms;      /* HTTP/2 keepalive ping interval while calls are open;
+                                  0: gRPC's default (none in practice) */
+    const char *trusted_proxy; /* proxy list of peer.h (--trusted-proxy); NULL: none */
 } ins_server_config;
+
+#define INS_DEFAULT_MAX_STREAMS_PER_CONNECTION 100
 
 /*
  * Creates a server (not yet listening). Returns 0, or INS_EINVAL with a

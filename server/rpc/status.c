@@ -54,3 +54,30 @@ const char *ins_status_name(grpc_status_code code)
         return names[code];
     return "UNKNOWN_STATUS";
 }
+
+const char *ins_status_metric_name(grpc_status_code code)
+{
+    /* grpc-prometheus labels codes as grpc-go spells them (codes.Code.String). */
+    static const char *const names[] = {
+        [GRPC_STATUS_OK] = "OK",
+        [GRPC_STATUS_CANCELLED] = "Canceled",
+        [GRPC_STATUS_UNKNOWN] = "Unknown",
+        [GRPC_STATUS_INVALID_ARGUMENT] = "InvalidArgument",
+        [GRPC_STATUS_DEADLINE_EXCEEDED] = "DeadlineExceeded",
+        [GRPC_STATUS_NOT_FOUND] = "NotFound",
+        [GRPC_STATUS_ALREADY_EXISTS] = "AlreadyExists",
+        [GRPC_STATUS_PERMISSION_DENIED] = "PermissionDenied",
+        [GRPC_STATUS_RESOURCE_EXHAUSTED] = "ResourceExhausted",
+        [GRPC_STATUS_FAILED_PRECONDITION] = "FailedPrecondition",
+        [GRPC_STATUS_ABORTED] = "Aborted",
+        [GRPC_STATUS_OUT_OF_RANGE] = "OutOfRange",
+        [GRPC_STATUS_UNIMPLEMENTED] = "Unimplemented",
+        [GRPC_STATUS_INTERNAL] = "Internal",
+        [GRPC_STATUS_UNAVAILABLE] = "Unavailable",
+        [GRPC_STATUS_DATA_LOSS] = "DataLoss",
+        [GRPC_STATUS_UNAUTHENTICATED] = "Unauthenticated",
+    };
+    if ((unsigned)code < sizeof(names) / sizeof(names[0]) && names[code])
+        return names[code];
+    return "Unknown";
+}

@@ -19,4 +19,9 @@ grpc_status_code ins_status_code(int err);
  * "UNKNOWN_STATUS" for a value outside the enum. Never NULL. */
 const char *ins_status_name(grpc_status_code code);
 
+/* The name of a status as grpc-prometheus labels it (grpc_code="NotFound":
+ * grpc-go's spelling, which existing dashboards expect); "Unknown" outside
+ * the enum. Never NULL. */
+const char *ins_status_metric_name(grpc_status_code code);
+
 #endif /* INS_STATUS_H */

@@ -9,6 +9,8 @@
 #ifndef INS_CTX_H
 #define INS_CTX_H
 
+#include <stdatomic.h>
+
 #include "follow.h"
 #include "ins_cursor.h"
 #include "ins_store.h"
@@ -29,6 +31,7 @@ typedef struct ins_ctx {
     double warp;
     uint64_t warp_base_ns;
     struct ins_scheduler *scheduler;
+    atomic_uint_fast64_t upload_bytes; /* photo chunk bytes accepted, for metrics */
 } ins_ctx;
 
 /*

@@ -15,6 +15,12 @@
  * when the blob writer reports a chunk durable, and a refusal that names it
  * waits for the chunks in flight to land. Finishing (hash check, filing the
  * content, the photo record) runs on a job thread too.
+ *
+ * Resuming costs no round trip of its own (field.proto, "Resuming an
+ * upload"): as soon as the header is staged the committed offset goes out in
+ * the call's initial metadata (INS_UPLOAD_OFFSET_MD), and chunks a tablet
+ * sends again from below that offset are compared with the committed bytes
+ * and skipped, not refused (skip_committed).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -81,6 +87,7 @@ typedef struct upload {
     /* U_CHUNKS, worker thread only. */
     uint64_t committed; /* durable offset */
     uint64_t next;      /* offset the next chunk must have: committed + bytes not yet durable */
+    uint64_t staged;    /* committed offset at staging: resent chunks below it are skipped */
     int inflight;       /* appends queued and not yet collected */
     int reading;        /* an ins_call_read is outstanding */
     int ended;          /* the tablet half-closed */
@@ -487,16 +494,43 @@ static void pump(upload *u)
     }
 }
 
+/* A chunk sent again from below the offset the upload was staged at (by a
+ * tablet that resumed from an older offset than the server's): its part
+ * below that offset is compared with the committed bytes and skipped; the
+ * rest, if any, goes on as a chunk of its own. Returns 0 with *off, *data
+ * and *len narrowed to that rest (*len 0: nothing is left), or has failed
+ * the call: DATA_LOSS when the bytes differ, changing nothing. */
+static int skip_committed(upload *u, uint64_t *off, const uint8_t **data, size_t *len)
+{
+    size_t n = u->staged - *off < *len ? (size_t)(u->staged - *off) : *len;
+    uint8_t *stored = malloc(n);
+    int rc = stored ? ins_blob_stage_read(u->store, u->hdr->upload_id, *off, stored, n) : ENOMEM;
+    if (rc == 0 && memcmp(stored, *data, n) != 0)
+        rc = INS_EDATALOSS;
+    free(stored);
+    if (rc == INS_EDATALOSS)
+        ins_call_fail(u->call, rc,
+                      "the chunk at offset %" PRIu64 " differs from the %zu bytes committed "
+                      "there: the file is not the photo this upload began with; nothing was "
+                      "changed",
+                      *off, n);
+    else if (rc)
+        ins_call_fail(u->call, rc,
+                      "cannot compare the chunk at offset %" PRIu64
+                      " with the committed bytes: %s; resume from offset %" PRIu64,
+                      *off, ins_strerror(rc), u->staged);
+    if (rc)
+        return -1;
+    *off += n;
+    *data += n;
+    *len -= n;
+    return 0;
+}
+
 static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
 {
     if (u->werr)
         return; /* refused once the chunks in flight land */
-    if (c->offset != u->next) {
-        /* Named once the chunks before it are durable (or not). */
-        u->stopped = 1;
-        u->bad_offset = c->offset;
-        return;
-    }
     if (c->data.len == 0 || c->data.len > INS_CHUNK_MAX) {
         ins_call_fail(u->call, INS_EINVAL,
                       "chunk of %zu bytes at %" PRIu64 ": chunks hold 1..%u bytes", c->data.len,
@@ -514,7 +548,20 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
                       c->data.len, c->offset, u->hdr->total_size);
         return;
     }
-    if (u->fill && u->fill_len + c->data.len > APPEND_MAX) {
+    uint64_t off = c->offset;
+    const uint8_t *data = c->data.data;
+    size_t len = c->data.len;
+    /* Resent bytes come before any new one of this call. */
+    if (off < u->staged && u->next == u->staged &&
+        (skip_committed(u, &off, &data, &len) != 0 || len == 0))
+        return;
+    if (off != u->next) {
+        /* Named once the chunks before it are durable (or not). */
+        u->stopped = 1;
+        u->bad_offset = off;
+        return;
+    }
+    if (u->fill && u->fill_len + len > APPEND_MAX) {
         /* Does not fit: queue what is gathered, start another slot (reads
          * wait while an append is pending, so flush can move `fill` on). */
         if (flush(u) != 0)
@@ -536,13 +583,13 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
             return;
         }
         u->fill->busy = 1;
-        u->fill_off = c->offset;
+        u->fill_off = off;
         u->fill_len = 0;
     }
     uslot *sl = u->fill;
-    size_t need = u->fill_len + c->data.len;
+    size_t need = u->fill_len + len;
     if (sl->cap < need) { /* grows to what the tablet's chunks gather to */
-        size_t cap = sl->cap ? sl->cap : c->data.len;
+        size_t cap = sl->cap ? sl->cap : len;
         while (cap < need)
             cap *= 2;
         if (cap > APPEND_MAX)
@@ -555,10 +602,11 @@ static void on_chunk(upload *u, const Inspect__V1__UploadChunk *c)
         sl->buf = buf;
         sl->cap = cap;
     }
-    memcpy(sl->buf + u->fill_len, c->data.data, c->data.len);
+    memcpy(sl->buf + u->fill_len, data, len);
+    atomic_fetch_add_explicit(&ins_ctx_of(u->call)->upload_bytes, len, memory_order_relaxed);
     u->fill_len = need;
-    u->last_len = c->data.len;
-    u->next = c->offset + c->data.len;
+    u->last_len = len;
+    u->next = off + len;
 }
 
 static void upload_on_read(ins_call *call, const ProtobufCMessage *msg)
@@ -606,8 +654,13 @@ static void upload_on_wake(ins_call *call)
         else if (u->err)
             ins_call_fail(call, u->err, "cannot stage the upload: %s", ins_strerror(u->err));
         else {
-            u->committed = u->next = u->offset;
+            u->committed = u->next = u->staged = u->offset;
             u->st = U_CHUNKS;
+            /* Where to continue, before any chunk (the call may already be
+             * over: pump notices). */
+            char at[24];
+            snprintf(at, sizeof at, "%" PRIu64, u->offset);
+            (void)ins_call_send_headers(call, INS_UPLOAD_OFFSET_MD, at);
             pump(u);
         }
         break;

@@ -31,6 +31,14 @@ void ins_followers_notify(ins_followers *fs)
     pthread_mutex_unlock(&fs->lock);
 }
 
+size_t ins_followers_count(ins_followers *fs)
+{
+    pthread_mutex_lock(&fs->lock);
+    size_t n = fs->n;
+    pthread_mutex_unlock(&fs->lock);
+    return n;
+}
+
 static int registry_add(ins_followers *fs, ins_call *call)
 {
     int rc = 0;
@@ -185,7 +193,7 @@ void ins_follow_pump(ins_follow *f)
     if (f->len == 0) {
         /* Caught up with nothing to send: the response headers go out now,
          * so a proxy in between sees the stream begin (call.h). */
-        if (f->keep_open && ins_call_send_headers(f->call) == 0)
+        if (f->keep_open && ins_call_send_headers(f->call, NULL, NULL) == 0)
             f->sending = 1;
         return;
     }

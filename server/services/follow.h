@@ -32,6 +32,8 @@ void ins_followers_init(ins_followers *fs);
 void ins_followers_destroy(ins_followers *fs);
 /* Wakes every registered call (any thread; the store's commit hook). */
 void ins_followers_notify(ins_followers *fs);
+/* Streams registered now (any thread; for metrics). */
+size_t ins_followers_count(ins_followers *fs);
 
 typedef struct ins_follow ins_follow;
 

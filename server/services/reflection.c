@@ -1,5 +1,6 @@
 /*
- * reflection.c - grpc.reflection.v1alpha.ServerReflection (see reflection.h).
+ * reflection.c - grpc.reflection.v1 and v1alpha ServerReflection (see
+ * reflection.h).
  *
  * The call is a loop on its worker thread: ins_call_read → on_read(request)
  * → ins_call_send(response) → on_sent → ins_call_read ...; the client's
@@ -21,6 +22,11 @@
  * INVALID_ARGUMENT for an empty request); the stream goes on. Every response
  * echoes valid_host and original_request.
  *
+ * v1 and v1alpha are the same messages under two package names. A v1 call
+ * is decoded by the runtime as a v1 request; on_read re-reads its bytes as
+ * v1alpha and answers with the same code, and the v1alpha response packs
+ * into the very bytes a v1 response would have.
+ *
  * The response is built on the stack from borrowed pointers (request fields,
  * descriptor bytes owned by the index, service names owned by the server):
  * ins_call_send serializes it before returning.
@@ -33,14 +39,16 @@
 #include <string.h>
 
 #include "ins_descset.h"
+#include "grpc/reflection/v1/reflection.pb-c.h"
 #include "grpc/reflection/v1alpha/reflection.pb-c.h"
 #include "ins_error.h"
 
 extern const unsigned char ins_descriptor_set[];
 extern const size_t ins_descriptor_set_len;
 
-#define REFLECTION_NAME "grpc.reflection.v1alpha.ServerReflection"
-#define HEALTH_NAME     "grpc.health.v1.Health"
+#define REFLECTION_NAME    "grpc.reflection.v1alpha.ServerReflection"
+#define REFLECTION_V1_NAME "grpc.reflection.v1.ServerReflection"
+#define HEALTH_NAME        "grpc.health.v1.Health"
 
 /* gRPC status codes carried in ErrorResponse.error_code (not a gRPC header here). */
 #define CODE_INVALID_ARGUMENT 3
@@ -130,13 +138,13 @@ static int add_service(answer *a, const char *name)
 
 static int answer_list(answer *a, const ins_server *s)
 {
-    size_t n = ins_server_service_count(s) + 2;
+    size_t n = ins_server_service_count(s) + 3;
     a->svc_data = malloc(n * sizeof(*a->svc_data));
     a->svc_ptrs = malloc(n * sizeof(*a->svc_ptrs));
     if (!a->svc_data || !a->svc_ptrs)
         return ENOMEM;
     a->list.service = a->svc_ptrs;
-    for (size_t i = 0; i + 2 < n; i++) {
+    for (size_t i = 0; i + 3 < n; i++) {
         const char *name = ins_server_service_name(s, i);
         ins_descset_kind kind;
         if (name && ins_descset_file_for_symbol(reflection_set, name, NULL, &kind) == 0 &&
@@ -144,6 +152,7 @@ static int answer_list(answer *a, const ins_server *s)
             add_service(a, name);
     }
     add_service(a, HEALTH_NAME);
+    add_service(a, REFLECTION_V1_NAME);
     add_service(a, REFLECTION_NAME);
     a->resp.message_response_case =
         GRPC__REFLECTION__V1ALPHA__SERVER_REFLECTION_RESPONSE__MESSAGE_RESPONSE_LIST_SERVICES_RESPONSE;
@@ -256,6 +265,31 @@ static void reflection_on_read(ins_call *call, const ProtobufCMessage *msg)
     answer_free(&a);
 }
 
+/* A v1 request: the same message as v1alpha, re-read under that name. */
+static void reflection_v1_on_read(ins_call *call, const ProtobufCMessage *msg)
+{
+    if (!msg) {
+        ins_call_finish(call);
+        return;
+    }
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        ins_call_fail(call, ENOMEM, "reflection: out of memory");
+        return;
+    }
+    protobuf_c_message_pack(msg, buf);
+    ProtobufCMessage *alpha = protobuf_c_message_unpack(
+        &grpc__reflection__v1alpha__server_reflection_request__descriptor, NULL, len, buf);
+    free(buf);
+    if (!alpha) {
+        ins_call_fail(call, ENOMEM, "reflection: out of memory");
+        return;
+    }
+    reflection_on_read(call, alpha);
+    protobuf_c_message_free_unpacked(alpha, NULL);
+}
+
 static void reflection_on_sent(ins_call *call, int ok)
 {
     if (ok)
@@ -276,4 +310,23 @@ const ins_service_def ins_reflection_service = {
     .descriptor = &grpc__reflection__v1alpha__server_reflection__descriptor,
     .methods = reflection_methods,
     .n_methods = sizeof(reflection_methods) / sizeof(reflection_methods[0]),
+};
+
+static const ins_method_ops reflection_v1_ops = {
+    .start = reflection_start,
+    .on_read = reflection_v1_on_read,
+    .on_sent = reflection_on_sent,
+};
+
+static const ins_method_def reflection_v1_methods[] = {
+    {.name = "ServerReflectionInfo",
+     .kind = INS_BIDI_STREAM,
+     .roles = 0,
+     .ops = &reflection_v1_ops},
+};
+
+const ins_service_def ins_reflection_v1_service = {
+    .descriptor = &grpc__reflection__v1__server_reflection__descriptor,
+    .methods = reflection_v1_methods,
+    .n_methods = sizeof(reflection_v1_methods) / sizeof(reflection_v1_methods[0]),
 };

@@ -1,6 +1,8 @@
 /*
- * reflection.h - grpc.reflection.v1alpha.ServerReflection: lets grpcurl,
- * Postman and evans discover the API.
+ * reflection.h - grpc.reflection.v1.ServerReflection and its older twin
+ * v1alpha: let grpcurl, Postman and evans discover the API (newer tools try
+ * v1 first). The descriptors carry the .proto comments (source info), so
+ * `describe` shows what each method does and who may call it.
  *
  * One bidi method, ServerReflectionInfo: every request gets one response, in
  * order, until the client half-closes. Answers come from the FileDescriptorSet
@@ -12,8 +14,10 @@
 
 #include "server.h"
 
-/* The service definition to pass to ins_server_add_service(). */
+/* The service definitions to pass to ins_server_add_service(): v1alpha and
+ * v1 (the same answers). */
 extern const ins_service_def ins_reflection_service;
+extern const ins_service_def ins_reflection_v1_service;
 
 /*
  * Parses the embedded descriptor set into a module-level index shared by

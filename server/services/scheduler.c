@@ -13,6 +13,7 @@
 #include "rec_alerts.h"
 #include "rec_tasks.h"
 #include "ins_error.h"
+#include "log.h"
 
 #define FIRE_BATCH  256
 #define MAX_SLEEP_S 60
@@ -154,7 +155,7 @@ static void *scheduler_main(void *arg)
             size_t fired = 0;
             int rc = ins_scheduler_fire(ctx, now, FIRE_BATCH, &fired);
             if (rc)
-                fprintf(stderr, "inspectd: deadline scheduler: %s\n", ins_strerror(rc));
+                ins_log(INS_LOG_ERROR, "deadline scheduler: %s", ins_strerror(rc));
             pthread_mutex_lock(&s->lock);
             if (rc) /* don't spin on a persistent error */
                 s->kicked = 0;

@@ -108,13 +108,20 @@ int ins_ts_spawn_prepared(ins_ts *ts, const char *const *args)
 {
 
     const char *argv[64];
-    int n = 0, has_listen = 0;
-    for (int i = 0; args != NULL && args[i] != NULL; i++)
+    int n = 0, has_listen = 0, has_metrics = 0;
+    for (int i = 0; args != NULL && args[i] != NULL; i++) {
         if (strcmp(args[i], "--listen") == 0)
             has_listen = 1;
+        if (strcmp(args[i], "--metrics-listen") == 0)
+            has_metrics = 1;
+    }
     argv[n++] = INSPECTD_PATH;
     if (!has_listen) {
         argv[n++] = "--listen";
+        argv[n++] = "127.0.0.1:0";
+    }
+    if (!has_metrics) { /* many servers at once: never the default port */
+        argv[n++] = "--metrics-listen";
         argv[n++] = "127.0.0.1:0";
     }
     argv[n++] = "--data-dir";

@@ -1,8 +1,9 @@
 /*
  * test_rpc_streams.c - many concurrent streams on the default thread count:
- * 2,000 Health/Watch streams over 8 connections are held open at once, all
- * get their first message, ServerStatus counts them, then all are cancelled
- * and the server frees every call.
+ * 2,000 Health/Watch streams over 20 connections (100 each, the default
+ * --max-streams-per-connection) are held open at once, all get their first
+ * message, ServerStatus counts them, then all are cancelled and the server
+ * frees every call.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 #define HEALTH_WATCH  "/grpc.health.v1.Health/Watch"
 #define SERVER_STATUS "/inspect.v1.Session/ServerStatus"
 #define N_STREAMS     2000
-#define N_CHANNELS    8
+#define N_CHANNELS    20 /* N_STREAMS / the default stream limit per connection */
 
 static uint64_t calls_active(ins_client *admin)
 {

@@ -40,12 +40,14 @@ import grpc
 __all__ = [
     "Server", "HarnessError", "call_unary", "call_server_stream",
     "call_client_stream", "call_bidi", "auth_metadata", "make_certs", "issue_token",
-    "make_node_key",
+    "make_node_key", "seeded", "SEEDS",
 ]
 
 INSPECTD = os.environ.get("INSPECTD", "")
 INSPECTCTL = os.environ.get("INSPECTCTL", "")
 CERTS_SH = os.environ.get("CERTS_SH", "")
+SEEDS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "seeds")
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -82,6 +84,7 @@ class Server:
         self.dir = None
         self.data_dir = None
         self.port = None
+        self.metrics_port = None  # the /metrics endpoint's port (harness default: ephemeral)
         self.proc = None
         self.returncode = None
         self._stderr = None
@@ -106,6 +109,10 @@ class Server:
         if "--listen" not in self.args:
             argv += ["--listen", "127.0.0.1:0"]
         argv += ["--data-dir", self.data_dir, "--port-file", port_file]
+        self._metrics_port_file = os.path.join(self.dir, "metrics-port")
+        if "--metrics-listen" not in self.args:
+            argv += ["--metrics-listen", "127.0.0.1:0",
+                     "--metrics-port-file", self._metrics_port_file]
         argv += self.args
         self._stderr = open(self._stderr_path, "wb")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -117,6 +124,7 @@ class Server:
                     text = f.read()
                 if text.endswith("\n") and text.strip().isdigit():
                     self.port = int(text)
+                    self.metrics_port = self._read_metrics_port()
                     return self
             except FileNotFoundError:
                 pass
@@ -127,6 +135,15 @@ class Server:
         log = self.stderr_text()
         self.stop()
         raise HarnessError(f"inspectd did not start listening (exit {code}):\n{log}")
+
+    def _read_metrics_port(self):
+        """The metrics endpoint's port (written before the gRPC port), or None."""
+        try:
+            with open(self._metrics_port_file) as f:
+                text = f.read()
+            return int(text) if text.endswith("\n") and text.strip().isdigit() else None
+        except FileNotFoundError:
+            return None
 
     def stop(self, timeout=30.0):
         """SIGTERM, wait up to `timeout` (then SIGKILL), clean up; the exit code."""
@@ -196,6 +213,19 @@ class Server:
         if target_name:
             options.append(("grpc.ssl_target_name_override", target_name))
         return grpc.secure_channel(self.addr, creds, options=options)
+
+
+def seeded(*args):
+    """A started Server (flags `args`) with the district of seeds/ loaded
+    through `inspectctl seed load`; stopped again if the load fails."""
+    server = Server(*args).start()
+    res = subprocess.run([_require(INSPECTCTL, "INSPECTCTL"), "seed", "load", SEEDS,
+                          "--data-dir", server.data_dir, "--server", server.addr],
+                         capture_output=True, text=True, timeout=120)
+    if res.returncode != 0:
+        server.stop()
+        raise HarnessError(f"seed load failed: {res.stdout}\n{res.stderr}")
+    return server
 
 
 def _read(path):

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 import unittest
@@ -30,7 +29,8 @@ import grpc
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from inspectd_harness import INSPECTCTL, Server, call_client_stream, call_server_stream, call_unary  # noqa: E402,E501
+from inspectd_harness import (call_client_stream, call_server_stream, call_unary,  # noqa: E402
+                              seeded)
 from inspect_pb.v1 import (audit_pb2, departments_pb2, directory_pb2, dispatch_pb2,  # noqa: E402
                            field_pb2, licensing_pb2)
 
@@ -44,16 +44,6 @@ SKEW_S = 300
 
 def rid():
     return uuid.uuid4().hex
-
-
-def seeded(*args):
-    server = Server(*args).start()
-    res = subprocess.run([INSPECTCTL, "seed", "load", SEEDS, "--data-dir", server.data_dir,
-                          "--server", server.addr], capture_output=True, text=True, timeout=120)
-    if res.returncode != 0:
-        server.stop()
-        raise AssertionError(f"seed load failed: {res.stdout}\n{res.stderr}")
-    return server
 
 
 class CursorTest(unittest.TestCase):

@@ -141,7 +141,7 @@ class KillableServer(Server):
         os.unlink(port_file)
         self._stderr = open(self._stderr_path, "ab")
         argv = [INSPECTD, "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
-                "--port-file", port_file] + self.args
+                "--port-file", port_file, "--metrics-listen", "127.0.0.1:0"] + self.args
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._stderr,
                                      stderr=self._stderr)
         deadline = time.monotonic() + self.start_timeout
@@ -195,6 +195,19 @@ class FieldTest(unittest.TestCase):
 
     @classmethod
     def _set_up(cls):
+        tc = cls._district()
+        # One task per concern, on applications the seeds leave in review.
+        cls.t_pkg = tc.new_task("XD-2026-001204")     # package, check-in, findings+photos
+        cls.t_up = tc.new_task("XD-2026-001206")      # uploads
+        cls.t_move = tc.new_task("XD-2026-001208")    # reassignment
+        cls.t_idem = tc.new_task("XD-2026-001209")    # idempotency, signatures
+        cls.t_bad = tc.new_task("XD-2026-001211")     # template violations
+        cls.t_cli = tc.new_task("XD-2026-001222")     # inspectctl field
+
+    @classmethod
+    def _district(cls):
+        """The demo district loaded into cls.server, with the tokens the
+        tests use; returns an instance to make tasks with."""
         cls.channel = cls.server.channel()
         cls.tokens = {}
         cls.admin = cls.server.token("admin", "root")
@@ -206,14 +219,7 @@ class FieldTest(unittest.TestCase):
             raise AssertionError(f"seed load failed: {res.stdout}\n{res.stderr}")
         cls.seed_apps = {a["id"]: a for a in seed("applications.json")}
         cls.seed_inspectors = {i["id"]: i for i in seed("inspectors.json")}
-        tc = cls("setUp")
-        # One task per concern, on applications the seeds leave in review.
-        cls.t_pkg = tc.new_task("XD-2026-001204")     # package, check-in, findings+photos
-        cls.t_up = tc.new_task("XD-2026-001206")      # uploads
-        cls.t_move = tc.new_task("XD-2026-001208")    # reassignment
-        cls.t_idem = tc.new_task("XD-2026-001209")    # idempotency, signatures
-        cls.t_bad = tc.new_task("XD-2026-001211")     # template violations
-        cls.t_cli = tc.new_task("XD-2026-001222")     # inspectctl field
+        return cls("setUp")
 
     @classmethod
     def tearDownClass(cls):

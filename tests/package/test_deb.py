@@ -135,7 +135,7 @@ class DebianPackage(unittest.TestCase):
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and "reloaded" not in open(log.name).read():
                 time.sleep(0.05)
-            self.assertIn("inspectd: reloaded the settings of /etc/inspectd/inspectd.conf",
+            self.assertIn("reloaded the settings of /etc/inspectd/inspectd.conf",
                           open(log.name).read())
         finally:
             p.send_signal(signal.SIGTERM)

@@ -67,6 +67,7 @@ class Soak:
     def start(self):
         log = open(os.path.join(self.dir, "stderr.log"), "ab")
         self.proc = subprocess.Popen([INSPECTD, "--listen", self.addr, "--data-dir", self.data,
+                                      "--metrics-listen", "127.0.0.1:0",
                                       "--quiet", "--grace", "1"], stdout=log, stderr=log)
         log.close()
         end = time.time() + 30

@@ -310,7 +310,7 @@ class TierTest(unittest.TestCase):
     def refused_start(self, *args):
         with tempfile.TemporaryDirectory() as d:
             res = subprocess.run([INSPECTD, "--listen", "127.0.0.1:0", "--data-dir",
-                                  os.path.join(d, "data"), "--quiet"] + list(args),
+                                  os.path.join(d, "data"), "--quiet", "--metrics-listen", "off"] + list(args),
                                  capture_output=True, text=True, timeout=60)
         self.assertNotEqual(res.returncode, 0)
         return res.stderr

@@ -235,7 +235,7 @@ describe("gRPC-Web listener", () => {
 
   test("test_web_plaintext_only_on_loopback", () => {
     const dir = mkdtempSync(join(tmpdir(), "inspectd-web-"));
-    const r = spawnSync(process.env.INSPECTD, ["--listen", "127.0.0.1:0", "--data-dir", join(dir, "d"), "--web-listen", "0.0.0.0:0"], { encoding: "utf8", timeout: 30000 });
+    const r = spawnSync(process.env.INSPECTD, ["--listen", "127.0.0.1:0", "--data-dir", join(dir, "d"), "--metrics-listen", "off", "--web-listen", "0.0.0.0:0"], { encoding: "utf8", timeout: 30000 });
     rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /refusing to serve the web console on 0\.0\.0\.0:0 without TLS/);

@@ -48,6 +48,7 @@ export async function startServer(args = []) {
   const proc = spawn(env("INSPECTD"), [
     "--listen", "127.0.0.1:0", "--port-file", join(dir, "port"),
     "--web-listen", "127.0.0.1:0", "--web-port-file", join(dir, "wport"),
+    "--metrics-listen", "127.0.0.1:0", // many servers at once: never the default port
     "--web-root", env("CONSOLE_DIST"), "--data-dir", data, ...args,
   ], { stdio: ["ignore", fd, fd] });
   const exited = new Promise((r) => proc.on("exit", (code, sig) => r(code ?? sig)));

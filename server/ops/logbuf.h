@@ -1,13 +1,13 @@
 /*
- * calllog.h - the per-call log line, buffered per worker thread.
+ * logbuf.h - log lines on stderr, buffered per worker thread.
  *
  * A write(2) per call costs about a third of a small unary call, so worker
  * threads collect lines in a thread-local buffer and write it when it fills,
  * when it is older than INS_CALLLOG_FLUSH_MS, or when the worker goes idle.
  * Other threads write each line at once. Lines are never split.
  */
-#ifndef INS_CALLLOG_H
-#define INS_CALLLOG_H
+#ifndef INS_LOGBUF_H
+#define INS_LOGBUF_H
 
 #include <stddef.h>
 
@@ -25,4 +25,4 @@ int ins_calllog_pending(void);
 /* Writes what the calling thread has buffered. Cheap when empty. */
 void ins_calllog_flush(void);
 
-#endif /* INS_CALLLOG_H */
+#endif /* INS_LOGBUF_H */

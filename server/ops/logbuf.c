@@ -1,7 +1,7 @@
 /*
- * calllog.c - buffered per-call log lines (see calllog.h).
+ * logbuf.c - buffered log lines (see logbuf.h).
  */
-#include "calllog.h"
+#include "logbuf.h"
 
 #include <stdint.h>
 #include <string.h>
