@@ -4,15 +4,38 @@
  * --blob-cache-bytes, --blob-landing-bytes): the configuration is checked,
  * the bucket is checked (HEAD), and any failure stops the start with one
  * sentence that says what is wrong. Never a silent fallback to lmdb.
+ *
+ * A province shares one bucket: a node of a named district (--district
+ * CODE) whose --blob-store names a bucket without a prefix writes under
+ * CODE/ (s3://photos on district jinniu means s3://photos/jinniu/), so
+ * no two districts' keys meet and `blobs orphans` of one district never
+ * lists another's objects. s3://BUCKET/ (a '/' with nothing after it)
+ * keeps the bucket's root; the default district keeps it too.
  */
 #include "tier_start.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "ins_district.h"
 #include "ins_error.h"
 #include "ins_s3.h"
 #include "ins_tier.h"
+
+/* True when `url` (s3://BUCKET...) has no '/' after its bucket. */
+static int url_has_no_prefix(const char *url)
+{
+    return strchr(url + strlen("s3://"), '/') == NULL;
+}
+
+/* Gives cfg the prefix "DISTRICT/" when the URL names none and the node
+ * serves a named district (see the top of this file). */
+static void default_prefix(const char *url, const char *district, ins_s3_config *cfg)
+{
+    if (!district || strcmp(district, INS_DISTRICT_DEFAULT) == 0 || !url_has_no_prefix(url))
+        return;
+    snprintf(cfg->prefix, sizeof cfg->prefix, "%s/", district);
+}
 
 int ins_tier_start_from(const ins_options *o, ins_store *store)
 {
@@ -33,6 +56,7 @@ int ins_tier_start_from(const ins_options *o, ins_store *store)
         fprintf(stderr, "inspectd: %s\n", why);
         return 2;
     }
+    default_prefix(o->blob_store, o->district, &cfg);
     cfg.virtual_host = o->s3_virtual_host;
     if ((rc = ins_s3_open(&cfg, &bs)) != 0) {
         fprintf(stderr, "inspectd: cannot open the object store: %s\n", ins_strerror(rc));

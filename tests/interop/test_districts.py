@@ -5,13 +5,20 @@ B, 武侯 wuhou = C), each with its own store and the seeds of its district,
 sharing one token keyring, behind Debian's nginx started with the shipped
 deploy/nginx/inspectd.conf (TLS on, ports and certificate paths
 substituted, the proxy timeouts cut to 5 s so a test can outwait them; the
-nodes send keepalive pings every 2 s). Every call goes through nginx
-unless the test says otherwise.
+nodes send keepalive pings every 2 s), and one real Ceph RGW for the
+province (tests/tier/rgw.py, started once, in parallel with the nodes'
+seeding): one bucket, each district's photos under its own prefix (A and C
+name theirs, s3://BUCKET/CODE; B names only the bucket and gets jinniu/
+as the default of a named district). Every call goes through nginx unless
+the test says otherwise.
 
 What is shown: a tablet of district B (grpcio) syncs, checks in, uploads a
 5 MiB photo and submits findings, and district A's node never shows any of
-it; a city department token of A and C follows both feeds through nginx
-(inspectctl changes --district xindu,wuhou --follow) and sees its own
+it; once moved, B's photos are objects under jinniu/ only (size, SHA-256;
+no other key in the bucket holds them, none under A's or C's prefix), and
+B's dossier exported through nginx verifies and holds the 5 MiB photo byte
+for byte; a city department token of A and C follows both feeds through
+nginx (inspectctl changes --district xindu,wuhou --follow) and sees its own
 changes of A and C, none of B's; a follow stream idle for longer than
 nginx's read timeout stays open; C's token sent to A is refused, and a
 node refuses x-district not its own; a call without x-district, or with a
@@ -23,6 +30,7 @@ INTERNAL (killed mid-stream) and UNAVAILABLE (down).
 Run by CTest (label districts).
 """
 
+import hashlib
 import json
 import os
 import re
@@ -30,6 +38,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -40,12 +49,15 @@ import grpc
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tier"))
 
 from inspectd_harness import (INSPECTCTL, Server, call_server_stream,  # noqa: E402
                               call_unary, issue_token, make_certs, make_node_key)
 from nginx_router import SHIPPED, Router, free_port  # noqa: E402
+import rgw  # noqa: E402  (tests/tier/rgw.py: a real Ceph RGW on loopback)
 import test_field  # noqa: E402  (the tablet's helpers; its TestCase is not run here)
-from inspect_pb.v1 import (departments_pb2, dispatch_pb2, field_pb2,  # noqa: E402
+from inspect_pb.v1 import (blobs_pb2, departments_pb2, dispatch_pb2, field_pb2,  # noqa: E402
                            licensing_pb2, session_pb2)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -62,6 +74,7 @@ WHO = "/inspect.v1.Session/WhoAmI"
 
 PROXY_TIMEOUT = 5  # seconds: grpc_read_timeout and friends in the test config
 KEEPALIVE = "2s"
+BUCKET = "province-photos"
 
 
 def rid():
@@ -109,6 +122,9 @@ class Province(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="districts-")
         cls.nodes = {}
         cls.router = None
+        cls.cluster = rgw.Cluster()
+        cls.cluster_error = []
+        cls.ceph = None
         try:
             cls._set_up()
         except BaseException:
@@ -116,7 +132,38 @@ class Province(unittest.TestCase):
             raise
 
     @classmethod
+    def _start_cluster(cls):
+        try:
+            cls.cluster.start()
+        except BaseException as e:  # re-raised by _set_up
+            cls.cluster_error.append(e)
+
+    @classmethod
+    def _attach_object_store(cls):
+        """One bucket for the province; every node restarted onto it."""
+        s3 = cls.cluster.boto3()
+        s3.create_bucket(Bucket=BUCKET)
+        cred = os.path.join(cls.tmp, "s3.conf")
+        with open(os.open(cred, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write(f"[default]\naws_access_key_id = {cls.cluster.access_key}\n"
+                    f"aws_secret_access_key = {cls.cluster.secret_key}\n")
+        for d, node in cls.nodes.items():
+            code = node.stop()
+            if code != 0:
+                raise AssertionError(f"inspectd of {d} exited with {code}")
+            # B names the bucket alone: a named district's prefix is its code
+            store = f"s3://{BUCKET}" if d == B else f"s3://{BUCKET}/{d}"
+            node.args += ["--blob-store", store, "--s3-endpoint", cls.cluster.endpoint,
+                          "--s3-credentials", cred]
+            node.start()
+        cls.s3 = s3
+
+    @classmethod
     def _set_up(cls):
+        # the cluster takes ~20 s: it starts while the nodes are seeded
+        # without it, then they restart onto it
+        ceph = cls.ceph = threading.Thread(target=cls._start_cluster, daemon=True)
+        ceph.start()
         certs = make_certs(os.path.join(cls.tmp, "certs"))
         cls.ca = os.path.join(certs, "ca.pem")
         dirs = {d: os.path.join(cls.tmp, d) for d in (A, B, C)}
@@ -133,6 +180,13 @@ class Province(unittest.TestCase):
                                  capture_output=True, text=True, timeout=180)
             if res.returncode != 0:
                 raise AssertionError(f"seed load {d}: {res.stdout}\n{res.stderr}")
+        waited = time.monotonic()
+        ceph.join(120)
+        if cls.cluster_error or ceph.is_alive():
+            raise AssertionError(f"the Ceph cluster did not start: {cls.cluster_error}")
+        print(f"ceph rgw up at {cls.cluster.endpoint}; waited {time.monotonic() - waited:.1f} s "
+              "for it after the seeding", file=sys.stderr, flush=True)
+        cls._attach_object_store()
         cls.router = Router({d: n.port for d, n in cls.nodes.items()},
                             tls=(os.path.join(certs, "server.pem"),
                                  os.path.join(certs, "server.key")),
@@ -156,6 +210,9 @@ class Province(unittest.TestCase):
         if cls.router is not None:
             cls.router.stop()
         codes = {d: n.stop() for d, n in cls.nodes.items()}
+        if cls.ceph is not None:
+            cls.ceph.join(120)  # a start in flight ends before the stop
+        cls.cluster.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
         bad = {d: c for d, c in codes.items() if c not in (0, None)}
         if bad:
@@ -215,6 +272,44 @@ class Province(unittest.TestCase):
             response_deserializer=field_pb2.UploadPhotoResponse.FromString)
         return fn(iter(requests), timeout=timeout,
                   metadata=[("authorization", "Bearer " + token), ("x-district", district)])
+
+    def wait_moved(self, district, timeout=60):
+        """The district's blob status (through nginx) once nothing waits to move."""
+        admin = self.token("admin", "root", district)
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.call(district, "/inspect.v1.Blobs/GetBlobStatus",
+                           blobs_pb2.GetBlobStatusRequest(), blobs_pb2.GetBlobStatusResponse,
+                           admin)
+            if st.backlog_photos == 0 or time.monotonic() > deadline:
+                return st
+            time.sleep(0.2)
+
+    def object_keys(self, prefix=""):
+        """Every key of the province's bucket under `prefix`."""
+        keys = []
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
+        for page in pages:
+            keys += [o["Key"] for o in page.get("Contents", [])]
+        return keys
+
+    def assert_moved_under_own_prefix(self, district, photos):
+        """Each photo is one object, under `district`/ and nowhere else,
+        with its size and SHA-256."""
+        st = self.wait_moved(district)
+        self.assertEqual(st.backlog_photos, 0, st)
+        self.assertEqual(st.store, f"s3://{BUCKET}/{district}/ at {self.cluster.endpoint}")
+        everywhere = self.object_keys()
+        for p in photos:
+            key = f"{district}/{p.id[:2]}/{p.id}"
+            self.assertEqual([k for k in everywhere if k.endswith("/" + p.id)], [key])
+            body = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+            self.assertEqual((len(body), hashlib.sha256(body).hexdigest()),
+                             (len(p.data), p.id))
+        mine = {p.id for p in photos}
+        for other in {A, B, C} - {district}:
+            self.assertFalse([k for k in self.object_keys(other + "/")
+                              if k.rsplit("/", 1)[1] in mine], other)
 
     def ctl(self, *args, token, timeout=120):
         argv = [INSPECTCTL, "--server", self.router.addr, "--ca", self.ca, "--target-name",
@@ -297,6 +392,22 @@ class Province(unittest.TestCase):
         while time.monotonic() < deadline and not want.search(self.nodes[B].stderr_text()):
             time.sleep(0.05)
         self.assertRegex(self.nodes[B].stderr_text(), want)
+        # the province's object store: B's photos under jinniu/ only
+        self.assert_moved_under_own_prefix(B, [p for _, p in photos])
+        # B's dossier, exported through nginx, is complete: it verifies and
+        # holds the 5 MiB photo (now read back from RGW) byte for byte
+        out = os.path.join(self.tmp, "jinniu-dossier.tar")
+        res = self.ctl("--district", B, "dossier", "export", task.application_id, "-o", out,
+                       token=self.token("auditor", "aud-b", B))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        res = subprocess.run([INSPECTCTL, "dossier", "verify", out], capture_output=True,
+                             text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        with tarfile.open(out) as tar:
+            names = [n for n in tar.getnames()
+                     if n.startswith(f"photos/{big.id}.") and not n.endswith(".json")]
+            self.assertEqual(len(names), 1, tar.getnames())
+            self.assertEqual(tar.extractfile(names[0]).read(), big.data)
 
     # -- a city department across A and C -------------------------------------------
 

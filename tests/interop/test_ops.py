@@ -252,7 +252,9 @@ class MetricsLogsTest(unittest.TestCase):
 
     def test_ops_health_endpoints(self):
         self.assertEqual(http_get(self.server.metrics_port, "/healthz"), (200, "ok\n"))
-        self.assertEqual(http_get(self.server.metrics_port, "/readyz"), (200, "ok store\n"))
+        # every readiness check, the object store's too (ready: no tier here)
+        self.assertEqual(http_get(self.server.metrics_port, "/readyz"),
+                         (200, "ok store\nok objectstore\n"))
         self.assertEqual(http_get(self.server.metrics_port, "/nope")[0], 404)
 
     def test_ops_json_log_lines_carry_the_fields(self):
