@@ -243,7 +243,7 @@ static int serve(int argc, char **argv, ins_options *o, ins_token_keys *keys, in
         .keepalive_ms = o->keepalive_seconds * 1000,
         .trusted_proxy = o->trusted_proxy,
         .count_calls = o->metrics_listen != NULL,
-        .log_slow_ms = o->log_slow_ms,
+        .log_slow_us = o->log_slow_us,
         .max_streams_per_connection = o->max_streams_per_connection,
         .principal_rate = o->principal_rate,
         .principal_burst = o->principal_burst,

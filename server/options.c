@@ -214,26 +214,32 @@ static int parse_u64(const char *flag, const char *text, uint64_t lo, uint64_t h
 
 /* A duration in milliseconds: "250ms", or what ins_duration_parse takes
  * ("2s", "1m"); "off" is 0. Returns 0 or -1. */
-static int parse_ms(const char *text, int64_t *ms)
+/* "off", "250us", "250ms" or a duration of ins_duration_parse (at most a
+ * day), in microseconds. Returns 0 or -1. */
+static int parse_us(const char *text, int64_t *us)
 {
     size_t n = strlen(text);
     if (strcmp(text, "off") == 0) {
-        *ms = 0;
+        *us = 0;
         return 0;
     }
-    if (n > 2 && strcmp(text + n - 2, "ms") == 0) {
+    int64_t unit = n > 2 && strcmp(text + n - 2, "ms") == 0   ? 1000
+                   : n > 2 && strcmp(text + n - 2, "us") == 0 ? 1
+                                                              : 0;
+    if (unit) {
         char *end;
         errno = 0;
         long long v = strtoll(text, &end, 10);
-        if (errno || end != text + n - 2 || text[0] < '0' || text[0] > '9' || v <= 0)
+        if (errno || end != text + n - 2 || text[0] < '0' || text[0] > '9' || v <= 0 ||
+            v > 86400000000LL / unit)
             return -1;
-        *ms = v;
+        *us = v * unit;
         return 0;
     }
     int64_t secs;
     if (ins_duration_parse(text, &secs) != 0 || secs > 86400)
         return -1;
-    *ms = secs * 1000;
+    *us = secs * 1000000;
     return 0;
 }
 
@@ -257,9 +263,9 @@ static int apply_ops(ins_options *o, int c, char *arg)
         }
         return 0;
     case OPT_LOG_SLOW:
-        if (parse_ms(arg, &o->log_slow_ms) != 0) {
+        if (parse_us(arg, &o->log_slow_us) != 0) {
             fprintf(stderr,
-                    "inspectd: --log-slow takes a duration like 250ms, 2s, 1m (at most "
+                    "inspectd: --log-slow takes a duration like 500us, 250ms, 2s, 1m (at most "
                     "1d) or off, not '%s'\n",
                     arg);
             return 2;
@@ -591,7 +597,7 @@ int ins_options_parse(int argc, char **argv, ins_options *o)
         .district = INS_DISTRICT_DEFAULT,
         .log_level = INS_LOG_INFO,
         .log_format = INS_LOG_TEXT,
-        .log_slow_ms = 1000,
+        .log_slow_us = 1000000,
         .metrics_listen = "127.0.0.1:9464",
         .max_streams_per_connection = 100,
         .backup_every_seconds = 24 * 3600,

@@ -36,7 +36,7 @@ typedef struct ins_options {
     int64_t max_clock_skew_seconds; /* device times further ahead are refused */
     ins_log_level log_level;
     ins_log_format log_format;
-    int64_t log_slow_ms;        /* 0: off */
+    int64_t log_slow_us;        /* microseconds; 0: off */
     const char *metrics_listen; /* NULL: off */
     const char *metrics_port_file;
     int max_streams_per_connection;

@@ -351,7 +351,7 @@ const struct ins_proxy_list *ins_server_trusted_proxies(const ins_server *s)
 
 int64_t ins_server_log_slow_ns(const ins_server *s)
 {
-    return s->cfg.log_slow_ms * 1000000;
+    return s->cfg.log_slow_us * 1000;
 }
 
 ins_plimits *ins_server_plimits(const ins_server *s)

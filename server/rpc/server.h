@@ -44,7 +44,7 @@ typedef struct ins_server_config {
     const char *tls_client_ca;  /* non-NULL: mutual TLS, client cert required */
     ins_token_keys *token_keys; /* verifies bearer tokens; must outlive the server */
     int count_calls;            /* keep the grpc-prometheus counters (metrics.h) */
-    int64_t log_slow_ms;        /* unary calls this slow log at warn anyway; 0: off */
+    int64_t log_slow_us;        /* unary calls this slow log at warn anyway; 0: off */
     /* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; <= 0: the default below. */
     int max_streams_per_connection;
     /* Per principal (plimit.h): calls a second and burst (0: no rate

@@ -297,11 +297,11 @@ class SlowLogTest(unittest.TestCase):
     """--quiet: no per-call lines, but a call slower than --log-slow is warned."""
 
     def test_ops_slow_call_logged_at_warn_when_quiet(self):
-        server = seeded("--log-format", "json", "--quiet", "--log-slow", "1ms")
+        # 1us: every call is slower than that, however fast the machine.
+        server = seeded("--log-format", "json", "--quiet", "--log-slow", "1us")
         try:
             with server.channel() as ch:
                 auditor = server.token("auditor", "aud-li")
-                # Recomputing the whole seeded chain takes well over 1 ms.
                 resp = call_unary(ch, VERIFY_CHAIN, audit_pb2.VerifyChainRequest(),
                                   audit_pb2.VerifyChainResponse, token=auditor)
                 self.assertTrue(resp.intact)
@@ -312,7 +312,7 @@ class SlowLogTest(unittest.TestCase):
             found = wait_for(slow, timeout=10)
             self.assertTrue(found, server.stderr_text()[-3000:])
             self.assertEqual(found[0]["level"], "warn")
-            self.assertGreaterEqual(found[0]["ms"], 1.0)
+            self.assertGreater(found[0]["ms"], 0.0)
             self.assertEqual(found[0]["principal"], "aud-li")
             self.assertFalse([e for e in json_lines(server) if e.get("msg") == "call"],
                              "--quiet writes no per-call info lines")
