@@ -134,7 +134,15 @@ describe("console in Chromium", () => {
     const work = await srv.fieldWork(APP_REPORT);
     assert.ok(work.photos.length >= 1);
     const dept = work.departments[0];
-    const p = await signedIn(await srv.token("department", `${dept}-desk`, dept));
+    const deskToken = await srv.token("department", `${dept}-desk`, dept);
+    // The report exists for the department before its desk opens (gRPC port).
+    let rep = { code: -1 };
+    for (let i = 0; i < 60 && rep.code !== 0; i++) {
+      rep = await srv.grpcCall("/inspect.v1.Departments/GetReconciliation", "departments_pb2.GetReconciliationRequest", "departments_pb2.Report", { reportId: work.report }, deskToken);
+      if (rep.code !== 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(rep.code, 0, `GetReconciliation ${work.report}: ${JSON.stringify(rep)}`);
+    const p = await signedIn(deskToken);
     await p.goto(`${srv.url}/#/dept`);
     const link = p.locator(`a[href="#/report/${work.report}"]`);
     await link.waitFor();
