@@ -145,7 +145,12 @@ describe("console in Chromium", () => {
     const p = await signedIn(deskToken);
     await p.goto(`${srv.url}/#/dept`);
     const link = p.locator(`a[href="#/report/${work.report}"]`);
-    await link.waitFor();
+    try {
+      await link.waitFor();
+    } catch (err) { // say what the desk showed instead
+      console.log(`the desk without ${work.report}:\n${await p.locator("main").innerText()}`);
+      throw err;
+    }
     await p.locator(`#feed li:has-text("${work.task}")`).first().waitFor(); // its change feed, followed
     await checked(p, "06-department");
     await link.click();
@@ -190,7 +195,8 @@ describe("console in Chromium", () => {
     // the audit trail and the dossier are the auditor's
     const a = await signedIn(await srv.token("auditor", "audit-li"));
     await a.goto(`${srv.url}/#/audit/${APP_REPORT}`);
-    await a.locator("tbody tr").first().waitFor();
+    // the events stream in: wait for them rather than count the first few
+    await a.waitForFunction(() => document.querySelectorAll("tbody tr").length >= 5, null, { timeout: 30000 });
     assert.ok((await a.locator("tbody tr").count()) >= 5, "the application's and its task's events");
     await checked(a, "09-audit");
     const dl = a.waitForEvent("download");
