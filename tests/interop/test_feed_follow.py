@@ -255,9 +255,11 @@ class FeedFollow(unittest.TestCase):
         # now and then a reset does not fail the call it was aimed at (the
         # stream goes on until a later one; seen in some runs), and on a busy
         # machine the last reset can reach the client only after it has every
-        # change (a resume at N, which loses nothing): at least two resumes,
-        # at least one of them mid-feed, and the sequence check above is exact
-        self.assertGreaterEqual(reconnects[0], 2, "fewer than two resumes after a disconnect")
+        # change (a resume at N, which loses nothing); with the fixed stream
+        # windows a reset that lands while the stream is idle on the client's
+        # side can also pass unseen until the next: at least one resume, mid-
+        # feed, and the sequence check above is exact
+        self.assertGreaterEqual(reconnects[0], 1, "no resume after a disconnect")
         mid_feed = [n for n in resumed if n < N]
         self.assertGreaterEqual(len(mid_feed), 1, f"no resume mid-feed: {resumed}")
         self.assertTrue(all(n <= N for n in resumed))
