@@ -47,15 +47,28 @@ static void show_status(const ProtobufCMessage *m)
         printf("landing limit:      %" PRIu64 " bytes\n", r->landing_limit_bytes);
 }
 
-static int status(ins_cli *cli, int argc, char **argv)
+/*
+ * Every blobs command takes no arguments of its own: parses the global
+ * options (and --help), sends the empty `req` and prints the answer with
+ * `show`. Returns an exit code.
+ */
+static int call_argless(ins_cli *cli, int argc, char **argv, const char *what, void (*help)(void),
+                        const char *method, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *resp,
+                        void (*show)(const ProtobufCMessage *))
 {
     int npos;
-    int rc = ins_cu_args(cli, argc, argv, 1, NULL, NULL, 0, 0, &npos, status_help, "blobs status");
+    int rc = ins_cu_args(cli, argc, argv, 1, NULL, NULL, 0, 0, &npos, help, what);
     if (rc != INS_EXIT_OK)
         return rc < 0 ? INS_EXIT_OK : rc;
+    return ins_cu_call_and_show(cli, what, method, req, resp, show);
+}
+
+static int status(ins_cli *cli, int argc, char **argv)
+{
     Inspect__V1__GetBlobStatusRequest req = INSPECT__V1__GET_BLOB_STATUS_REQUEST__INIT;
-    return ins_cu_call_and_show(cli, "blobs status", BLOBS_METHOD("GetBlobStatus"), &req.base,
-                                &inspect__v1__get_blob_status_response__descriptor, show_status);
+    return call_argless(cli, argc, argv, "blobs status", status_help, BLOBS_METHOD("GetBlobStatus"),
+                        &req.base, &inspect__v1__get_blob_status_response__descriptor, show_status);
 }
 
 static void migrate_help(void)
@@ -75,14 +88,10 @@ static void show_migrate(const ProtobufCMessage *m)
 
 static int migrate(ins_cli *cli, int argc, char **argv)
 {
-    int npos;
-    int rc =
-        ins_cu_args(cli, argc, argv, 1, NULL, NULL, 0, 0, &npos, migrate_help, "blobs migrate");
-    if (rc != INS_EXIT_OK)
-        return rc < 0 ? INS_EXIT_OK : rc;
     Inspect__V1__MigrateBlobsRequest req = INSPECT__V1__MIGRATE_BLOBS_REQUEST__INIT;
-    return ins_cu_call_and_show(cli, "blobs migrate", BLOBS_METHOD("MigrateBlobs"), &req.base,
-                                &inspect__v1__migrate_blobs_response__descriptor, show_migrate);
+    return call_argless(cli, argc, argv, "blobs migrate", migrate_help,
+                        BLOBS_METHOD("MigrateBlobs"), &req.base,
+                        &inspect__v1__migrate_blobs_response__descriptor, show_migrate);
 }
 
 static void orphans_help(void)
@@ -104,14 +113,10 @@ static void show_orphans(const ProtobufCMessage *m)
 
 static int orphans(ins_cli *cli, int argc, char **argv)
 {
-    int npos;
-    int rc =
-        ins_cu_args(cli, argc, argv, 1, NULL, NULL, 0, 0, &npos, orphans_help, "blobs orphans");
-    if (rc != INS_EXIT_OK)
-        return rc < 0 ? INS_EXIT_OK : rc;
     Inspect__V1__ListOrphanBlobsRequest req = INSPECT__V1__LIST_ORPHAN_BLOBS_REQUEST__INIT;
-    return ins_cu_call_and_show(cli, "blobs orphans", BLOBS_METHOD("ListOrphanBlobs"), &req.base,
-                                &inspect__v1__list_orphan_blobs_response__descriptor, show_orphans);
+    return call_argless(cli, argc, argv, "blobs orphans", orphans_help,
+                        BLOBS_METHOD("ListOrphanBlobs"), &req.base,
+                        &inspect__v1__list_orphan_blobs_response__descriptor, show_orphans);
 }
 
 int ins_cmd_blobs(ins_cli *cli, int argc, char **argv)
